@@ -1,0 +1,170 @@
+//! Command-line types (clap). Behaviour lives in `commands`.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+const AFTER_HELP: &str = "\
+Scenario files are YAML with `apiVersion: kdrill.dev/v1alpha1` and `kind: Scenario`;
+see docs/scenario-format.md. Each scenario runs in a fresh namespace that is deleted
+afterwards, also on failure and on Ctrl-C.
+
+Exit codes: 0 all passed, 1 a scenario failed, 2 usage or scenario-file errors,
+3 cluster unreachable or refused, 130 interrupted (after cleanup).
+
+Examples:
+  kdrill lint scenarios/
+  kdrill run scenarios/working-with-pods --parallel 4
+  kdrill run scenarios/basic.yaml --keep -v
+  kdrill clean";
+
+#[derive(Debug, Parser)]
+#[command(name = "kdrill", version, about = "Declarative scenario tests for Kubernetes, against a real cluster", after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run scenarios against the cluster of the current kubeconfig context
+    Run(RunArgs),
+    /// Parse and validate scenarios without a cluster; every problem with file:line:col
+    Lint(LintArgs),
+    /// List scenarios and their steps
+    List(ListArgs),
+    /// Remove namespaces and objects left behind by interrupted runs (found by kdrill's labels)
+    Clean(CleanArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ClusterArgs {
+    /// Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context to use (default: the current context)
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct OutputArgs {
+    /// More output: every step and what it did
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub verbose: bool,
+    /// Less output: failures and the summary only
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario files or directories (searched recursively)
+    #[arg(default_value = "scenarios", value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Run in this existing namespace instead of a fresh one per scenario (runs one at a time)
+    #[arg(short, long, value_name = "NAME")]
+    pub namespace: Option<String>,
+    /// Default timeout of each step (a step's or scenario's own `timeout` wins)
+    #[arg(long, default_value = "60s", value_parser = parse_duration_arg, value_name = "DURATION")]
+    pub timeout: std::time::Duration,
+    /// How many scenarios run at once
+    #[arg(short = 'j', long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub parallel: u16,
+    /// Start no new scenario after the first failure
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Only scenarios whose name or path matches this regex
+    #[arg(long, value_name = "REGEX")]
+    pub filter: Option<String>,
+    /// Keep namespaces and objects after the run, for inspection
+    #[arg(long)]
+    pub keep: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    #[arg(default_value = "scenarios", value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(default_value = "scenarios", value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+    /// Only scenarios whose name or path matches this regex
+    #[arg(long, value_name = "REGEX")]
+    pub filter: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CleanArgs {
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Only what this run id created (default: every kdrill run)
+    #[arg(long, value_name = "ID")]
+    pub run: Option<String>,
+    /// Say what would be deleted, delete nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+fn parse_duration_arg(s: &str) -> Result<std::time::Duration, String> {
+    crate::duration::parse_duration(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn run_defaults_and_flags() {
+        let cli = Cli::try_parse_from(["kdrill", "run"]).unwrap();
+        let Command::Run(r) = cli.command else {
+            panic!("not run")
+        };
+        assert_eq!(r.paths, vec![PathBuf::from("scenarios")]);
+        assert_eq!(r.parallel, 4);
+        assert_eq!(r.timeout, std::time::Duration::from_secs(60));
+        let cli = Cli::try_parse_from([
+            "kdrill",
+            "run",
+            "a.yaml",
+            "b",
+            "--timeout",
+            "1m30s",
+            "-j",
+            "2",
+            "--fail-fast",
+            "--filter",
+            "pods",
+            "--context",
+            "kind",
+        ])
+        .unwrap();
+        let Command::Run(r) = cli.command else {
+            panic!("not run")
+        };
+        assert_eq!(r.paths.len(), 2);
+        assert_eq!(r.timeout, std::time::Duration::from_secs(90));
+        assert!(r.fail_fast);
+        assert_eq!(r.cluster.context.as_deref(), Some("kind"));
+    }
+
+    #[test]
+    fn bad_arguments_are_usage_errors() {
+        assert!(Cli::try_parse_from(["kdrill", "run", "--timeout", "soon"]).is_err());
+        assert!(Cli::try_parse_from(["kdrill", "run", "-j", "0"]).is_err());
+        assert!(Cli::try_parse_from(["kdrill", "run", "-v", "-q"]).is_err());
+        assert!(Cli::try_parse_from(["kdrill", "frobnicate"]).is_err());
+    }
+}

@@ -1,0 +1,388 @@
+//! The one place that talks to Kubernetes: the client, API discovery (cached per run,
+//! refreshed when a kind is unknown so a CRD applied in one step is usable in the
+//! next), dynamic APIs for any kind, and server-side tables for `get`.
+
+use crate::objref::KindRef;
+use kube::api::{Api, DynamicObject, ListParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::core::{ApiResource, GroupVersionKind};
+use kube::discovery::{ApiCapabilities, Discovery, Scope};
+use kube::{Client, Config};
+use serde_json::Value;
+use std::path::PathBuf;
+use tokio::sync::Mutex;
+
+/// Errors of cluster access.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error("cannot load kubeconfig: {0}")]
+    Config(String),
+    #[error("cluster unreachable: {0}")]
+    Unreachable(String),
+    #[error("unknown kind `{kind}`: the cluster serves no such resource (known kinds are listed by `kubectl api-resources`)")]
+    UnknownKind { kind: String },
+    #[error("`{kind}` is ambiguous, it names {candidates}: add the group, e.g. `{example}`")]
+    AmbiguousKind {
+        kind: String,
+        candidates: String,
+        example: String,
+    },
+    #[error(transparent)]
+    Api(#[from] kube::Error),
+}
+
+/// A resolved kind: how to reach it and whether it lives in namespaces.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub ar: ApiResource,
+    pub namespaced: bool,
+    pub caps: ApiCapabilities,
+}
+
+/// Connection settings from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+}
+
+pub struct Cluster {
+    pub client: Client,
+    discovery: Mutex<Option<Discovery>>,
+}
+
+/// kubectl's short names; discovery's aggregated format does not carry them through kube.
+const SHORT_NAMES: &[(&str, &str)] = &[
+    ("po", "pods"),
+    ("svc", "services"),
+    ("cm", "configmaps"),
+    ("deploy", "deployments"),
+    ("ns", "namespaces"),
+    ("rs", "replicasets"),
+    ("ds", "daemonsets"),
+    ("sts", "statefulsets"),
+    ("sa", "serviceaccounts"),
+    ("no", "nodes"),
+    ("ev", "events"),
+    ("pv", "persistentvolumes"),
+    ("pvc", "persistentvolumeclaims"),
+    ("ing", "ingresses"),
+    ("cj", "cronjobs"),
+    ("ep", "endpoints"),
+    ("crd", "customresourcedefinitions"),
+    ("netpol", "networkpolicies"),
+    ("quota", "resourcequotas"),
+    ("limits", "limitranges"),
+    ("pdb", "poddisruptionbudgets"),
+    ("hpa", "horizontalpodautoscalers"),
+];
+
+impl Cluster {
+    /// Build a client from the kubeconfig (explicit path, else `KUBECONFIG`/default) and context.
+    pub async fn connect(opts: &ConnectOptions) -> Result<Cluster, ClusterError> {
+        let kopts = KubeConfigOptions {
+            context: opts.context.clone(),
+            ..Default::default()
+        };
+        let config = match &opts.kubeconfig {
+            Some(path) => {
+                let kc = Kubeconfig::read_from(path)
+                    .map_err(|e| ClusterError::Config(format!("{}: {e}", path.display())))?;
+                Config::from_custom_kubeconfig(kc, &kopts).await
+            }
+            None => Config::from_kubeconfig(&kopts).await,
+        }
+        .map_err(|e| ClusterError::Config(e.to_string()))?;
+        let client = Client::try_from(config).map_err(|e| ClusterError::Config(e.to_string()))?;
+        Ok(Cluster {
+            client,
+            discovery: Mutex::new(None),
+        })
+    }
+
+    /// Ask the API server for its version: proves it is reachable and we are authenticated.
+    pub async fn check(&self) -> Result<String, ClusterError> {
+        match self.client.apiserver_version().await {
+            Ok(info) => Ok(info.git_version),
+            Err(e) => Err(ClusterError::Unreachable(e.to_string())),
+        }
+    }
+
+    async fn discover(&self) -> Result<Discovery, kube::Error> {
+        match Discovery::new(self.client.clone()).run_aggregated().await {
+            Ok(d) => Ok(d),
+            // older servers: the classic per-group discovery
+            Err(_) => Discovery::new(self.client.clone()).run().await,
+        }
+    }
+
+    /// Resolve a kind as written by the user.
+    pub async fn resolve(&self, kind: &KindRef) -> Result<Resolved, ClusterError> {
+        let mut guard = self.discovery.lock().await;
+        for attempt in 0..2 {
+            if guard.is_none() || attempt == 1 {
+                *guard = Some(self.discover().await?);
+            }
+            if let Some(d) = guard.as_ref() {
+                if let Some(r) = find_kind(d, kind)? {
+                    return Ok(r);
+                }
+            }
+        }
+        Err(ClusterError::UnknownKind {
+            kind: kind.to_string(),
+        })
+    }
+
+    /// Resolve `apiVersion` + `kind` of a manifest.
+    pub async fn resolve_gvk(
+        &self,
+        api_version: &str,
+        kind: &str,
+    ) -> Result<Resolved, ClusterError> {
+        let (group, version) = match api_version.split_once('/') {
+            Some((g, v)) => (g.to_string(), v.to_string()),
+            None => (String::new(), api_version.to_string()),
+        };
+        self.resolve(&KindRef {
+            name: kind.to_string(),
+            group: Some(group),
+            version: Some(version),
+        })
+        .await
+    }
+
+    /// A dynamic API for a resolved kind, in `namespace` when the kind is namespaced.
+    pub fn api(&self, r: &Resolved, namespace: &str) -> Api<DynamicObject> {
+        if r.namespaced {
+            Api::namespaced_with(self.client.clone(), namespace, &r.ar)
+        } else {
+            Api::all_with(self.client.clone(), &r.ar)
+        }
+    }
+
+    /// Every listable, deletable kind the cluster serves (for `kdrill clean`).
+    pub async fn deletable_kinds(&self) -> Result<Vec<Resolved>, ClusterError> {
+        let d = self.discover().await?;
+        let mut out = Vec::new();
+        for group in d.groups() {
+            for (ar, caps) in group.recommended_resources() {
+                let ops = &caps.operations;
+                if ops.iter().any(|o| o == "list") && ops.iter().any(|o| o == "delete") {
+                    let namespaced = caps.scope == Scope::Namespaced;
+                    out.push(Resolved {
+                        ar,
+                        namespaced,
+                        caps,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// kubectl-like table of objects, printed by the API server itself
+    /// (`as=Table`), so columns are exactly what kubectl shows.
+    pub async fn table(
+        &self,
+        r: &Resolved,
+        namespace: &str,
+        name: Option<&str>,
+        selector: Option<&str>,
+        wide: bool,
+    ) -> Result<String, ClusterError> {
+        let api = self.api(r, namespace);
+        let url = api.resource_url().to_string();
+        let request = kube::core::Request::new(url);
+        let mut req = match name {
+            Some(n) => request.get(n, &Default::default()),
+            None => {
+                let mut lp = ListParams::default();
+                if let Some(s) = selector {
+                    lp = lp.labels(s);
+                }
+                request.list(&lp)
+            }
+        }
+        .map_err(|e| ClusterError::Api(kube::Error::BuildRequest(e)))?;
+        req.headers_mut().insert(
+            http::header::ACCEPT,
+            http::HeaderValue::from_static(
+                "application/json;as=Table;v=v1;g=meta.k8s.io,application/json",
+            ),
+        );
+        let table: Value = self.client.request(req).await?;
+        let scope = r.namespaced.then_some(namespace);
+        Ok(render_table(&table, wide, scope))
+    }
+}
+
+fn find_kind(d: &Discovery, kind: &KindRef) -> Result<Option<Resolved>, ClusterError> {
+    let lower = kind.name.to_ascii_lowercase();
+    let wanted = SHORT_NAMES
+        .iter()
+        .find(|(s, _)| *s == lower)
+        .map_or(lower.as_str(), |(_, p)| *p);
+    let wanted_ref = KindRef {
+        name: wanted.to_string(),
+        ..kind.clone()
+    };
+    let mut hits: Vec<Resolved> = Vec::new();
+    for group in d.groups() {
+        let resources = match &kind.version {
+            Some(v) => group.versioned_resources(v),
+            None => group.recommended_resources(),
+        };
+        for (ar, caps) in resources {
+            let singular = ar.kind.to_ascii_lowercase();
+            if wanted_ref.accepts(
+                &ar.kind,
+                &ar.plural,
+                &ar.group,
+                &ar.version,
+                &[singular.as_str()],
+            ) {
+                let namespaced = caps.scope == Scope::Namespaced;
+                hits.push(Resolved {
+                    ar,
+                    namespaced,
+                    caps,
+                });
+            }
+        }
+    }
+    // the same kind may be served by several groups (events, core and events.k8s.io):
+    // prefer the core group, as kubectl does, otherwise it is ambiguous
+    if hits.len() > 1 {
+        if let Some(i) = hits.iter().position(|h| h.ar.group.is_empty()) {
+            return Ok(Some(hits.swap_remove(i)));
+        }
+        let candidates = hits
+            .iter()
+            .map(|h| format!("{}.{}", h.ar.plural, h.ar.group))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let example = format!("{}.{}/NAME", kind.name, hits[0].ar.group);
+        return Err(ClusterError::AmbiguousKind {
+            kind: kind.to_string(),
+            candidates,
+            example,
+        });
+    }
+    Ok(hits.pop())
+}
+
+/// The GVK of a resolved kind.
+pub fn gvk(r: &Resolved) -> GroupVersionKind {
+    GroupVersionKind::gvk(&r.ar.group, &r.ar.version, &r.ar.kind)
+}
+
+/// Render a `meta.k8s.io/v1 Table` the way kubectl does: upper-case headers,
+/// columns padded to their widest cell plus three spaces, priority>0 columns only when wide.
+pub fn render_table(table: &Value, wide: bool, namespace: Option<&str>) -> String {
+    let empty = Vec::new();
+    let defs = table
+        .get("columnDefinitions")
+        .and_then(Value::as_array)
+        .unwrap_or(&empty);
+    let rows = table
+        .get("rows")
+        .and_then(Value::as_array)
+        .unwrap_or(&empty);
+    if rows.is_empty() {
+        return match namespace {
+            Some(ns) => format!("No resources found in {ns} namespace.\n"),
+            None => "No resources found\n".to_string(),
+        };
+    }
+    let keep: Vec<usize> = defs
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| wide || d.get("priority").and_then(Value::as_i64).unwrap_or(0) == 0)
+        .map(|(i, _)| i)
+        .collect();
+    let mut grid: Vec<Vec<String>> = Vec::with_capacity(rows.len() + 1);
+    grid.push(
+        keep.iter()
+            .map(|&i| {
+                defs[i]
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_ascii_uppercase()
+            })
+            .collect(),
+    );
+    for row in rows {
+        let cells = row.get("cells").and_then(Value::as_array).unwrap_or(&empty);
+        grid.push(
+            keep.iter()
+                .map(|&i| match cells.get(i) {
+                    Some(Value::String(s)) => s.clone(),
+                    Some(Value::Null) | None => "<none>".to_string(),
+                    Some(v) => v.to_string(),
+                })
+                .collect(),
+        );
+    }
+    let widths: Vec<usize> = (0..keep.len())
+        .map(|c| grid.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in grid {
+        let last = row.len().saturating_sub(1);
+        for (c, cell) in row.iter().enumerate() {
+            out.push_str(cell);
+            if c < last {
+                out.push_str(&" ".repeat(widths[c] - cell.chars().count() + 3));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pods_table() -> Value {
+        json!({
+            "kind": "Table",
+            "columnDefinitions": [
+                {"name": "Name", "priority": 0}, {"name": "Ready", "priority": 0},
+                {"name": "Status", "priority": 0}, {"name": "Restarts", "priority": 0},
+                {"name": "Age", "priority": 0}, {"name": "IP", "priority": 1}
+            ],
+            "rows": [
+                {"cells": ["nginx", "1/1", "Running", 0, "12s", "10.88.0.4"]},
+                {"cells": ["webapps-same-image", "1/2", "CrashLoopBackOff", "3 (20s ago)", "2m", null]}
+            ]
+        })
+    }
+
+    #[test]
+    fn renders_like_kubectl() {
+        insta::assert_snapshot!(render_table(&pods_table(), false, Some("default")), @r"
+        NAME                 READY   STATUS             RESTARTS      AGE
+        nginx                1/1     Running            0             12s
+        webapps-same-image   1/2     CrashLoopBackOff   3 (20s ago)   2m
+        ");
+    }
+
+    #[test]
+    fn wide_adds_priority_columns() {
+        let out = render_table(&pods_table(), true, Some("default"));
+        assert!(out.lines().next().unwrap().ends_with("AGE   IP"));
+        assert!(out.contains("<none>"));
+    }
+
+    #[test]
+    fn empty_tables_say_so() {
+        assert_eq!(
+            render_table(&json!({"rows": []}), false, Some("x")),
+            "No resources found in x namespace.\n"
+        );
+    }
+}

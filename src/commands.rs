@@ -1,0 +1,340 @@
+//! What each subcommand does, with errors turned into messages and exit codes.
+
+use crate::cli::{CleanArgs, ClusterArgs, LintArgs, ListArgs, RunArgs};
+use crate::cluster::{Cluster, ConnectOptions};
+use crate::events::Event;
+use crate::executor::{self, Executor, Options};
+use crate::report::human::{Human, Verbosity};
+use crate::report::Report;
+use crate::scenario::{self, LoadError, Scenario};
+use crate::steps::{RunInfo, MANAGED_BY, RUN_LABEL};
+use kube::api::{DeleteParams, ListParams};
+use regex::Regex;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// Exit codes CI can rely on.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const FAILED: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const CLUSTER: u8 = 3;
+    pub const INTERRUPTED: u8 = 130;
+}
+
+/// Load every scenario under `paths`; all problems of all files, not just the first.
+pub fn load_all(paths: &[PathBuf]) -> (Vec<Scenario>, Vec<LoadError>) {
+    let (files, mut errors) = scenario::discover(paths);
+    let mut scenarios = Vec::new();
+    for f in files {
+        match scenario::load_file(&f) {
+            Ok(s) => scenarios.push(s),
+            Err(e) => errors.extend(e.0),
+        }
+    }
+    (scenarios, errors)
+}
+
+fn filter(scenarios: Vec<Scenario>, pattern: Option<&str>) -> Result<Vec<Scenario>, String> {
+    let Some(p) = pattern else {
+        return Ok(scenarios);
+    };
+    let re = Regex::new(p).map_err(|e| format!("--filter: invalid regex: {e}"))?;
+    Ok(scenarios
+        .into_iter()
+        .filter(|s| re.is_match(&s.name) || re.is_match(&s.file.to_string_lossy()))
+        .collect())
+}
+
+fn print_errors(errors: &[LoadError]) {
+    for e in errors {
+        eprintln!("error: {e}");
+    }
+}
+
+pub fn lint(args: &LintArgs) -> u8 {
+    let (scenarios, errors) = load_all(&args.paths);
+    print_errors(&errors);
+    let mut warned = 0;
+    for s in &scenarios {
+        for w in crate::lint::warnings(s) {
+            eprintln!("{w}");
+            warned += 1;
+        }
+    }
+    let files: std::collections::BTreeSet<_> =
+        errors.iter().map(|e| e.location.file.clone()).collect();
+    println!(
+        "kdrill lint: {} scenario(s) valid, {} error(s) in {} file(s), {warned} warning(s)",
+        scenarios.len(),
+        errors.len(),
+        files.len()
+    );
+    if errors.is_empty() && scenarios.is_empty() {
+        eprintln!(
+            "error: no scenario files found in {}",
+            display_paths(&args.paths)
+        );
+        return exit::USAGE;
+    }
+    if errors.is_empty() {
+        exit::OK
+    } else {
+        exit::USAGE
+    }
+}
+
+fn display_paths(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub fn list(args: &ListArgs) -> u8 {
+    let (scenarios, errors) = load_all(&args.paths);
+    print_errors(&errors);
+    let scenarios = match filter(scenarios, args.filter.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    for s in &scenarios {
+        let serial = if s.serial { " [serial]" } else { "" };
+        println!("{} ({}){serial}", s.name, s.file.display());
+        for step in &s.steps {
+            println!("  {:>2}. {}", step.number, step.label());
+        }
+    }
+    if errors.is_empty() {
+        exit::OK
+    } else {
+        exit::USAGE
+    }
+}
+
+async fn connect(args: &ClusterArgs) -> Result<(Cluster, String), String> {
+    let opts = ConnectOptions {
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.context.clone(),
+    };
+    let cluster = Cluster::connect(&opts).await.map_err(|e| e.to_string())?;
+    let version = cluster.check().await.map_err(|e| e.to_string())?;
+    Ok((cluster, version))
+}
+
+/// Ctrl-C or SIGTERM: cancel (steps stop, cleanup runs); a second one exits at once.
+fn watch_signals(cancel: CancellationToken) {
+    tokio::spawn(async move {
+        let mut count = 0;
+        loop {
+            #[cfg(unix)]
+            {
+                let mut term =
+                    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    {
+                        Ok(t) => t,
+                        Err(_) => return,
+                    };
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            #[cfg(not(unix))]
+            if tokio::signal::ctrl_c().await.is_err() {
+                return;
+            }
+            count += 1;
+            if count == 1 {
+                eprintln!("kdrill: interrupted, cleaning up (press Ctrl-C again to stop now and leave objects behind)");
+                cancel.cancel();
+            } else {
+                eprintln!("kdrill: stopped without finishing cleanup; `kdrill clean` removes what is left");
+                std::process::exit(exit::INTERRUPTED as i32);
+            }
+        }
+    });
+}
+
+pub async fn run(args: &RunArgs) -> u8 {
+    let (scenarios, errors) = load_all(&args.paths);
+    if !errors.is_empty() {
+        print_errors(&errors);
+        eprintln!("kdrill: {} error(s) in scenario files; nothing was run (`kdrill lint` checks files without a cluster)", errors.len());
+        return exit::USAGE;
+    }
+    let scenarios = match filter(scenarios, args.filter.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    if scenarios.is_empty() {
+        eprintln!(
+            "error: no scenarios to run in {}{}",
+            display_paths(&args.paths),
+            if args.filter.is_some() {
+                " (after --filter)"
+            } else {
+                ""
+            }
+        );
+        return exit::USAGE;
+    }
+    let (cluster, version) = match connect(&args.cluster).await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::CLUSTER;
+        }
+    };
+    let run = RunInfo {
+        run_id: executor::new_run_id(),
+        kubeconfig: args
+            .cluster
+            .kubeconfig
+            .clone()
+            .or_else(|| std::env::var_os("KUBECONFIG").map(PathBuf::from)),
+        context: args.cluster.context.clone(),
+    };
+    let opts = Options {
+        parallel: usize::from(args.parallel),
+        fail_fast: args.fail_fast,
+        keep: args.keep,
+        namespace: args.namespace.clone(),
+        default_timeout: args.timeout,
+    };
+    let cancel = CancellationToken::new();
+    watch_signals(cancel.clone());
+    let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
+    let verbosity = if args.output.quiet {
+        Verbosity::Quiet
+    } else if args.output.verbose {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    };
+    let reporter = tokio::spawn(async move {
+        let mut report = Report::default();
+        let mut human = Human::new(std::io::stdout(), verbosity);
+        while let Some(ev) = rx.recv().await {
+            report.apply(&ev);
+            // a closed stdout must not stop the run
+            let _ = human.on_event(&ev, &report);
+        }
+        report
+    });
+    let exec = Arc::new(Executor::new(Arc::new(cluster), run, opts, cancel, tx));
+    let totals = exec.run_all(scenarios, version).await;
+    let _report = reporter.await.unwrap_or_default();
+    if totals.interrupted {
+        exit::INTERRUPTED
+    } else if totals.failed > 0 {
+        exit::FAILED
+    } else {
+        exit::OK
+    }
+}
+
+pub async fn clean(args: &CleanArgs) -> u8 {
+    let (cluster, _) = match connect(&args.cluster).await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::CLUSTER;
+        }
+    };
+    let selector = match &args.run {
+        Some(id) => format!("{}={},{RUN_LABEL}={id}", MANAGED_BY.0, MANAGED_BY.1),
+        None => format!("{}={}", MANAGED_BY.0, MANAGED_BY.1),
+    };
+    let kinds = match cluster.deletable_kinds().await {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::CLUSTER;
+        }
+    };
+    let mut removed = 0;
+    let mut failures = 0;
+    let lp = ListParams::default().labels(&selector);
+    // namespaces first: their deletion takes everything inside along
+    let mut kdrill_namespaces = std::collections::BTreeSet::new();
+    let mut ordered = kinds;
+    ordered.sort_by_key(|k| k.ar.kind != "Namespace");
+    for kind in ordered {
+        if kind.ar.kind == "Event" {
+            continue;
+        }
+        let api = cluster.api(&kind, "");
+        let api = if kind.namespaced {
+            kube::Api::all_with(cluster.client.clone(), &kind.ar)
+        } else {
+            api
+        };
+        let Ok(list) = api.list_metadata(&lp).await else {
+            continue;
+        };
+        for item in list.items {
+            let name = item.metadata.name.clone().unwrap_or_default();
+            let ns = item.metadata.namespace.clone();
+            if ns.as_ref().is_some_and(|n| kdrill_namespaces.contains(n)) {
+                continue;
+            }
+            let what = match &ns {
+                Some(n) => format!(
+                    "{}/{name} (namespace {n})",
+                    kind.ar.kind.to_ascii_lowercase()
+                ),
+                None => format!("{}/{name}", kind.ar.kind.to_ascii_lowercase()),
+            };
+            if kind.ar.kind == "Namespace" {
+                kdrill_namespaces.insert(name.clone());
+            }
+            if args.dry_run {
+                println!("would delete {what}");
+                removed += 1;
+                continue;
+            }
+            let target = match &ns {
+                Some(n) => kube::Api::<kube::api::DynamicObject>::namespaced_with(
+                    cluster.client.clone(),
+                    n,
+                    &kind.ar,
+                ),
+                None => kube::Api::all_with(cluster.client.clone(), &kind.ar),
+            };
+            match target.delete(&name, &DeleteParams::background()).await {
+                Ok(_) => {
+                    println!("deleted {what}");
+                    removed += 1;
+                }
+                Err(kube::Error::Api(s)) if s.code == 404 => {}
+                Err(e) => {
+                    eprintln!("error: cannot delete {what}: {e}");
+                    failures += 1;
+                }
+            }
+        }
+    }
+    println!(
+        "kdrill clean: {removed} object(s) {}",
+        if args.dry_run {
+            "would be deleted"
+        } else {
+            "deleted"
+        }
+    );
+    if failures > 0 {
+        exit::FAILED
+    } else {
+        exit::OK
+    }
+}

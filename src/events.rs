@@ -1,0 +1,82 @@
+//! What the executor tells the world. It knows nothing about output: reporters
+//! (human, JUnit, JSON) turn these events into one report model and render it.
+
+use crate::evidence::Evidence;
+use crate::scenario::Location;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    RunStarted {
+        run_id: String,
+        scenarios: usize,
+        parallel: usize,
+        server_version: String,
+    },
+    ScenarioStarted {
+        id: usize,
+        name: String,
+        file: PathBuf,
+        namespace: String,
+    },
+    StepStarted {
+        id: usize,
+        number: usize,
+        label: String,
+        location: Location,
+    },
+    StepFinished {
+        id: usize,
+        number: usize,
+        label: String,
+        location: Location,
+        duration: Duration,
+        result: StepResult,
+    },
+    /// A scenario that never ran (fail-fast, interruption, or its namespace could not be made).
+    ScenarioSkipped {
+        id: usize,
+        name: String,
+        file: PathBuf,
+        reason: String,
+    },
+    ScenarioFinished {
+        id: usize,
+        duration: Duration,
+        cleanup: CleanupResult,
+    },
+    RunFinished {
+        duration: Duration,
+        interrupted: bool,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub enum StepResult {
+    Passed {
+        notes: Vec<String>,
+    },
+    Failed(Box<Failure>),
+    /// Not run because an earlier step failed or the run was interrupted.
+    Skipped,
+}
+
+/// A failed step: what was expected, what came back, and the evidence.
+#[derive(Debug, Clone, Default)]
+pub struct Failure {
+    pub message: String,
+    pub expected: Option<String>,
+    pub actual: Option<String>,
+    pub evidence: Option<Evidence>,
+}
+
+#[derive(Debug, Clone)]
+pub enum CleanupResult {
+    /// Everything the scenario created is gone.
+    Done { deleted: usize },
+    /// `--keep`: left in place for inspection.
+    Kept { namespace: String },
+    /// Some objects could not be removed.
+    Incomplete { errors: Vec<String> },
+}

@@ -1,0 +1,476 @@
+//! The executor: runs scenarios (in parallel, each in its own namespace), their
+//! steps in order, and their cleanup (always: on failure and on Ctrl-C too). It
+//! emits [`Event`]s and knows nothing about how they are shown.
+
+use crate::cleanup::Cleanup;
+use crate::cluster::Cluster;
+use crate::events::{CleanupResult, Event, Failure, StepResult};
+use crate::evidence;
+use crate::scenario::Scenario;
+use crate::steps::{self, RunInfo, StepCtx, StepError, MANAGED_BY, RUN_LABEL};
+use crate::wait::{wait_for, Until};
+use k8s_openapi::api::core::v1::Namespace;
+use kube::api::{Api, DeleteParams, DynamicObject, PostParams};
+use kube::core::ApiResource;
+use rand::Rng;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, Semaphore};
+use tokio_util::sync::CancellationToken;
+
+/// Settings of one run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub parallel: usize,
+    pub fail_fast: bool,
+    /// Leave namespaces and objects in place for inspection.
+    pub keep: bool,
+    /// Use this existing namespace instead of creating one per scenario.
+    pub namespace: Option<String>,
+    /// Step timeout when neither the step nor the scenario sets one.
+    pub default_timeout: Duration,
+}
+
+/// How long cleanup may wait for a namespace to disappear.
+const CLEANUP_TIMEOUT: Duration = Duration::from_secs(120);
+/// Time for the pod's default ServiceAccount to appear in a new namespace.
+const NAMESPACE_READY_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub struct Executor {
+    cluster: Arc<Cluster>,
+    run: RunInfo,
+    opts: Options,
+    /// Fired by Ctrl-C/SIGTERM: stop steps, clean up, report.
+    cancel: CancellationToken,
+    events: mpsc::UnboundedSender<Event>,
+}
+
+/// The outcome of a whole run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Totals {
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub interrupted: bool,
+}
+
+enum Outcome {
+    Passed,
+    Failed,
+    Skipped,
+}
+
+/// A new random run id: short, DNS-label safe.
+pub fn new_run_id() -> String {
+    random_suffix(8)
+}
+
+fn random_suffix(n: usize) -> String {
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    let mut rng = rand::rng();
+    (0..n)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// `kdrill-<slug>-<random>`, at most 63 characters.
+pub fn namespace_name(scenario_name: &str) -> String {
+    let mut slug = String::new();
+    for c in scenario_name.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    slug.truncate(40);
+    let slug = slug.trim_end_matches('-');
+    if slug.is_empty() {
+        format!("kdrill-{}", random_suffix(5))
+    } else {
+        format!("kdrill-{slug}-{}", random_suffix(5))
+    }
+}
+
+impl Executor {
+    pub fn new(
+        cluster: Arc<Cluster>,
+        run: RunInfo,
+        opts: Options,
+        cancel: CancellationToken,
+        events: mpsc::UnboundedSender<Event>,
+    ) -> Executor {
+        Executor {
+            cluster,
+            run,
+            opts,
+            cancel,
+            events,
+        }
+    }
+
+    fn emit(&self, e: Event) {
+        // a reporter that went away must not stop the run, nor its cleanup
+        let _ = self.events.send(e);
+    }
+
+    /// Run every scenario; serial ones alone, after the parallel ones.
+    pub async fn run_all(
+        self: Arc<Self>,
+        scenarios: Vec<Scenario>,
+        server_version: String,
+    ) -> Totals {
+        let start = Instant::now();
+        let parallel = if self.opts.namespace.is_some() {
+            1
+        } else {
+            self.opts.parallel.max(1)
+        };
+        self.emit(Event::RunStarted {
+            run_id: self.run.run_id.clone(),
+            scenarios: scenarios.len(),
+            parallel,
+            server_version,
+        });
+        let stop_new = CancellationToken::new();
+        let (serial, parallel_ones): (Vec<_>, Vec<_>) = scenarios
+            .into_iter()
+            .enumerate()
+            .partition(|(_, s)| s.serial);
+        let mut totals = Totals::default();
+        for (batch, width) in [(parallel_ones, parallel), (serial, 1)] {
+            let sem = Arc::new(Semaphore::new(width));
+            let mut set = tokio::task::JoinSet::new();
+            for (id, scenario) in batch {
+                let this = Arc::clone(&self);
+                let sem = Arc::clone(&sem);
+                let stop_new = stop_new.clone();
+                set.spawn(async move {
+                    let permit = tokio::select! {
+                        p = sem.acquire_owned() => p.ok(),
+                        _ = stop_new.cancelled() => None,
+                        _ = this.cancel.cancelled() => None,
+                    };
+                    if permit.is_none() || stop_new.is_cancelled() || this.cancel.is_cancelled() {
+                        let reason = if this.cancel.is_cancelled() {
+                            "run interrupted"
+                        } else {
+                            "--fail-fast: an earlier scenario failed"
+                        };
+                        this.emit(Event::ScenarioSkipped {
+                            id,
+                            name: scenario.name.clone(),
+                            file: scenario.file.clone(),
+                            reason: reason.into(),
+                        });
+                        return Outcome::Skipped;
+                    }
+                    let outcome = this.run_scenario(id, &scenario).await;
+                    if matches!(outcome, Outcome::Failed) && this.opts.fail_fast {
+                        stop_new.cancel();
+                    }
+                    outcome
+                });
+            }
+            while let Some(res) = set.join_next().await {
+                match res {
+                    Ok(Outcome::Passed) => totals.passed += 1,
+                    Ok(Outcome::Failed) | Err(_) => totals.failed += 1,
+                    Ok(Outcome::Skipped) => totals.skipped += 1,
+                }
+            }
+        }
+        totals.interrupted = self.cancel.is_cancelled();
+        self.emit(Event::RunFinished {
+            duration: start.elapsed(),
+            interrupted: totals.interrupted,
+        });
+        totals
+    }
+
+    async fn run_scenario(&self, id: usize, scenario: &Scenario) -> Outcome {
+        let start = Instant::now();
+        let (namespace, owns) = match &self.opts.namespace {
+            Some(ns) => (ns.clone(), false),
+            None => (namespace_name(&scenario.name), true),
+        };
+        if owns {
+            if let Err(e) = self.create_namespace(&namespace, scenario).await {
+                self.emit(Event::ScenarioStarted {
+                    id,
+                    name: scenario.name.clone(),
+                    file: scenario.file.clone(),
+                    namespace: namespace.clone(),
+                });
+                self.emit(Event::StepFinished {
+                    id,
+                    number: 0,
+                    label: format!("create namespace {namespace}"),
+                    location: crate::scenario::Location {
+                        file: scenario.file.clone(),
+                        line: 1,
+                        col: 1,
+                    },
+                    duration: start.elapsed(),
+                    result: StepResult::Failed(Box::new(Failure {
+                        message: e,
+                        ..Default::default()
+                    })),
+                });
+                let cleanup = self.cleanup(&Cleanup::default(), &namespace, owns).await;
+                self.emit(Event::ScenarioFinished {
+                    id,
+                    duration: start.elapsed(),
+                    cleanup,
+                });
+                return Outcome::Failed;
+            }
+        }
+        self.emit(Event::ScenarioStarted {
+            id,
+            name: scenario.name.clone(),
+            file: scenario.file.clone(),
+            namespace: namespace.clone(),
+        });
+        let cleanup = Cleanup::default();
+        let mut failed = false;
+        for step in &scenario.steps {
+            let location = step.location.clone();
+            let label = step.label();
+            if failed || self.cancel.is_cancelled() {
+                self.emit(Event::StepFinished {
+                    id,
+                    number: step.number,
+                    label,
+                    location,
+                    duration: Duration::ZERO,
+                    result: StepResult::Skipped,
+                });
+                continue;
+            }
+            self.emit(Event::StepStarted {
+                id,
+                number: step.number,
+                label: label.clone(),
+                location: location.clone(),
+            });
+            let step_start = Instant::now();
+            let timeout = step
+                .timeout
+                .or(scenario.timeout)
+                .unwrap_or(self.opts.default_timeout);
+            let ctx = StepCtx {
+                cluster: &self.cluster,
+                run: &self.run,
+                scenario,
+                step,
+                namespace: &namespace,
+                owns_namespace: owns,
+                timeout,
+                cleanup: &cleanup,
+                cancel: &self.cancel,
+            };
+            let attempts = step.retry.as_ref().map_or(1, |r| r.attempts.max(1));
+            let mut result = Err(StepError::Other("not run".into()));
+            for attempt in 1..=attempts {
+                // steps that wait report their own timeout with evidence; this bound
+                // only catches the others (a hung exec, a slow API call)
+                let raw =
+                    match tokio::time::timeout(timeout + Duration::from_secs(5), steps::run(&ctx))
+                        .await
+                    {
+                        Ok(r) => r,
+                        Err(_) => Err(StepError::failed(format!(
+                            "the step did not finish within {}",
+                            crate::duration::format_duration(timeout)
+                        ))),
+                    };
+                result = steps::check(&step.expect, raw);
+                if result.is_ok()
+                    || attempt == attempts
+                    || matches!(result, Err(StepError::Cancelled))
+                {
+                    break;
+                }
+                let backoff = step
+                    .retry
+                    .as_ref()
+                    .map_or(Duration::from_secs(1), |r| r.backoff.0);
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff) => {}
+                    _ = self.cancel.cancelled() => break,
+                }
+            }
+            let result = match result {
+                Ok(out) => StepResult::Passed { notes: out.notes },
+                Err(StepError::Cancelled) => {
+                    failed = true;
+                    StepResult::Failed(Box::new(Failure {
+                        message: "interrupted".into(),
+                        ..Default::default()
+                    }))
+                }
+                Err(e) => {
+                    failed = true;
+                    let evidence = if self.cancel.is_cancelled() {
+                        None
+                    } else {
+                        Some(evidence::collect(&self.cluster, &namespace).await)
+                    };
+                    let (message, expected, actual) = match e {
+                        StepError::Failed {
+                            message,
+                            expected,
+                            actual,
+                        } => (message, expected, actual),
+                        other => (other.to_string(), None, None),
+                    };
+                    StepResult::Failed(Box::new(Failure {
+                        message,
+                        expected,
+                        actual,
+                        evidence,
+                    }))
+                }
+            };
+            self.emit(Event::StepFinished {
+                id,
+                number: step.number,
+                label,
+                location,
+                duration: step_start.elapsed(),
+                result,
+            });
+        }
+        let cleanup_result = self.cleanup(&cleanup, &namespace, owns).await;
+        self.emit(Event::ScenarioFinished {
+            id,
+            duration: start.elapsed(),
+            cleanup: cleanup_result,
+        });
+        if failed {
+            Outcome::Failed
+        } else {
+            Outcome::Passed
+        }
+    }
+
+    async fn create_namespace(&self, name: &str, scenario: &Scenario) -> Result<(), String> {
+        let mut labels: std::collections::BTreeMap<String, String> =
+            scenario.namespace_labels.clone();
+        labels.insert(MANAGED_BY.0.into(), MANAGED_BY.1.into());
+        labels.insert(RUN_LABEL.into(), self.run.run_id.clone());
+        let ns = Namespace {
+            metadata: kube::api::ObjectMeta {
+                name: Some(name.into()),
+                labels: Some(labels),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let api: Api<Namespace> = Api::all(self.cluster.client.clone());
+        api.create(&PostParams::default(), &ns)
+            .await
+            .map_err(|e| format!("cannot create namespace {name}: {e}"))?;
+        // pods are refused until the ServiceAccount controller has made `default`
+        let sa = ApiResource::erase::<k8s_openapi::api::core::v1::ServiceAccount>(&());
+        let sa_api: Api<DynamicObject> =
+            Api::namespaced_with(self.cluster.client.clone(), name, &sa);
+        wait_for(
+            sa_api,
+            "default",
+            &Until::default(),
+            NAMESPACE_READY_TIMEOUT,
+            &self.cancel,
+        )
+        .await
+        .map_err(|e| format!("namespace {name}: the default ServiceAccount did not appear: {e}"))?;
+        Ok(())
+    }
+
+    /// Delete what the scenario created, newest first, then its namespace, and wait
+    /// until they are gone. Runs with its own cancellation: Ctrl-C must not skip it.
+    async fn cleanup(&self, cleanup: &Cleanup, namespace: &str, owns: bool) -> CleanupResult {
+        if self.opts.keep {
+            return CleanupResult::Kept {
+                namespace: namespace.to_string(),
+            };
+        }
+        let never = CancellationToken::new();
+        let mut errors = Vec::new();
+        let mut deleted = 0;
+        for c in cleanup.take_reversed() {
+            // the namespace's deletion takes its contents along
+            if owns && c.namespace.as_deref() == Some(namespace) {
+                continue;
+            }
+            let api = self
+                .cluster
+                .api(&c.resolved, c.namespace.as_deref().unwrap_or(""));
+            match api.delete(&c.name, &DeleteParams::background()).await {
+                Ok(_) => {
+                    deleted += 1;
+                    let gone = Until {
+                        deleted: Some(true),
+                        ..Default::default()
+                    };
+                    if let Err(e) = wait_for(api, &c.name, &gone, CLEANUP_TIMEOUT, &never).await {
+                        errors.push(format!("{}: still present after delete ({e})", c.display()));
+                    }
+                }
+                Err(kube::Error::Api(s)) if s.code == 404 => {}
+                Err(e) => errors.push(format!("{}: {e}", c.display())),
+            }
+        }
+        if owns {
+            let api: Api<Namespace> = Api::all(self.cluster.client.clone());
+            match api.delete(namespace, &DeleteParams::background()).await {
+                Ok(_) => {
+                    deleted += 1;
+                    let ar = ApiResource::erase::<Namespace>(&());
+                    let dyn_api: Api<DynamicObject> =
+                        Api::all_with(self.cluster.client.clone(), &ar);
+                    let gone = Until {
+                        deleted: Some(true),
+                        ..Default::default()
+                    };
+                    if let Err(e) =
+                        wait_for(dyn_api, namespace, &gone, CLEANUP_TIMEOUT, &never).await
+                    {
+                        errors.push(format!("namespace {namespace}: still terminating ({e}); `kdrill clean` removes it later"));
+                    }
+                }
+                Err(kube::Error::Api(s)) if s.code == 404 => {}
+                Err(e) => errors.push(format!("namespace {namespace}: {e}")),
+            }
+        }
+        if errors.is_empty() {
+            CleanupResult::Done { deleted }
+        } else {
+            CleanupResult::Incomplete { errors }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn namespace_names_are_dns_labels() {
+        let n = namespace_name("Two containers, one port!");
+        assert!(n.starts_with("kdrill-two-containers-one-port-"), "{n}");
+        assert!(n.len() <= 63);
+        assert!(n
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
+        let long = namespace_name(&"x".repeat(200));
+        assert!(long.len() <= 63, "{long}");
+        assert!(namespace_name("!!!").starts_with("kdrill-"));
+        assert_ne!(
+            namespace_name("a"),
+            namespace_name("a"),
+            "each run gets its own namespace"
+        );
+    }
+}

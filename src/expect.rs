@@ -1,0 +1,243 @@
+//! Expectations on a step's outcome: exit code, text outputs and API errors.
+//! Text is checked with [`TextMatch`], which uses the one pattern language of
+//! [`crate::pattern`] (`[..]`, `...`).
+
+use crate::pattern;
+use regex::Regex;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+use std::fmt;
+
+/// `expect:` of a step. Which fields apply depends on the step kind (checked by `lint`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Expect {
+    /// Expected exit code of `exec` and `command`; without it, non-zero fails the step.
+    pub exit_code: Option<i32>,
+    pub stdout: Option<TextMatch>,
+    pub stderr: Option<TextMatch>,
+    /// The text output of `logs` and `get`.
+    pub output: Option<TextMatch>,
+    /// The step must fail with this API error.
+    pub error: Option<ErrorExpect>,
+}
+
+/// An API error the step must produce (Kubernetes `Status` fields).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ErrorExpect {
+    /// `Status.reason`, e.g. `Invalid`, `Forbidden`, `NotFound`, `AlreadyExists`.
+    pub reason: Option<String>,
+    /// HTTP code, e.g. 422.
+    pub code: Option<u16>,
+    pub message: Option<TextMatch>,
+}
+
+/// How a text must look. A plain string is a whole-text pattern; a map combines rules.
+#[derive(Debug, Clone)]
+pub enum TextMatch {
+    Pattern(String),
+    Rules(TextRules),
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TextRules {
+    /// Exactly this text (a trailing newline is ignored).
+    pub equals: Option<String>,
+    /// This substring, or each of these.
+    pub contains: Option<OneOrMany>,
+    /// None of these substrings.
+    pub not_contains: Option<OneOrMany>,
+    /// The whole text matches this pattern (`[..]`, `...`).
+    pub matches: Option<String>,
+    /// A regular expression found anywhere in the text.
+    #[serde(default, deserialize_with = "de_regex")]
+    pub regex: Option<RegexText>,
+}
+
+/// One string or a list of strings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn items(&self) -> Vec<&str> {
+        match self {
+            OneOrMany::One(s) => vec![s.as_str()],
+            OneOrMany::Many(v) => v.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// A compiled regex that remembers its source text.
+#[derive(Debug, Clone)]
+pub struct RegexText(pub Regex);
+
+fn de_regex<'de, D: Deserializer<'de>>(d: D) -> Result<Option<RegexText>, D::Error> {
+    let s = String::deserialize(d)?;
+    Regex::new(&s)
+        .map(|r| Some(RegexText(r)))
+        .map_err(|e| de::Error::custom(format!("invalid regex: {}", regex_reason(&e))))
+}
+
+/// The regex crate explains errors over several lines with a caret; keep the reason.
+fn regex_reason(e: &regex::Error) -> String {
+    let text = e.to_string();
+    text.lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("error: "))
+        .map_or_else(|| text.replace('\n', " "), str::to_string)
+}
+
+impl<'de> Deserialize<'de> for TextMatch {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = TextMatch;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a text pattern, or a map with equals/contains/notContains/matches/regex",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<TextMatch, E> {
+                Ok(TextMatch::Pattern(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<TextMatch, E> {
+                Ok(TextMatch::Pattern(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<TextMatch, E> {
+                Ok(TextMatch::Pattern(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<TextMatch, A::Error> {
+                let rules = TextRules::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                if rules.equals.is_none()
+                    && rules.contains.is_none()
+                    && rules.not_contains.is_none()
+                    && rules.matches.is_none()
+                    && rules.regex.is_none()
+                {
+                    return Err(de::Error::custom(
+                        "a text expectation needs at least one of equals, contains, notContains, matches, regex",
+                    ));
+                }
+                Ok(TextMatch::Rules(rules))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn trim_nl(s: &str) -> &str {
+    s.strip_suffix('\n').unwrap_or(s)
+}
+
+impl TextMatch {
+    /// `Ok` when `actual` satisfies every rule, else a description of each rule it breaks.
+    pub fn check(&self, actual: &str) -> Result<(), Vec<String>> {
+        let mut failed = Vec::new();
+        match self {
+            TextMatch::Pattern(p) => {
+                if !pattern::matches(p, actual) {
+                    failed.push(format!("to match {}", quote(p)));
+                }
+            }
+            TextMatch::Rules(r) => {
+                if let Some(e) = &r.equals {
+                    if trim_nl(e) != trim_nl(actual) {
+                        failed.push(format!("to equal {}", quote(e)));
+                    }
+                }
+                if let Some(c) = &r.contains {
+                    for s in c.items() {
+                        if !actual.contains(s) {
+                            failed.push(format!("to contain {}", quote(s)));
+                        }
+                    }
+                }
+                if let Some(c) = &r.not_contains {
+                    for s in c.items() {
+                        if actual.contains(s) {
+                            failed.push(format!("not to contain {}", quote(s)));
+                        }
+                    }
+                }
+                if let Some(p) = &r.matches {
+                    if !pattern::matches(p, actual) {
+                        failed.push(format!("to match {}", quote(p)));
+                    }
+                }
+                if let Some(RegexText(re)) = &r.regex {
+                    if !re.is_match(actual) {
+                        failed.push(format!("to match regex /{}/", re.as_str()));
+                    }
+                }
+            }
+        }
+        if failed.is_empty() {
+            Ok(())
+        } else {
+            Err(failed)
+        }
+    }
+}
+
+fn quote(s: &str) -> String {
+    if s.contains('\n') {
+        format!("\n{}", indent(s, "    | "))
+    } else {
+        format!("{s:?}")
+    }
+}
+
+/// Prefix every line of `text` with `prefix`.
+pub fn indent(text: &str, prefix: &str) -> String {
+    trim_nl(text)
+        .lines()
+        .map(|l| format!("{prefix}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tm(yaml: &str) -> TextMatch {
+        serde_yaml::from_str(yaml).unwrap()
+    }
+
+    #[test]
+    fn plain_string_is_a_whole_text_pattern() {
+        assert!(tm("'hello [..]'").check("hello world\n").is_ok());
+        assert!(tm("hello").check("hello world").is_err());
+    }
+
+    #[test]
+    fn rules_combine_and_report_each_failure() {
+        let m = tm("{contains: [Welcome, nginx], notContains: error, regex: '<title>.*</title>'}");
+        assert!(m.check("<title>Welcome to nginx!</title>").is_ok());
+        let errs = m.check("<h1>error</h1>").unwrap_err();
+        assert_eq!(errs.len(), 4, "{errs:?}");
+        assert!(errs[0].contains("to contain \"Welcome\""));
+        assert!(errs[2].contains("not to contain \"error\""));
+    }
+
+    #[test]
+    fn equals_ignores_one_trailing_newline() {
+        assert!(tm("{equals: hi}").check("hi\n").is_ok());
+        assert!(tm("{equals: hi}").check("hi there").is_err());
+    }
+
+    #[test]
+    fn empty_rule_maps_and_bad_regexes_are_rejected() {
+        assert!(serde_yaml::from_str::<TextMatch>("{}").is_err());
+        let e = serde_yaml::from_str::<TextMatch>("{regex: '('}")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("invalid regex"), "{e}");
+    }
+}

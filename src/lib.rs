@@ -1,0 +1,23 @@
+//! kdrill: declarative scenario tests for Kubernetes, run against a real cluster.
+//!
+//! Data flows one way: scenario files ([`scenario`]) → the [`executor`], which runs
+//! each [`steps`] kind through [`cluster`] and [`wait`] → [`events`] → the [`report`]
+//! model and its renderers.
+
+pub mod cleanup;
+pub mod cli;
+pub mod cluster;
+pub mod commands;
+pub mod duration;
+pub mod events;
+pub mod evidence;
+pub mod executor;
+pub mod expect;
+pub mod lint;
+pub mod objref;
+pub mod pattern;
+pub mod report;
+pub mod scenario;
+pub mod steps;
+pub mod subset;
+pub mod wait;

@@ -1,0 +1,54 @@
+//! `kdrill lint`: every structural error of every file (from loading), plus
+//! warnings about scenarios that work but will hurt: fixed sleeps, long waits
+//! without their own timeout, manifests pinned to another namespace.
+
+use crate::scenario::{Action, Location, Scenario};
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub location: Location,
+    pub message: String,
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "warning: {}: {}", self.location, self.message)
+    }
+}
+
+/// Warnings for one loaded scenario.
+pub fn warnings(s: &Scenario) -> Vec<Warning> {
+    let mut out = Vec::new();
+    for step in &s.steps {
+        let w = |message: String| Warning {
+            location: step.location.clone(),
+            message,
+        };
+        match &step.action {
+            Action::Sleep(d) => out.push(w(format!(
+                "fixed sleep of {}: prefer `wait` for the state you need (waits end as soon as it is reached)",
+                crate::duration::format_duration(*d)
+            ))),
+            Action::Apply(a) => {
+                if let Some(m) = &a.manifest {
+                    if let Ok(text) = serde_yaml::to_string(m) {
+                        if text.contains("namespace:") && a.namespace.is_none() {
+                            out.push(w("an inline manifest names its own namespace: objects outside the scenario's namespace are shared with other runs".into()));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        if let Some(t) = step.timeout.or(s.timeout) {
+            if t > Duration::from_secs(600) {
+                out.push(w(format!(
+                    "timeout of {} is long: a hung step holds the whole run",
+                    crate::duration::format_duration(t)
+                )));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,34 @@
+//! The `kdrill` binary: parse the command line, dispatch, map the outcome to an exit code.
+
+use clap::Parser;
+use kdrill::cli::{Cli, Command};
+use kdrill::commands::{self, exit};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match &cli.command {
+        Command::Lint(a) => commands::lint(a),
+        Command::List(a) => commands::list(a),
+        Command::Run(_) | Command::Clean(_) => {
+            let rt = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("error: cannot start the async runtime: {e}");
+                    return ExitCode::from(exit::USAGE);
+                }
+            };
+            rt.block_on(async {
+                match &cli.command {
+                    Command::Run(a) => commands::run(a).await,
+                    Command::Clean(a) => commands::clean(a).await,
+                    _ => exit::USAGE,
+                }
+            })
+        }
+    };
+    ExitCode::from(code)
+}

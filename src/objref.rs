@@ -1,0 +1,225 @@
+//! The one way scenarios address objects: `kind/name` as kubectl accepts it.
+//!
+//! * `pod/nginx`, `pods/nginx`, `po/nginx` (kind, plural or short name);
+//! * `deployment.apps/web`, `deployments.v1.apps/web` (kind or resource, then version and group);
+//! * `apps/v1/Deployment/web`, `v1/Pod/nginx`, `example.com/v1/Widget/w` (group/version/kind/name).
+//!
+//! The kind part alone (`pods`, `deployment.apps`, `apps/v1/Deployment`) addresses a kind
+//! for `get` and selector-based steps. Names are resolved through API discovery.
+
+use std::fmt;
+
+/// A kind as written by the user, not yet resolved through discovery.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct KindRef {
+    /// Kind, resource (plural), singular or short name, as written.
+    pub name: String,
+    pub group: Option<String>,
+    pub version: Option<String>,
+}
+
+/// An object addressed by kind and name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectRef {
+    pub kind: KindRef,
+    pub name: String,
+}
+
+fn looks_like_version(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next() == Some('v') && chars.next().is_some_and(|c| c.is_ascii_digit())
+}
+
+impl KindRef {
+    pub fn parse(text: &str) -> Result<KindRef, String> {
+        let t = text.trim();
+        if t.is_empty() {
+            return Err(
+                "expected a kind such as `pods`, `deployment.apps` or `apps/v1/Deployment`".into(),
+            );
+        }
+        let parts: Vec<&str> = t.split('/').collect();
+        if parts.iter().any(|p| p.is_empty()) {
+            return Err(format!("`{t}` has an empty part between slashes"));
+        }
+        match parts.as_slice() {
+            [k] => {
+                let mut segs = k.splitn(3, '.');
+                let name = segs.next().unwrap_or_default().to_string();
+                let second = segs.next();
+                let third = segs.next();
+                Ok(match (second, third) {
+                    (None, _) => KindRef { name, group: None, version: None },
+                    (Some(v), Some(g)) if looks_like_version(v) => {
+                        KindRef { name, group: Some(g.to_string()), version: Some(v.to_string()) }
+                    }
+                    (Some(_), _) => {
+                        let group = k[name.len() + 1..].to_string();
+                        KindRef { name, group: Some(group), version: None }
+                    }
+                })
+            }
+            [v, k] if looks_like_version(v) => {
+                Ok(KindRef { name: k.to_string(), group: Some(String::new()), version: Some(v.to_string()) })
+            }
+            [g, v, k] if looks_like_version(v) => {
+                Ok(KindRef { name: k.to_string(), group: Some(g.to_string()), version: Some(v.to_string()) })
+            }
+            _ => Err(format!(
+                "`{t}` is not a kind: write `kind`, `kind.group`, `version/Kind` or `group/version/Kind`"
+            )),
+        }
+    }
+
+    /// True when this reference could name the given discovered resource.
+    pub fn accepts(
+        &self,
+        kind: &str,
+        plural: &str,
+        group: &str,
+        version: &str,
+        short_names: &[&str],
+    ) -> bool {
+        if let Some(g) = &self.group {
+            if g != group {
+                return false;
+            }
+        }
+        if let Some(v) = &self.version {
+            if v != version {
+                return false;
+            }
+        }
+        let n = self.name.to_ascii_lowercase();
+        n == kind.to_ascii_lowercase() || n == plural || short_names.contains(&n.as_str())
+    }
+}
+
+impl fmt::Display for KindRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.group, &self.version) {
+            (Some(g), Some(v)) if g.is_empty() => write!(f, "{v}/{}", self.name),
+            (Some(g), Some(v)) => write!(f, "{g}/{v}/{}", self.name),
+            (Some(g), None) => write!(f, "{}.{g}", self.name),
+            _ => f.write_str(&self.name),
+        }
+    }
+}
+
+impl ObjectRef {
+    pub fn parse(text: &str) -> Result<ObjectRef, String> {
+        let t = text.trim();
+        let Some((kind, name)) = t.rsplit_once('/') else {
+            return Err(format!(
+                "`{t}` is not an object reference: write `kind/name`, e.g. `pod/nginx`"
+            ));
+        };
+        if name.is_empty() {
+            return Err(format!("`{t}` has no name after the last `/`"));
+        }
+        Ok(ObjectRef {
+            kind: KindRef::parse(kind)?,
+            name: name.to_string(),
+        })
+    }
+}
+
+impl fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.kind, self.name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ObjectRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <String as serde::Deserialize>::deserialize(d)?;
+        ObjectRef::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for KindRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <String as serde::Deserialize>::deserialize(d)?;
+        KindRef::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn k(name: &str, group: Option<&str>, version: Option<&str>) -> KindRef {
+        KindRef {
+            name: name.into(),
+            group: group.map(Into::into),
+            version: version.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn parses_every_documented_form() {
+        assert_eq!(
+            ObjectRef::parse("pod/nginx").unwrap().kind,
+            k("pod", None, None)
+        );
+        assert_eq!(
+            ObjectRef::parse("deployment.apps/web").unwrap().kind,
+            k("deployment", Some("apps"), None)
+        );
+        assert_eq!(
+            ObjectRef::parse("deployments.v1.apps/web").unwrap().kind,
+            k("deployments", Some("apps"), Some("v1"))
+        );
+        assert_eq!(
+            ObjectRef::parse("widgets.example.com/w").unwrap().kind,
+            k("widgets", Some("example.com"), None)
+        );
+        assert_eq!(
+            ObjectRef::parse("apps/v1/Deployment/web").unwrap().kind,
+            k("Deployment", Some("apps"), Some("v1"))
+        );
+        assert_eq!(
+            ObjectRef::parse("v1/Pod/nginx").unwrap().kind,
+            k("Pod", Some(""), Some("v1"))
+        );
+        assert_eq!(ObjectRef::parse("v1/Pod/nginx").unwrap().name, "nginx");
+    }
+
+    #[test]
+    fn rejects_malformed_references_with_a_hint() {
+        assert!(ObjectRef::parse("nginx").unwrap_err().contains("kind/name"));
+        assert!(ObjectRef::parse("pod/").unwrap_err().contains("no name"));
+        assert!(ObjectRef::parse("a/b/c/d/e")
+            .unwrap_err()
+            .contains("is not a kind"));
+        assert!(KindRef::parse("").is_err());
+    }
+
+    #[test]
+    fn accepts_kind_plural_and_short_names() {
+        let r = KindRef::parse("po").unwrap();
+        assert!(r.accepts("Pod", "pods", "", "v1", &["po"]));
+        assert!(KindRef::parse("Pod")
+            .unwrap()
+            .accepts("Pod", "pods", "", "v1", &[]));
+        assert!(!KindRef::parse("deployment.apps").unwrap().accepts(
+            "Deployment",
+            "deployments",
+            "extensions",
+            "v1",
+            &[]
+        ));
+    }
+
+    #[test]
+    fn displays_round_trip() {
+        for s in [
+            "pod/nginx",
+            "deployment.apps/web",
+            "apps/v1/Deployment/web",
+            "v1/Pod/nginx",
+        ] {
+            assert_eq!(ObjectRef::parse(s).unwrap().to_string(), s);
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! The human renderer: append-only lines that read well in a terminal and in a CI
+//! log. A scenario's block is printed when it ends (parallel scenarios never
+//! interleave); `-v` adds each passed step and its notes, `--quiet` keeps failures.
+
+use super::{Report, ScenarioReport, Status};
+use crate::duration::format_duration;
+use crate::events::{CleanupResult, Event, Failure, StepResult};
+use crate::expect::indent;
+use std::io::Write;
+use std::time::Instant;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+pub struct Human<W: Write> {
+    out: W,
+    verbosity: Verbosity,
+    start: Instant,
+}
+
+impl<W: Write> Human<W> {
+    pub fn new(out: W, verbosity: Verbosity) -> Self {
+        Human {
+            out,
+            verbosity,
+            start: Instant::now(),
+        }
+    }
+
+    fn stamp(&self) -> String {
+        format!("[{:>7}]", format_duration(self.start.elapsed()))
+    }
+
+    /// React to one event; `report` already includes it.
+    pub fn on_event(&mut self, event: &Event, report: &Report) -> std::io::Result<()> {
+        match event {
+            Event::RunStarted {
+                run_id,
+                scenarios,
+                parallel,
+                server_version,
+            } => {
+                if self.verbosity > Verbosity::Quiet {
+                    writeln!(self.out, "kdrill: run {run_id}: {scenarios} scenario(s), {parallel} at a time, cluster {server_version}")?;
+                }
+            }
+            Event::ScenarioStarted {
+                name,
+                file,
+                namespace,
+                ..
+            } => {
+                if self.verbosity > Verbosity::Quiet {
+                    writeln!(
+                        self.out,
+                        "{} START {name} ({}) in namespace {namespace}",
+                        self.stamp(),
+                        file.display()
+                    )?;
+                }
+            }
+            Event::StepStarted { .. } => {}
+            Event::StepFinished { .. } => {}
+            Event::ScenarioSkipped { name, reason, .. } => {
+                if self.verbosity > Verbosity::Quiet {
+                    writeln!(self.out, "{} SKIP  {name}: {reason}", self.stamp())?;
+                }
+            }
+            Event::ScenarioFinished { id, .. } => {
+                if let Some(s) = report.scenarios.iter().find(|s| s.id == *id) {
+                    let text = render_scenario(s, self.verbosity);
+                    if !text.is_empty() {
+                        write!(self.out, "{} {text}", self.stamp())?;
+                    }
+                }
+            }
+            Event::RunFinished { .. } => {
+                write!(self.out, "{}", render_summary(report))?;
+            }
+        }
+        self.out.flush()
+    }
+}
+
+fn mark(result: &StepResult) -> &'static str {
+    match result {
+        StepResult::Passed { .. } => "✔",
+        StepResult::Failed(_) => "✘",
+        StepResult::Skipped => "-",
+    }
+}
+
+/// One scenario's block, without a leading timestamp.
+pub fn render_scenario(s: &ScenarioReport, verbosity: Verbosity) -> String {
+    let mut out = String::new();
+    let failed = s.status == Status::Failed;
+    if !failed && verbosity == Verbosity::Quiet {
+        return out;
+    }
+    let word = if failed { "FAIL " } else { "PASS " };
+    out.push_str(&format!(
+        "{word} {} ({}, {} steps, {})\n",
+        s.name,
+        s.file.display(),
+        s.steps.len(),
+        format_duration(s.duration)
+    ));
+    for step in &s.steps {
+        let show = failed || verbosity == Verbosity::Verbose;
+        if !show {
+            continue;
+        }
+        out.push_str(&format!(
+            "    {} {:>2}. {} ({})\n",
+            mark(&step.result),
+            step.number,
+            step.label,
+            format_duration(step.duration)
+        ));
+        match &step.result {
+            StepResult::Passed { notes } if verbosity == Verbosity::Verbose => {
+                for n in notes {
+                    out.push_str(&format!("          {n}\n"));
+                }
+            }
+            StepResult::Failed(f) => out.push_str(&render_failure(f, &step.location.to_string())),
+            _ => {}
+        }
+    }
+    match &s.cleanup {
+        Some(CleanupResult::Kept { namespace }) => out.push_str(&format!(
+            "    kept namespace {namespace} (--keep): inspect with `kubectl get all,events -n {namespace}`, remove with `kdrill clean`\n"
+        )),
+        Some(CleanupResult::Incomplete { errors }) => {
+            out.push_str("    cleanup incomplete:\n");
+            for e in errors {
+                out.push_str(&format!("      {e}\n"));
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+fn render_failure(f: &Failure, location: &str) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("          at {location}\n"));
+    out.push_str(&format!("          {}\n", f.message));
+    if let Some(e) = &f.expected {
+        out.push_str(&format!(
+            "          expected:\n{}\n",
+            indent(e, "            ")
+        ));
+    }
+    if let Some(a) = &f.actual {
+        out.push_str(&format!("          got:\n{}\n", indent(a, "            ")));
+    }
+    if let Some(ev) = f.evidence.as_ref().filter(|e| !e.is_empty()) {
+        out.push_str("          evidence:\n");
+        for p in &ev.pods {
+            out.push_str(&format!("{}\n", indent(p, "            ")));
+        }
+        if !ev.events.is_empty() {
+            out.push_str("            events (oldest first):\n");
+            for e in &ev.events {
+                out.push_str(&format!("              {e}\n"));
+            }
+        }
+        for (header, text) in &ev.logs {
+            out.push_str(&format!(
+                "            logs of {header}:\n{}\n",
+                indent(text, "              | ")
+            ));
+        }
+        for n in &ev.notes {
+            out.push_str(&format!("            ({n})\n"));
+        }
+    }
+    out
+}
+
+/// The closing summary; its last line is the plain `N passed, N failed` CI reads.
+pub fn render_summary(report: &Report) -> String {
+    let mut out = String::new();
+    let (p, f, s) = (
+        report.count(Status::Passed),
+        report.count(Status::Failed),
+        report.count(Status::Skipped),
+    );
+    out.push('\n');
+    for sc in report
+        .scenarios
+        .iter()
+        .filter(|s| s.status == Status::Failed)
+    {
+        let first = sc
+            .steps
+            .iter()
+            .find(|st| matches!(st.result, StepResult::Failed(_)));
+        match first {
+            Some(st) => out.push_str(&format!(
+                "  failed: {} — step {} `{}` at {}\n",
+                sc.name, st.number, st.label, st.location
+            )),
+            None => out.push_str(&format!("  failed: {} ({})\n", sc.name, sc.file.display())),
+        }
+    }
+    let mut slow: Vec<(&str, &str, std::time::Duration)> = report
+        .scenarios
+        .iter()
+        .flat_map(|sc| {
+            sc.steps
+                .iter()
+                .map(move |st| (sc.name.as_str(), st.label.as_str(), st.duration))
+        })
+        .collect();
+    slow.sort_by_key(|b| std::cmp::Reverse(b.2));
+    if slow.first().is_some_and(|x| x.2.as_secs() >= 5) {
+        out.push_str("  slowest steps:\n");
+        for (sc, st, d) in slow.iter().take(3) {
+            out.push_str(&format!("    {:>7}  {sc}: {st}\n", format_duration(*d)));
+        }
+    }
+    if report.interrupted {
+        out.push_str("  interrupted: cleanup ran for every started scenario\n");
+    }
+    out.push_str(&format!(
+        "kdrill: {p} passed, {f} failed, {s} skipped in {}\n",
+        format_duration(report.duration)
+    ));
+    out
+}

@@ -1,0 +1,452 @@
+//! Reading scenario files: discovery in directories, YAML parsing, validation, and
+//! errors that name file, line, column and what was expected. Never panics on input;
+//! collects every problem of every file instead of stopping at the first.
+
+use super::positions::{Pos, PosIndex};
+use super::{Action, Location, Retry, Scenario, Step, API_VERSION, KIND};
+use crate::duration::HumanDuration;
+use crate::expect::Expect;
+use crate::steps::{
+    apply::ApplySpec, assert::AssertSpec, command::CommandSpec, delete::DeleteSpec, exec::ExecSpec,
+    get::GetSpec, logs::LogsSpec, patch::PatchSpec, wait::WaitSpec,
+};
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// One problem in one scenario file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError {
+    pub location: Location,
+    pub message: String,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.message)
+    }
+}
+
+/// All problems found while loading.
+#[derive(Debug, Clone, thiserror::Error)]
+pub struct LoadErrors(pub Vec<LoadError>);
+
+impl fmt::Display for LoadErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "error: {e}")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(dead_code)] // `steps` is only here so that it counts as a known field
+struct RawScenario {
+    api_version: String,
+    kind: String,
+    name: Option<String>,
+    description: Option<String>,
+    timeout: Option<HumanDuration>,
+    #[serde(default)]
+    serial: bool,
+    #[serde(default)]
+    namespace_labels: BTreeMap<String, String>,
+    steps: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawStep {
+    name: Option<String>,
+    timeout: Option<HumanDuration>,
+    #[serde(default)]
+    expect: Expect,
+    retry: Option<Retry>,
+    apply: Option<ApplySpec>,
+    patch: Option<PatchSpec>,
+    delete: Option<DeleteSpec>,
+    wait: Option<WaitSpec>,
+    assert: Option<AssertSpec>,
+    exec: Option<ExecSpec>,
+    logs: Option<LogsSpec>,
+    get: Option<GetSpec>,
+    command: Option<CommandSpec>,
+    sleep: Option<HumanDuration>,
+}
+
+const STEP_KINDS: &str = "apply, patch, delete, wait, assert, exec, logs, get, command, sleep";
+
+struct Ctx<'a> {
+    file: &'a Path,
+    index: &'a PosIndex,
+    errors: Vec<LoadError>,
+}
+
+impl Ctx<'_> {
+    fn at(&self, pos: Pos) -> Location {
+        Location {
+            file: self.file.to_path_buf(),
+            line: pos.line,
+            col: pos.col,
+        }
+    }
+    fn push(&mut self, path: &str, message: impl Into<String>) {
+        let location = self.at(self.index.find(path));
+        self.errors.push(LoadError {
+            location,
+            message: message.into(),
+        });
+    }
+    /// Deserialize `value` (found at `base`), turning a failure into a positioned error.
+    fn de<T: for<'de> Deserialize<'de>>(
+        &mut self,
+        base: &str,
+        value: serde_yaml::Value,
+    ) -> Option<T> {
+        match serde_path_to_error::deserialize::<_, T>(value) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                let mut path = base.to_string();
+                for seg in e.path().iter() {
+                    use serde_path_to_error::Segment;
+                    match seg {
+                        Segment::Seq { index } => path.push_str(&format!("[{index}]")),
+                        Segment::Map { key } | Segment::Enum { variant: key } => {
+                            if !path.is_empty() {
+                                path.push('.');
+                            }
+                            path.push_str(key);
+                        }
+                        Segment::Unknown => {}
+                    }
+                }
+                let msg = clean_serde_message(&e.inner().to_string());
+                // unknown fields are reported at the key itself
+                let path = match unknown_field(&msg) {
+                    Some(k) if !path.ends_with(k) => format!("{path}.{k}"),
+                    _ => path,
+                };
+                self.push(&path, msg);
+                None
+            }
+        }
+    }
+}
+
+fn unknown_field(msg: &str) -> Option<&str> {
+    let rest = msg.strip_prefix("unknown field `")?;
+    rest.split('`').next()
+}
+
+/// serde's messages are good but speak Rust: make them speak YAML.
+fn clean_serde_message(msg: &str) -> String {
+    msg.replace("struct RawStep", "step")
+        .replace("struct RawScenario", "scenario")
+        .replace("an option", "a value")
+}
+
+/// Load one scenario from text. `file` is used for messages and relative paths.
+pub fn load_str(file: &Path, text: &str) -> Result<Scenario, LoadErrors> {
+    let loc = |pos: Pos| Location {
+        file: file.to_path_buf(),
+        line: pos.line,
+        col: pos.col,
+    };
+    let index = match PosIndex::build(text) {
+        Ok(i) => i,
+        Err(e) => {
+            return Err(LoadErrors(vec![LoadError {
+                location: loc(e.pos),
+                message: format!("invalid YAML: {}", e.message),
+            }]))
+        }
+    };
+    if let Some(p) = index.second_document {
+        return Err(LoadErrors(vec![LoadError {
+            location: loc(p),
+            message: "a scenario file holds one scenario: put further documents (manifests) in files of their own, or inline them with `apply: {manifest: ...}`".into(),
+        }]));
+    }
+    let value: serde_yaml::Value = match serde_yaml::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            let pos = e.location().map_or(Pos { line: 1, col: 1 }, |l| Pos {
+                line: l.line(),
+                col: l.column(),
+            });
+            return Err(LoadErrors(vec![LoadError {
+                location: loc(pos),
+                message: format!("invalid YAML: {e}"),
+            }]));
+        }
+    };
+    let mut ctx = Ctx {
+        file,
+        index: &index,
+        errors: Vec::new(),
+    };
+    let serde_yaml::Value::Mapping(mut top) = value else {
+        ctx.push(
+            "",
+            "expected a mapping with apiVersion, kind, name and steps",
+        );
+        return Err(LoadErrors(ctx.errors));
+    };
+    let steps_value = top.remove("steps");
+    let head: Option<RawScenario> = ctx.de("", serde_yaml::Value::Mapping(top));
+    if let Some(h) = &head {
+        if h.api_version != API_VERSION {
+            let hint = if h.api_version.starts_with("kdrill.dev/") {
+                format!(
+                    "this kdrill reads `{API_VERSION}`; `{}` is not supported",
+                    h.api_version
+                )
+            } else {
+                format!(
+                    "expected `apiVersion: {API_VERSION}`, got `{}`",
+                    h.api_version
+                )
+            };
+            ctx.push("apiVersion", hint);
+        }
+        if h.kind != KIND {
+            ctx.push("kind", format!("expected `kind: {KIND}`, got `{}`", h.kind));
+        }
+    }
+    let mut steps = Vec::new();
+    match steps_value {
+        None => ctx.push(
+            "",
+            "missing field `steps`: a scenario needs a list of steps",
+        ),
+        Some(serde_yaml::Value::Sequence(items)) => {
+            if items.is_empty() {
+                ctx.push("steps", "a scenario needs at least one step");
+            }
+            for (i, item) in items.into_iter().enumerate() {
+                if let Some(step) = lower_step(&mut ctx, i, item) {
+                    steps.push(step);
+                }
+            }
+        }
+        Some(_) => ctx.push("steps", "expected `steps` to be a list of steps"),
+    }
+    if !ctx.errors.is_empty() {
+        return Err(LoadErrors(ctx.errors));
+    }
+    let Some(head) = head else {
+        return Err(LoadErrors(ctx.errors));
+    };
+    let name = head.name.unwrap_or_else(|| {
+        file.file_stem()
+            .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned())
+    });
+    Ok(Scenario {
+        dir: file.parent().map(Path::to_path_buf).unwrap_or_default(),
+        file: file.to_path_buf(),
+        name,
+        description: head.description,
+        timeout: head.timeout.map(|d| d.0),
+        serial: head.serial,
+        namespace_labels: head.namespace_labels,
+        steps,
+    })
+}
+
+fn lower_step(ctx: &mut Ctx<'_>, i: usize, item: serde_yaml::Value) -> Option<Step> {
+    let base = format!("steps[{i}]");
+    if !item.is_mapping() {
+        ctx.push(
+            &base,
+            format!("expected a step: a mapping with one of {STEP_KINDS}"),
+        );
+        return None;
+    }
+    let raw: RawStep = ctx.de(&base, item)?;
+    let mut actions: Vec<(&str, Action)> = Vec::new();
+    macro_rules! take {
+        ($field:ident, $variant:ident) => {
+            if let Some(spec) = raw.$field {
+                actions.push((stringify!($field), Action::$variant(spec)));
+            }
+        };
+    }
+    take!(apply, Apply);
+    take!(patch, Patch);
+    take!(delete, Delete);
+    take!(wait, Wait);
+    take!(assert, Assert);
+    take!(exec, Exec);
+    take!(logs, Logs);
+    take!(get, Get);
+    take!(command, Command);
+    if let Some(d) = raw.sleep {
+        actions.push(("sleep", Action::Sleep(d.0)));
+    }
+    let action = match actions.len() {
+        0 => {
+            ctx.push(
+                &base,
+                format!("a step needs one action: one of {STEP_KINDS}"),
+            );
+            return None;
+        }
+        1 => actions.pop().map(|(_, a)| a)?,
+        _ => {
+            let names: Vec<&str> = actions.iter().map(|(n, _)| *n).collect();
+            ctx.push(
+                &format!("{base}.{}", names[1]),
+                format!(
+                    "a step has exactly one action, this one has {}: split it into steps",
+                    names.join(" and ")
+                ),
+            );
+            return None;
+        }
+    };
+    let keyword = action.keyword();
+    let before = ctx.errors.len();
+    for (sub, msg) in crate::steps::validate(&action) {
+        let path = if sub.is_empty() {
+            format!("{base}.{keyword}")
+        } else {
+            format!("{base}.{keyword}.{sub}")
+        };
+        ctx.push(&path, msg);
+    }
+    let allowed = action.allowed_expectations();
+    let given = [
+        ("exitCode", raw.expect.exit_code.is_some()),
+        ("stdout", raw.expect.stdout.is_some()),
+        ("stderr", raw.expect.stderr.is_some()),
+        ("output", raw.expect.output.is_some()),
+        ("error", raw.expect.error.is_some()),
+    ];
+    for (field, present) in given {
+        if present && !allowed.contains(&field) {
+            let what = if allowed.is_empty() {
+                format!("a `{keyword}` step checks its own condition and takes no `expect`")
+            } else {
+                format!(
+                    "`expect.{field}` does not apply to a `{keyword}` step (it can expect: {})",
+                    allowed.join(", ")
+                )
+            };
+            ctx.push(&format!("{base}.expect.{field}"), what);
+        }
+    }
+    if let Some(r) = &raw.retry {
+        if r.attempts == 0 {
+            ctx.push(
+                &format!("{base}.retry.attempts"),
+                "retry.attempts must be at least 1",
+            );
+        }
+    }
+    if ctx.errors.len() > before {
+        return None;
+    }
+    let pos = ctx.index.find(&base);
+    Some(Step {
+        number: i + 1,
+        name: raw.name,
+        timeout: raw.timeout.map(|d| d.0),
+        expect: raw.expect,
+        retry: raw.retry,
+        action,
+        location: ctx.at(pos),
+    })
+}
+
+/// Load one scenario file from disk.
+pub fn load_file(path: &Path) -> Result<Scenario, LoadErrors> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => load_str(path, &text),
+        Err(e) => Err(LoadErrors(vec![LoadError {
+            location: Location {
+                file: path.to_path_buf(),
+                line: 0,
+                col: 0,
+            },
+            message: format!("cannot read file: {e}"),
+        }])),
+    }
+}
+
+/// True when the text declares itself a kdrill scenario. Checked on the text so that
+/// a scenario with broken YAML is still recognised, and reported.
+fn declares_scenario(text: &str) -> bool {
+    text.lines().any(|l| {
+        let l = l.trim_start_matches(['-', ' ']);
+        l.strip_prefix("apiVersion:")
+            .map(|v| {
+                v.trim()
+                    .trim_matches(['"', '\''])
+                    .starts_with("kdrill.dev/")
+            })
+            .unwrap_or(false)
+    })
+}
+
+/// Expand files and directories into the scenario files they hold (sorted, recursive).
+/// Files named explicitly must be scenarios; in directories, other YAML (manifests) is skipped.
+pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<LoadError>) {
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    let at0 = |p: &Path, message: String| LoadError {
+        location: Location {
+            file: p.to_path_buf(),
+            line: 0,
+            col: 0,
+        },
+        message,
+    };
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut found);
+        } else if p.is_file() {
+            match std::fs::read_to_string(p) {
+                Ok(t) if declares_scenario(&t) => found.push(p.clone()),
+                Ok(_) => errors.push(at0(p, format!("not a kdrill scenario: expected `apiVersion: {API_VERSION}` and `kind: {KIND}`"))),
+                Err(e) => errors.push(at0(p, format!("cannot read file: {e}"))),
+            }
+        } else {
+            errors.push(at0(p, "no such file or directory".into()));
+        }
+    }
+    found.dedup();
+    (found, errors)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    for p in entries {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if name.starts_with('.') {
+            continue;
+        }
+        if p.is_dir() {
+            walk(&p, out);
+        } else if name.ends_with(".yaml") || name.ends_with(".yml") {
+            if let Ok(t) = std::fs::read_to_string(&p) {
+                if declares_scenario(&t) {
+                    out.push(p);
+                }
+            }
+        }
+    }
+}

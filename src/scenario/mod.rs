@@ -1,0 +1,213 @@
+//! The scenario format (`apiVersion: kdrill.dev/v1alpha1`, `kind: Scenario`): the
+//! typed model every other part reads, and its loading with positions (`load`).
+//! See `docs/scenario-format.md` for the user-facing description.
+
+mod load;
+pub mod positions;
+
+pub use load::{discover, load_file, load_str, LoadError, LoadErrors};
+
+use crate::duration::HumanDuration;
+use crate::expect::Expect;
+use crate::steps::{
+    apply::ApplySpec, assert::AssertSpec, command::CommandSpec, delete::DeleteSpec, exec::ExecSpec,
+    get::GetSpec, logs::LogsSpec, patch::PatchSpec, wait::WaitSpec,
+};
+use serde::Deserialize;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The `apiVersion` of scenario files this build understands.
+pub const API_VERSION: &str = "kdrill.dev/v1alpha1";
+/// The `kind` of scenario files.
+pub const KIND: &str = "Scenario";
+
+/// A place in a scenario file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub file: PathBuf,
+    pub line: usize,
+    pub col: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file.display(), self.line, self.col)
+    }
+}
+
+/// One scenario, loaded and validated.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// The file it was read from.
+    pub file: PathBuf,
+    /// Relative paths in steps are resolved from here.
+    pub dir: PathBuf,
+    pub name: String,
+    pub description: Option<String>,
+    /// Default timeout of each step of this scenario.
+    pub timeout: Option<Duration>,
+    /// Run alone, never beside another scenario (it touches shared node state).
+    pub serial: bool,
+    /// Extra labels for the scenario's namespace (e.g. Pod Security levels).
+    pub namespace_labels: std::collections::BTreeMap<String, String>,
+    pub steps: Vec<Step>,
+}
+
+/// One step: what to do, and what to expect of it.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// 1-based position in the scenario.
+    pub number: usize,
+    pub name: Option<String>,
+    pub timeout: Option<Duration>,
+    pub expect: Expect,
+    pub retry: Option<Retry>,
+    pub action: Action,
+    pub location: Location,
+}
+
+/// The step kinds. Each lives in a file of its own under `src/steps/`.
+#[derive(Debug, Clone)]
+pub enum Action {
+    Apply(ApplySpec),
+    Patch(PatchSpec),
+    Delete(DeleteSpec),
+    Wait(WaitSpec),
+    Assert(AssertSpec),
+    Exec(ExecSpec),
+    Logs(LogsSpec),
+    Get(GetSpec),
+    Command(CommandSpec),
+    Sleep(Duration),
+}
+
+impl Action {
+    /// The step kind's keyword in scenario files.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            Action::Apply(_) => "apply",
+            Action::Patch(_) => "patch",
+            Action::Delete(_) => "delete",
+            Action::Wait(_) => "wait",
+            Action::Assert(_) => "assert",
+            Action::Exec(_) => "exec",
+            Action::Logs(_) => "logs",
+            Action::Get(_) => "get",
+            Action::Command(_) => "command",
+            Action::Sleep(_) => "sleep",
+        }
+    }
+
+    /// Which `expect` fields this kind produces something for.
+    fn allowed_expectations(&self) -> &'static [&'static str] {
+        match self {
+            Action::Apply(_) | Action::Patch(_) | Action::Delete(_) => &["error"],
+            Action::Exec(_) | Action::Command(_) => &["exitCode", "stdout", "stderr"],
+            Action::Logs(_) | Action::Get(_) => &["output", "error"],
+            Action::Wait(_) | Action::Assert(_) | Action::Sleep(_) => &[],
+        }
+    }
+
+    /// A short human summary, e.g. `wait pod/nginx phase=Running`.
+    pub fn summary(&self) -> String {
+        match self {
+            Action::Apply(s) => format!("apply {}", s.summary()),
+            Action::Patch(s) => format!("patch {} ({})", s.object, s.patch_type.keyword()),
+            Action::Delete(s) => format!("delete {}", s.summary()),
+            Action::Wait(s) => format!("wait {} {}", s.target, s.until.summary()),
+            Action::Assert(s) => format!("assert {}", s.object),
+            Action::Exec(s) => format!("exec {} -- {}", s.target(), s.command.display()),
+            Action::Logs(s) => format!("logs {}", s.summary()),
+            Action::Get(s) => format!("get {}", s.summary()),
+            Action::Command(s) => format!("command {}", s.run.display()),
+            Action::Sleep(d) => format!("sleep {}", crate::duration::format_duration(*d)),
+        }
+    }
+}
+
+impl Step {
+    /// The step's own name, or its summary.
+    pub fn label(&self) -> String {
+        self.name.clone().unwrap_or_else(|| self.action.summary())
+    }
+}
+
+/// `retry:` for steps that are only eventually true.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Retry {
+    pub attempts: u32,
+    #[serde(default = "default_backoff")]
+    pub backoff: HumanDuration,
+}
+
+fn default_backoff() -> HumanDuration {
+    HumanDuration(Duration::from_secs(1))
+}
+
+/// A command line: one string run by `sh -c`, or an argv list run as is.
+#[derive(Debug, Clone)]
+pub enum CommandLine {
+    Shell(String),
+    Argv(Vec<String>),
+}
+
+impl CommandLine {
+    /// The argv to run.
+    pub fn argv(&self) -> Vec<String> {
+        match self {
+            CommandLine::Shell(s) => vec!["sh".into(), "-c".into(), s.clone()],
+            CommandLine::Argv(v) => v.clone(),
+        }
+    }
+
+    pub fn display(&self) -> String {
+        match self {
+            CommandLine::Shell(s) => s.clone(),
+            CommandLine::Argv(v) => v.join(" "),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        match self {
+            CommandLine::Shell(s) => s.trim().is_empty(),
+            CommandLine::Argv(v) => v.is_empty(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for CommandLine {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{self, SeqAccess, Visitor};
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = CommandLine;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a command: one string (run with `sh -c`) or a list of arguments")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<CommandLine, E> {
+                Ok(CommandLine::Shell(v.to_string()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<CommandLine, A::Error> {
+                let mut argv = Vec::new();
+                // `[sleep, 5]` and `[true]` are arguments too: YAML reads them as numbers and bools
+                while let Some(v) = seq.next_element::<serde_yaml::Value>()? {
+                    argv.push(match v {
+                        serde_yaml::Value::String(s) => s,
+                        serde_yaml::Value::Bool(b) => b.to_string(),
+                        serde_yaml::Value::Number(n) => n.to_string(),
+                        _ => {
+                            return Err(de::Error::custom(
+                                "each argument of a command must be a string",
+                            ))
+                        }
+                    });
+                }
+                Ok(CommandLine::Argv(argv))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}

@@ -1,0 +1,272 @@
+//! `apply`: server-side apply of manifests (field manager `kdrill`, strict field
+//! validation), from a file beside the scenario or inline. Objects without a
+//! namespace land in the scenario's namespace; every object gets kdrill's labels.
+
+use super::{Output, StepCtx, StepError, MANAGED_BY, RUN_LABEL};
+use crate::cleanup::Created;
+use kube::api::{DynamicObject, Patch, PatchParams, PostParams};
+use serde::Deserialize;
+use serde_json::Value;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ApplySpec {
+    /// A manifest file (one or many documents), relative to the scenario file.
+    pub file: Option<String>,
+    /// Inline manifest(s): a mapping, a list of mappings, or YAML text.
+    pub manifest: Option<serde_yaml::Value>,
+    /// Namespace for namespaced objects that name none (default: the scenario's).
+    pub namespace: Option<String>,
+}
+
+impl ApplySpec {
+    pub fn validate(&self) -> Vec<(String, String)> {
+        match (&self.file, &self.manifest) {
+            (Some(_), Some(_)) => vec![(
+                "manifest".into(),
+                "give either `file` or `manifest`, not both".into(),
+            )],
+            (None, None) => vec![(
+                String::new(),
+                "`apply` needs `file: PATH` or `manifest: ...`".into(),
+            )],
+            (None, Some(m)) => match documents_of_value(m) {
+                Ok(d) if d.is_empty() => vec![(
+                    "manifest".into(),
+                    "the inline manifest holds no object".into(),
+                )],
+                Ok(d) => d
+                    .iter()
+                    .filter_map(|doc| check_doc(doc).err())
+                    .map(|e| ("manifest".to_string(), e))
+                    .collect(),
+                Err(e) => vec![("manifest".into(), e)],
+            },
+            (Some(_), None) => Vec::new(),
+        }
+    }
+
+    pub fn summary(&self) -> String {
+        match (&self.file, &self.manifest) {
+            (Some(f), _) => f.clone(),
+            (None, Some(m)) => match documents_of_value(m) {
+                Ok(docs) => docs.iter().map(describe_doc).collect::<Vec<_>>().join(", "),
+                Err(_) => "inline manifest".into(),
+            },
+            _ => String::new(),
+        }
+    }
+}
+
+/// `kind/name` of a manifest document, for humans.
+fn describe_doc(doc: &Value) -> String {
+    let kind = doc
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("?")
+        .to_ascii_lowercase();
+    let name = doc
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("?");
+    format!("{kind}/{name}")
+}
+
+fn check_doc(doc: &Value) -> Result<(), String> {
+    if !doc.is_object() {
+        return Err("a manifest document must be a mapping".into());
+    }
+    for field in ["apiVersion", "kind"] {
+        if doc.get(field).and_then(Value::as_str).is_none() {
+            return Err(format!("manifest {} has no `{field}`", describe_doc(doc)));
+        }
+    }
+    let named = doc
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .is_some()
+        || doc
+            .pointer("/metadata/generateName")
+            .and_then(Value::as_str)
+            .is_some();
+    if !named {
+        return Err(format!(
+            "manifest of kind {} has no metadata.name",
+            doc.get("kind").and_then(Value::as_str).unwrap_or("?")
+        ));
+    }
+    Ok(())
+}
+
+/// Split YAML text into documents (skipping empty ones, flattening `kind: List`).
+pub fn documents_of_text(text: &str) -> Result<Vec<Value>, String> {
+    let mut out = Vec::new();
+    for de in serde_yaml::Deserializer::from_str(text) {
+        let v = serde_yaml::Value::deserialize(de)
+            .map_err(|e| format!("invalid manifest YAML: {e}"))?;
+        push_doc(v, &mut out)?;
+    }
+    Ok(out)
+}
+
+fn documents_of_value(v: &serde_yaml::Value) -> Result<Vec<Value>, String> {
+    let mut out = Vec::new();
+    match v {
+        serde_yaml::Value::String(text) => return documents_of_text(text),
+        serde_yaml::Value::Sequence(items) => {
+            for i in items {
+                push_doc(i.clone(), &mut out)?;
+            }
+        }
+        other => push_doc(other.clone(), &mut out)?,
+    }
+    Ok(out)
+}
+
+fn push_doc(v: serde_yaml::Value, out: &mut Vec<Value>) -> Result<(), String> {
+    if v.is_null() {
+        return Ok(());
+    }
+    let j: Value = serde_json::to_value(&v)
+        .map_err(|e| format!("manifest cannot be represented as JSON: {e}"))?;
+    if j.get("kind").and_then(Value::as_str) == Some("List") {
+        for item in j
+            .get("items")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+        {
+            out.push(item);
+        }
+    } else {
+        out.push(j);
+    }
+    Ok(())
+}
+
+/// Put kdrill's labels on an object.
+pub fn label(doc: &mut Value, run_id: &str) {
+    if let Some(meta) = doc.get_mut("metadata").and_then(Value::as_object_mut) {
+        let labels = meta
+            .entry("labels")
+            .or_insert_with(|| Value::Object(Default::default()));
+        if let Some(l) = labels.as_object_mut() {
+            l.insert(MANAGED_BY.0.into(), MANAGED_BY.1.into());
+            l.insert(RUN_LABEL.into(), run_id.into());
+        }
+    }
+}
+
+pub async fn run(ctx: &StepCtx<'_>, spec: &ApplySpec) -> Result<Output, StepError> {
+    let docs = match (&spec.file, &spec.manifest) {
+        (Some(f), _) => {
+            let path = ctx.path(f);
+            let text = tokio::fs::read_to_string(&path).await.map_err(|e| {
+                StepError::Other(format!("cannot read manifest {}: {e}", path.display()))
+            })?;
+            documents_of_text(&text)
+                .map_err(|e| StepError::Other(format!("{}: {e}", path.display())))?
+        }
+        (None, Some(m)) => documents_of_value(m).map_err(StepError::Other)?,
+        (None, None) => return Err(StepError::Other("nothing to apply".into())),
+    };
+    let default_ns = spec.namespace.as_deref().unwrap_or(ctx.namespace);
+    let mut out = Output::default();
+    for mut doc in docs {
+        check_doc(&doc).map_err(StepError::Other)?;
+        let api_version = doc
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let kind = doc
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let resolved = ctx.cluster.resolve_gvk(&api_version, &kind).await?;
+        let ns = if resolved.namespaced {
+            let ns = doc
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .unwrap_or(default_ns)
+                .to_string();
+            if let Some(meta) = doc.get_mut("metadata").and_then(Value::as_object_mut) {
+                meta.insert("namespace".into(), Value::String(ns.clone()));
+            }
+            Some(ns)
+        } else {
+            None
+        };
+        label(&mut doc, &ctx.run.run_id);
+        let api = ctx.cluster.api(&resolved, ns.as_deref().unwrap_or(""));
+        let obj: DynamicObject = serde_json::from_value(doc.clone())
+            .map_err(|e| StepError::Other(format!("manifest {}: {e}", describe_doc(&doc))))?;
+        let name = doc
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let inside_own_ns = ctx.owns_namespace && ns.as_deref() == Some(ctx.namespace);
+        let (applied, existed) = match &name {
+            Some(name) => {
+                // outside our own namespace, only objects we create are ours to delete later
+                let existed = !inside_own_ns
+                    && api.get_opt(name).await?.is_some_and(|o| {
+                        o.metadata.labels.as_ref().and_then(|l| l.get(RUN_LABEL))
+                            != Some(&ctx.run.run_id)
+                    });
+                let mut pp = PatchParams::apply("kdrill").force();
+                pp.field_validation = Some(kube::api::ValidationDirective::Strict);
+                (api.patch(name, &pp, &Patch::Apply(&obj)).await?, existed)
+            }
+            None => (api.create(&PostParams::default(), &obj).await?, false),
+        };
+        let applied_name = applied.metadata.name.clone().unwrap_or_default();
+        if !existed {
+            ctx.cleanup.push(Created {
+                resolved: resolved.clone(),
+                namespace: ns.clone(),
+                name: applied_name.clone(),
+            });
+        }
+        out.notes.push(format!(
+            "{}/{} applied",
+            resolved.ar.kind.to_ascii_lowercase(),
+            applied_name
+        ));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_documents_and_lists() {
+        let docs = documents_of_text("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\n---\napiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: b}}\n").unwrap();
+        assert_eq!(
+            docs.iter().map(describe_doc).collect::<Vec<_>>(),
+            vec!["pod/a", "configmap/b"]
+        );
+    }
+
+    #[test]
+    fn validation_names_missing_fields() {
+        let spec: ApplySpec =
+            serde_yaml::from_str("manifest: {kind: Pod, metadata: {name: a}}").unwrap();
+        assert_eq!(spec.validate()[0].1, "manifest pod/a has no `apiVersion`");
+        let spec: ApplySpec = serde_yaml::from_str("{}").unwrap();
+        assert!(spec.validate()[0].1.contains("needs `file"));
+    }
+
+    #[test]
+    fn labels_are_added_without_losing_existing_ones() {
+        let mut doc: Value =
+            serde_json::json!({"metadata": {"name": "a", "labels": {"app": "web"}}});
+        label(&mut doc, "r1");
+        assert_eq!(doc["metadata"]["labels"]["app"], "web");
+        assert_eq!(doc["metadata"]["labels"][RUN_LABEL], "r1");
+        assert_eq!(doc["metadata"]["labels"][MANAGED_BY.0], "kdrill");
+    }
+}

@@ -1,0 +1,78 @@
+//! `command`: run a program on the host (for what is not an API call: preparing a
+//! node directory, dropping a static pod manifest). It runs in the scenario's
+//! directory with `NAMESPACE`, `KDRILL_RUN_ID` and, when kdrill was given one,
+//! `KUBECONFIG` in its environment.
+
+use super::{Output, StepCtx, StepError};
+use crate::scenario::CommandLine;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::process::Stdio;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CommandSpec {
+    /// One string run with `sh -c`, or an argv list.
+    pub run: CommandLine,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Working directory, relative to the scenario file (default: its directory).
+    pub workdir: Option<String>,
+}
+
+impl CommandSpec {
+    pub fn validate(&self) -> Vec<(String, String)> {
+        if self.run.is_empty() {
+            vec![("run".into(), "the command is empty".into())]
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+pub async fn run(ctx: &StepCtx<'_>, spec: &CommandSpec) -> Result<Output, StepError> {
+    let argv = spec.run.argv();
+    let Some((program, args)) = argv.split_first() else {
+        return Err(StepError::Other("the command is empty".into()));
+    };
+    let dir = match &spec.workdir {
+        Some(w) => ctx.path(w),
+        None => ctx.scenario.dir.clone(),
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        std::path::PathBuf::from(".")
+    } else {
+        dir
+    };
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.args(args)
+        .current_dir(&dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .env("NAMESPACE", ctx.namespace)
+        .env("KDRILL_NAMESPACE", ctx.namespace)
+        .env("KDRILL_RUN_ID", &ctx.run.run_id)
+        .envs(&spec.env);
+    if let Some(k) = &ctx.run.kubeconfig {
+        cmd.env("KUBECONFIG", k);
+    }
+    let child = cmd.spawn().map_err(|e| {
+        StepError::Other(format!(
+            "cannot start `{program}` in {}: {e}",
+            dir.display()
+        ))
+    })?;
+    let out = tokio::select! {
+        r = child.wait_with_output() => r.map_err(|e| StepError::Other(format!("`{program}`: {e}")))?,
+        _ = ctx.cancel.cancelled() => return Err(StepError::Cancelled),
+    };
+    let code = out.status.code().unwrap_or(-1);
+    Ok(Output {
+        stdout: Some(String::from_utf8_lossy(&out.stdout).into_owned()),
+        stderr: Some(String::from_utf8_lossy(&out.stderr).into_owned()),
+        exit_code: Some(code),
+        ..Default::default()
+    })
+}

@@ -1,0 +1,116 @@
+//! `delete`: remove what the step names, by `kind/name` or by kind and label
+//! selector, then (by default) wait, with a watch, until it is gone.
+
+use super::{Output, StepCtx, StepError};
+use crate::objref::{KindRef, ObjectRef};
+use crate::wait::{wait_for, Until};
+use kube::api::{DeleteParams, ListParams, PropagationPolicy};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Propagation {
+    Background,
+    Foreground,
+    Orphan,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DeleteSpec {
+    /// One object, `kind/name`.
+    pub object: Option<ObjectRef>,
+    /// With `selector`: every object of this kind with these labels.
+    pub kind: Option<KindRef>,
+    pub selector: Option<String>,
+    pub namespace: Option<String>,
+    /// Wait until the objects are gone (default true).
+    #[serde(default = "yes")]
+    pub wait: bool,
+    pub propagation: Option<Propagation>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl DeleteSpec {
+    pub fn validate(&self) -> Vec<(String, String)> {
+        match (&self.object, &self.kind, &self.selector) {
+            (Some(_), None, None) | (None, Some(_), Some(_)) => Vec::new(),
+            (Some(_), _, _) => vec![(
+                "object".into(),
+                "give either `object` or `kind` with `selector`, not both".into(),
+            )],
+            (None, Some(_), None) => vec![(
+                "kind".into(),
+                "deleting by kind needs a `selector` (kdrill never deletes a whole kind)".into(),
+            )],
+            _ => vec![(
+                String::new(),
+                "`delete` needs `object: kind/name`, or `kind` and `selector`".into(),
+            )],
+        }
+    }
+
+    pub fn summary(&self) -> String {
+        match (&self.object, &self.kind, &self.selector) {
+            (Some(o), _, _) => o.to_string(),
+            (None, Some(k), Some(s)) => format!("{k} -l {s}"),
+            _ => String::new(),
+        }
+    }
+}
+
+pub async fn run(ctx: &StepCtx<'_>, spec: &DeleteSpec) -> Result<Output, StepError> {
+    let kind = spec
+        .object
+        .as_ref()
+        .map(|o| &o.kind)
+        .or(spec.kind.as_ref())
+        .ok_or_else(|| StepError::Other("nothing to delete".into()))?;
+    let resolved = ctx.cluster.resolve(kind).await?;
+    let ns = spec.namespace.as_deref().unwrap_or(ctx.namespace);
+    let api = ctx.cluster.api(&resolved, ns);
+    let names: Vec<String> = match (&spec.object, &spec.selector) {
+        (Some(o), _) => vec![o.name.clone()],
+        (None, Some(sel)) => api
+            .list_metadata(&ListParams::default().labels(sel))
+            .await?
+            .items
+            .into_iter()
+            .filter_map(|m| m.metadata.name)
+            .collect(),
+        _ => Vec::new(),
+    };
+    let dp = DeleteParams {
+        propagation_policy: spec.propagation.map(|p| match p {
+            Propagation::Background => PropagationPolicy::Background,
+            Propagation::Foreground => PropagationPolicy::Foreground,
+            Propagation::Orphan => PropagationPolicy::Orphan,
+        }),
+        ..Default::default()
+    };
+    let mut out = Output::default();
+    for name in &names {
+        api.delete(name, &dp).await?;
+        out.notes.push(format!(
+            "{}/{name} deleted",
+            resolved.ar.kind.to_ascii_lowercase()
+        ));
+    }
+    if spec.wait {
+        let gone = Until {
+            deleted: Some(true),
+            ..Default::default()
+        };
+        for name in &names {
+            wait_for(api.clone(), name, &gone, ctx.timeout, ctx.cancel).await?;
+            ctx.cleanup
+                .forget(&resolved, resolved.namespaced.then_some(ns), name);
+        }
+    }
+    if names.is_empty() {
+        out.notes.push("no object matched the selector".into());
+    }
+    Ok(out)
+}

@@ -1,0 +1,119 @@
+//! `get`: read objects as kubectl would print them: a table (columns from the API
+//! server itself), a wide table, YAML (without managed fields) or `kind/name` lines.
+
+use super::{Output, StepCtx, StepError};
+use crate::objref::KindRef;
+use kube::api::ListParams;
+use serde::Deserialize;
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GetFormat {
+    #[default]
+    Table,
+    Wide,
+    Yaml,
+    Name,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GetSpec {
+    pub kind: KindRef,
+    pub name: Option<String>,
+    pub selector: Option<String>,
+    #[serde(default)]
+    pub output: GetFormat,
+    pub namespace: Option<String>,
+}
+
+impl GetSpec {
+    pub fn validate(&self) -> Vec<(String, String)> {
+        if self.name.is_some() && self.selector.is_some() {
+            vec![(
+                "selector".into(),
+                "give `name` or `selector`, not both".into(),
+            )]
+        } else {
+            Vec::new()
+        }
+    }
+
+    pub fn summary(&self) -> String {
+        let mut s = self.kind.to_string();
+        if let Some(n) = &self.name {
+            s.push_str(&format!("/{n}"));
+        }
+        if let Some(sel) = &self.selector {
+            s.push_str(&format!(" -l {sel}"));
+        }
+        s
+    }
+}
+
+/// Drop what only the API server cares about from an object shown to people.
+pub fn tidy(mut obj: Value) -> Value {
+    if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.remove("managedFields");
+    }
+    obj
+}
+
+pub async fn run(ctx: &StepCtx<'_>, spec: &GetSpec) -> Result<Output, StepError> {
+    let resolved = ctx.cluster.resolve(&spec.kind).await?;
+    let ns = spec.namespace.as_deref().unwrap_or(ctx.namespace);
+    let text = match spec.output {
+        GetFormat::Table | GetFormat::Wide => {
+            ctx.cluster
+                .table(
+                    &resolved,
+                    ns,
+                    spec.name.as_deref(),
+                    spec.selector.as_deref(),
+                    spec.output == GetFormat::Wide,
+                )
+                .await?
+        }
+        GetFormat::Yaml | GetFormat::Name => {
+            let api = ctx.cluster.api(&resolved, ns);
+            let objs = match &spec.name {
+                Some(n) => vec![api.get(n).await?],
+                None => {
+                    let mut lp = ListParams::default();
+                    if let Some(s) = &spec.selector {
+                        lp = lp.labels(s);
+                    }
+                    api.list(&lp).await?.items
+                }
+            };
+            let kind = resolved.ar.kind.to_ascii_lowercase();
+            if spec.output == GetFormat::Name {
+                objs.iter()
+                    .map(|o| format!("{kind}/{}\n", o.metadata.name.as_deref().unwrap_or("")))
+                    .collect()
+            } else {
+                let mut values: Vec<Value> = Vec::new();
+                for o in objs {
+                    let mut v =
+                        serde_json::to_value(o).map_err(|e| StepError::Other(e.to_string()))?;
+                    if let Some(m) = v.as_object_mut() {
+                        m.insert("apiVersion".into(), resolved.ar.api_version.clone().into());
+                        m.insert("kind".into(), resolved.ar.kind.clone().into());
+                    }
+                    values.push(tidy(v));
+                }
+                let doc = if spec.name.is_some() {
+                    values.pop().unwrap_or(Value::Null)
+                } else {
+                    serde_json::json!({"apiVersion": "v1", "kind": "List", "items": values})
+                };
+                serde_yaml::to_string(&doc).map_err(|e| StepError::Other(e.to_string()))?
+            }
+        }
+    };
+    Ok(Output {
+        output: Some(text),
+        ..Default::default()
+    })
+}

@@ -1,0 +1,156 @@
+//! `patch`: change a live object with a JSON patch, a JSON merge patch or a
+//! strategic merge patch (kubectl's default), optionally on a subresource.
+
+use super::{Output, StepCtx, StepError};
+use crate::objref::ObjectRef;
+use kube::api::{Patch, PatchParams};
+use serde::Deserialize;
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PatchType {
+    Json,
+    Merge,
+    #[default]
+    Strategic,
+}
+
+impl PatchType {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            PatchType::Json => "json",
+            PatchType::Merge => "merge",
+            PatchType::Strategic => "strategic",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PatchSpec {
+    pub object: ObjectRef,
+    #[serde(rename = "type", default)]
+    pub patch_type: PatchType,
+    /// The patch: YAML/JSON structure, or a JSON/YAML string as given to `kubectl patch -p`.
+    pub patch: serde_yaml::Value,
+    pub namespace: Option<String>,
+    /// `status` or `scale`.
+    pub subresource: Option<String>,
+}
+
+impl PatchSpec {
+    /// The patch body as JSON.
+    fn body(&self) -> Result<Value, String> {
+        let v = match &self.patch {
+            serde_yaml::Value::String(s) => serde_yaml::from_str::<serde_yaml::Value>(s)
+                .map_err(|e| format!("the patch text is not JSON or YAML: {e}"))?,
+            other => other.clone(),
+        };
+        serde_json::to_value(&v)
+            .map_err(|e| format!("the patch cannot be represented as JSON: {e}"))
+    }
+
+    /// The kube patch to send.
+    fn build(&self) -> Result<Patch<Value>, String> {
+        let body = self.body()?;
+        Ok(match self.patch_type {
+            PatchType::Json => {
+                let ops: json_patch::Patch = serde_json::from_value(body).map_err(|e| {
+                    format!("a json patch is a list of operations such as {{op: replace, path: /spec/x, value: 1}}: {e}")
+                })?;
+                Patch::Json(ops)
+            }
+            PatchType::Merge => Patch::Merge(body),
+            PatchType::Strategic => Patch::Strategic(body),
+        })
+    }
+
+    pub fn validate(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if let Err(e) = self.build() {
+            out.push(("patch".into(), e));
+        } else if self.patch_type != PatchType::Json && !self.body().is_ok_and(|b| b.is_object()) {
+            out.push((
+                "patch".into(),
+                format!(
+                    "a {} patch is a mapping (a partial object)",
+                    self.patch_type.keyword()
+                ),
+            ));
+        }
+        if let Some(s) = &self.subresource {
+            if s != "status" && s != "scale" {
+                out.push((
+                    "subresource".into(),
+                    format!("subresource must be `status` or `scale`, not `{s}`"),
+                ));
+            }
+        }
+        out
+    }
+}
+
+pub async fn run(ctx: &StepCtx<'_>, spec: &PatchSpec) -> Result<Output, StepError> {
+    let resolved = ctx.cluster.resolve(&spec.object.kind).await?;
+    let api = ctx.cluster.api(
+        &resolved,
+        spec.namespace.as_deref().unwrap_or(ctx.namespace),
+    );
+    let patch = spec.build().map_err(StepError::Other)?;
+    let pp = PatchParams::default();
+    let obj = match &spec.subresource {
+        Some(sub) => {
+            api.patch_subresource(sub, &spec.object.name, &pp, &patch)
+                .await?
+        }
+        None => api.patch(&spec.object.name, &pp, &patch).await?,
+    };
+    let generation = obj
+        .metadata
+        .generation
+        .map(|g| format!(" (generation {g})"))
+        .unwrap_or_default();
+    Ok(Output {
+        notes: vec![format!("{} patched{generation}", spec.object)],
+        ..Default::default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(yaml: &str) -> PatchSpec {
+        serde_yaml::from_str(yaml).unwrap()
+    }
+
+    #[test]
+    fn json_patches_are_built_from_yaml_or_text() {
+        let s = spec("{object: pod/nginx, type: json, patch: [{op: replace, path: /spec/containers/0/image, value: 'nginx:latest'}]}");
+        assert!(matches!(s.build(), Ok(Patch::Json(_))));
+        let s = spec(
+            r#"{object: pod/nginx, type: json, patch: '[{"op": "replace", "path": "/spec/containers/0/image", "value":"nginx:latest"}]'}"#,
+        );
+        assert!(matches!(s.build(), Ok(Patch::Json(_))));
+        assert!(s.validate().is_empty());
+    }
+
+    #[test]
+    fn bad_patches_are_explained() {
+        let s = spec("{object: pod/nginx, type: json, patch: {spec: {}}}");
+        assert!(s.validate()[0].1.contains("list of operations"));
+        let s = spec("{object: pod/nginx, type: merge, patch: [1]}");
+        assert!(s.validate()[0].1.contains("is a mapping"));
+        let s = spec("{object: pod/nginx, patch: {spec: {}}, subresource: exec}");
+        assert!(s.validate()[0].1.contains("subresource must be"));
+    }
+
+    #[test]
+    fn strategic_is_the_default() {
+        assert_eq!(
+            spec("{object: pod/x, patch: {metadata: {labels: {a: b}}}}").patch_type,
+            PatchType::Strategic
+        );
+    }
+}
