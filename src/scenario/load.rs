@@ -82,6 +82,7 @@ struct RawStep {
 }
 
 const STEP_KINDS: &str = "apply, patch, delete, wait, assert, exec, logs, get, command, sleep";
+const STEP_FIELDS: [&str; 4] = ["name", "timeout", "expect", "retry"];
 
 struct Ctx<'a> {
     file: &'a Path,
@@ -268,6 +269,17 @@ fn lower_step(ctx: &mut Ctx<'_>, i: usize, item: serde_yaml::Value) -> Option<St
             format!("expected a step: a mapping with one of {STEP_KINDS}"),
         );
         return None;
+    }
+    if let serde_yaml::Value::Mapping(m) = &item {
+        for key in m.keys().filter_map(serde_yaml::Value::as_str) {
+            if !STEP_KINDS.split(", ").chain(STEP_FIELDS).any(|k| k == key) {
+                ctx.push(
+                    &format!("{base}.{key}"),
+                    format!("unknown step kind `{key}`: a step has one of {STEP_KINDS}, and optionally {}", STEP_FIELDS.join(", ")),
+                );
+                return None;
+            }
+        }
     }
     let raw: RawStep = ctx.de(&base, item)?;
     let mut actions: Vec<(&str, Action)> = Vec::new();

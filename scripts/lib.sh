@@ -1,0 +1,42 @@
+# Shared by scripts/run-scenarios and scripts/test: toolchain checks, the
+# cargo cache, and a testbed that is brought up here and down again on exit
+# (left running when it was already up, or with KDRILL_KEEP_CLUSTER=1).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+# slow builds survive between runs, keyed by the toolchain version
+rust_version=$(rustc --version | awk '{print $2}')
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-${KDRILL_CACHE:-$HOME/.cache/kdrill}/cargo-target/$rust_version}
+
+ensure_rust_components() {
+	for c in rustfmt clippy; do
+		if ! cargo "${c/rustfmt/fmt}" --version >/dev/null 2>&1; then
+			log "installing rust component $c"
+			rustup component add "$c"
+		fi
+	done
+}
+
+testbed_started_here=0
+testbed_up() {
+	if testbed/cluster status >/dev/null 2>&1; then
+		log "testbed already up: using it, leaving it up"
+	else
+		log "bringing the testbed up (first time on a machine: builds Kubernetes, 15-30 min)"
+		testbed/cluster up
+		testbed_started_here=1
+	fi
+	eval "$(testbed/cluster env)"
+}
+
+testbed_down_on_exit() {
+	if [ "$testbed_started_here" = 1 ] && [ -z "${KDRILL_KEEP_CLUSTER:-}" ]; then
+		log "bringing the testbed down"
+		testbed/cluster down || true
+	fi
+}
+trap testbed_down_on_exit EXIT

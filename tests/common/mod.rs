@@ -1,0 +1,49 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The testbed's kubeconfig, from `KDRILL_TEST_KUBECONFIG` only: tests never use the
+/// user's `KUBECONFIG` or default context, so `cargo test` cannot touch a real cluster
+/// by accident. Without it the test is skipped loudly, unless `KDRILL_REQUIRE_CLUSTER`
+/// is set (the README's test command sets it), where a missing cluster is a failure.
+pub fn test_kubeconfig(test: &str) -> Option<PathBuf> {
+    match std::env::var_os("KDRILL_TEST_KUBECONFIG") {
+        Some(p) if !p.is_empty() => Some(PathBuf::from(p)),
+        _ => {
+            if std::env::var_os("KDRILL_REQUIRE_CLUSTER").is_some() {
+                panic!("{test}: KDRILL_REQUIRE_CLUSTER is set but KDRILL_TEST_KUBECONFIG is not: bring the testbed up (`testbed/cluster up`) and export `testbed/cluster env`");
+            }
+            eprintln!("SKIPPED {test}: needs a real cluster; set KDRILL_TEST_KUBECONFIG (`eval \"$(testbed/cluster env)\"`)");
+            None
+        }
+    }
+}
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `kdrill ARGS` in the repository root, with the user's kubeconfig hidden.
+pub fn kdrill(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kdrill"));
+    c.args(args).current_dir(root()).env_remove("KUBECONFIG").env("NO_COLOR", "1");
+    c
+}
+
+/// `kdrill run` against the testbed.
+pub fn kdrill_run(kubeconfig: &Path, args: &[&str]) -> Output {
+    let mut c = kdrill(&["run", "--kubeconfig"]);
+    c.arg(kubeconfig).args(args);
+    c.output().expect("kdrill runs")
+}
+
+pub fn text(o: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+/// The run id kdrill printed (`kdrill: run ID: ...`).
+pub fn run_id(stdout: &str) -> Option<String> {
+    stdout.lines().find_map(|l| l.strip_prefix("kdrill: run ")).and_then(|r| r.split(':').next()).map(str::to_string)
+}

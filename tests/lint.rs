@@ -1,0 +1,75 @@
+//! `kdrill lint` and the command line, through the real binary. No cluster needed.
+
+mod common;
+use common::{kdrill, text};
+
+#[test]
+fn lint_reports_every_problem_with_its_position() {
+    let out = kdrill(&["lint", "tests/fixtures/malformed"]).output().unwrap();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    insta::assert_snapshot!(stderr);
+    assert!(stdout.contains("0 scenario(s) valid, 15 error(s) in 11 file(s)"), "{stdout}");
+}
+
+#[test]
+fn lint_accepts_the_bundled_scenarios() {
+    let out = kdrill(&["lint", "scenarios"]).output().unwrap();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(!stderr.contains("error:"), "{stderr}");
+}
+
+#[test]
+fn run_refuses_malformed_files_before_touching_a_cluster() {
+    let out = kdrill(&["run", "tests/fixtures/malformed/two-actions.yaml", "--kubeconfig", "/nonexistent"]).output().unwrap();
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("two-actions.yaml:6:5: a step has exactly one action"), "{stderr}");
+}
+
+#[test]
+fn a_file_that_is_not_a_scenario_is_named() {
+    let out = kdrill(&["lint", "scenarios/basics/manifests/nginx-pod.yaml"]).output().unwrap();
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("nginx-pod.yaml:0:0: not a kdrill scenario"), "{stderr}");
+}
+
+#[test]
+fn unreachable_cluster_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let kc = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kc,
+        "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:9'}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n",
+    )
+    .unwrap();
+    let out = kdrill(&["run", "scenarios/basics"]).arg("--kubeconfig").arg(&kc).output().unwrap();
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("cluster unreachable"), "{stderr}");
+    let out = kdrill(&["run", "scenarios/basics", "--context", "no-such-context"]).arg("--kubeconfig").arg(&kc).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out).1);
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_teaches() {
+    let out = kdrill(&["run", "--timeout", "soon"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = kdrill(&["--help"]).output().unwrap();
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout.contains("Exit codes: 0 all passed"), "{stdout}");
+    let out = kdrill(&["run", "--filter", "("]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn list_shows_scenarios_and_steps() {
+    let out = kdrill(&["list", "scenarios/basics"]).output().unwrap();
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout.contains("every step kind (scenarios/basics/every-step.yaml)"), "{stdout}");
+    assert!(stdout.contains("   2. wait pod/nginx phase=Running"), "{stdout}");
+}
