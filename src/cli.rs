@@ -34,6 +34,10 @@ pub enum Command {
     List(ListArgs),
     /// Remove namespaces and objects left behind by interrupted runs (found by kdrill's labels)
     Clean(CleanArgs),
+    /// Accept or reject pending snapshots (`*.ksnap.pending`), one by one or all at once
+    Review(ReviewArgs),
+    /// Report (and prune) snapshot files no scenario uses
+    Snapshots(SnapshotsArgs),
 }
 
 #[derive(Debug, Args, Clone)]
@@ -81,6 +85,9 @@ pub struct RunArgs {
     /// Keep namespaces and objects after the run, for inspection
     #[arg(long)]
     pub keep: bool,
+    /// Write new and changed snapshots instead of failing (never in CI; also KDRILL_UPDATE=always|new|no)
+    #[arg(long)]
+    pub update: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -110,6 +117,35 @@ pub struct CleanArgs {
     /// Say what would be deleted, delete nothing
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// Where to look for pending snapshots
+    #[arg(default_value = "snapshots", value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+    /// Accept every pending snapshot
+    #[arg(long, conflicts_with = "reject_all")]
+    pub accept_all: bool,
+    /// Reject (delete) every pending snapshot
+    #[arg(long)]
+    pub reject_all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotsArgs {
+    /// Scenarios whose snapshots are in use
+    #[arg(default_value = "scenarios", value_name = "SCENARIOS")]
+    pub scenarios: Vec<PathBuf>,
+    /// List snapshot files no scenario uses (exit 1 when there are some)
+    #[arg(long, required = true)]
+    pub unused: bool,
+    /// Delete them
+    #[arg(long, requires = "unused")]
+    pub prune: bool,
+    /// Another snapshot directory to search
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 fn parse_duration_arg(s: &str) -> Result<std::time::Duration, String> {

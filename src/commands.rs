@@ -1,12 +1,13 @@
 //! What each subcommand does, with errors turned into messages and exit codes.
 
-use crate::cli::{CleanArgs, ClusterArgs, LintArgs, ListArgs, RunArgs};
+use crate::cli::{CleanArgs, ClusterArgs, LintArgs, ListArgs, ReviewArgs, RunArgs, SnapshotsArgs};
 use crate::cluster::{Cluster, ConnectOptions};
 use crate::events::Event;
 use crate::executor::{self, Executor, Options};
 use crate::report::human::{Human, Verbosity};
 use crate::report::Report;
 use crate::scenario::{self, LoadError, Scenario};
+use crate::snapshot::{self, review, UpdateMode};
 use crate::steps::{RunInfo, MANAGED_BY, RUN_LABEL};
 use kube::api::{DeleteParams, ListParams};
 use regex::Regex;
@@ -22,6 +23,12 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     pub const CLUSTER: u8 = 3;
     pub const INTERRUPTED: u8 = 130;
+}
+
+/// Colour on a terminal, unless `NO_COLOR` says otherwise.
+fn colour_wanted() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// Load every scenario under `paths`; all problems of all files, not just the first.
@@ -204,12 +211,34 @@ pub async fn run(args: &RunArgs) -> u8 {
             .or_else(|| std::env::var_os("KUBECONFIG").map(PathBuf::from)),
         context: args.cluster.context.clone(),
     };
+    let ci = snapshot::in_ci();
+    let mode = match UpdateMode::resolve(
+        args.update,
+        std::env::var("KDRILL_UPDATE").ok().as_deref(),
+        ci,
+    ) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    if ci && args.update {
+        eprintln!(
+            "kdrill: CI is set, so --update writes no snapshot: update them locally and commit"
+        );
+    }
     let opts = Options {
         parallel: usize::from(args.parallel),
         fail_fast: args.fail_fast,
         keep: args.keep,
         namespace: args.namespace.clone(),
         default_timeout: args.timeout,
+        snapshots: snapshot::Settings {
+            mode,
+            ci,
+            colour: colour_wanted(),
+        },
     };
     let cancel = CancellationToken::new();
     watch_signals(cancel.clone());
@@ -333,6 +362,127 @@ pub async fn clean(args: &CleanArgs) -> u8 {
         }
     );
     if failures > 0 {
+        exit::FAILED
+    } else {
+        exit::OK
+    }
+}
+
+pub fn review(args: &ReviewArgs) -> u8 {
+    use std::io::{BufRead, IsTerminal, Write};
+    let pending = review::pending(&args.paths);
+    if pending.is_empty() {
+        println!(
+            "kdrill review: no pending snapshots in {}",
+            display_paths(&args.paths)
+        );
+        return exit::OK;
+    }
+    let fixed = if args.accept_all {
+        Some(review::Decision::Accept)
+    } else if args.reject_all {
+        Some(review::Decision::Reject)
+    } else {
+        None
+    };
+    if fixed.is_none() && !std::io::stdin().is_terminal() {
+        eprintln!("error: {} pending snapshot(s), and review asks on a terminal: use --accept-all or --reject-all in scripts", pending.len());
+        return exit::USAGE;
+    }
+    let (mut accepted, mut rejected, mut skipped) = (0, 0, 0);
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines();
+    for (i, p) in pending.iter().enumerate() {
+        let decision = match fixed {
+            Some(d) => d,
+            None => {
+                println!(
+                    "\n[{}/{}] {}",
+                    i + 1,
+                    pending.len(),
+                    review::describe(p, colour_wanted())
+                );
+                loop {
+                    print!("accept (a), reject (r), skip (s)? ");
+                    let _ = std::io::stdout().flush();
+                    match lines.next() {
+                        Some(Ok(l)) if l.trim() == "a" => break review::Decision::Accept,
+                        Some(Ok(l)) if l.trim() == "r" => break review::Decision::Reject,
+                        Some(Ok(l)) if l.trim() == "s" => break review::Decision::Skip,
+                        Some(Ok(_)) => continue,
+                        _ => break review::Decision::Skip,
+                    }
+                }
+            }
+        };
+        if let Err(e) = review::apply(p, decision) {
+            eprintln!("error: {}: {e}", p.display());
+            return exit::FAILED;
+        }
+        match decision {
+            review::Decision::Accept => accepted += 1,
+            review::Decision::Reject => rejected += 1,
+            review::Decision::Skip => skipped += 1,
+        }
+    }
+    println!("kdrill review: {accepted} accepted, {rejected} rejected, {skipped} skipped");
+    exit::OK
+}
+
+pub fn snapshots(args: &SnapshotsArgs) -> u8 {
+    let (scenarios, errors) = load_all(&args.scenarios);
+    if !errors.is_empty() {
+        print_errors(&errors);
+        eprintln!("kdrill: cannot tell which snapshots are used while scenario files have errors");
+        return exit::USAGE;
+    }
+    let used: std::collections::BTreeSet<PathBuf> = scenarios
+        .iter()
+        .flat_map(|s| {
+            let dir = snapshot::dir_for(&s.file);
+            snapshot::used_by(s)
+                .into_iter()
+                .map(move |n| dir.join(format!("{n}.{}", snapshot::file::EXT)))
+        })
+        .collect();
+    let mut roots: Vec<PathBuf> = args.dir.clone().into_iter().collect();
+    for s in &scenarios {
+        let d = snapshot::dir_for(&s.file);
+        // the root of this scenario's snapshots: `snapshots/` or its `__snapshots__/`
+        let root = d
+            .ancestors()
+            .find(|a| {
+                a.file_name()
+                    .is_some_and(|n| n == "snapshots" || n == "__snapshots__")
+            })
+            .map(PathBuf::from);
+        if let Some(r) = root {
+            if !roots.contains(&r) {
+                roots.push(r);
+            }
+        }
+    }
+    let unused: Vec<PathBuf> = review::stored(&roots)
+        .into_iter()
+        .filter(|p| !used.contains(p))
+        .collect();
+    for p in &unused {
+        if args.prune {
+            match std::fs::remove_file(p) {
+                Ok(()) => println!("removed {}", p.display()),
+                Err(e) => eprintln!("error: cannot remove {}: {e}", p.display()),
+            }
+        } else {
+            println!("unused {}", p.display());
+        }
+    }
+    println!(
+        "kdrill snapshots: {} used, {} unused{}",
+        used.len(),
+        unused.len(),
+        if args.prune { " (removed)" } else { "" }
+    );
+    if !unused.is_empty() && !args.prune {
         exit::FAILED
     } else {
         exit::OK

@@ -29,6 +29,7 @@ pub struct Options {
     pub namespace: Option<String>,
     /// Step timeout when neither the step nor the scenario sets one.
     pub default_timeout: Duration,
+    pub snapshots: crate::snapshot::Settings,
 }
 
 /// How long cleanup may wait for a namespace to disappear.
@@ -43,6 +44,8 @@ pub struct Executor {
     /// Fired by Ctrl-C/SIGTERM: stop steps, clean up, report.
     cancel: CancellationToken,
     events: mpsc::UnboundedSender<Event>,
+    /// Node names, hidden from snapshots.
+    nodes: std::sync::OnceLock<Vec<String>>,
 }
 
 /// The outcome of a whole run.
@@ -106,6 +109,7 @@ impl Executor {
             opts,
             cancel,
             events,
+            nodes: std::sync::OnceLock::new(),
         }
     }
 
@@ -233,6 +237,10 @@ impl Executor {
             namespace: namespace.clone(),
         });
         let cleanup = Cleanup::default();
+        let redact = crate::snapshot::redact::Context {
+            namespace: namespace.clone(),
+            nodes: self.nodes.get().cloned().unwrap_or_default(),
+        };
         let mut failed = false;
         for step in &scenario.steps {
             let location = step.location.clone();
@@ -285,7 +293,13 @@ impl Executor {
                             crate::duration::format_duration(timeout)
                         ))),
                     };
-                result = steps::check(&step.expect, raw);
+                let snap = crate::snapshot::Check {
+                    settings: &self.opts.snapshots,
+                    scenario,
+                    step,
+                    redact: &redact,
+                };
+                result = steps::check(&step.expect, raw, Some(&snap));
                 if result.is_ok()
                     || attempt == attempts
                     || matches!(result, Err(StepError::Cancelled))

@@ -3,6 +3,7 @@
 //! [`crate::pattern`] (`[..]`, `...`).
 
 use crate::pattern;
+use crate::snapshot::SnapshotName;
 use regex::Regex;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
@@ -54,6 +55,8 @@ pub struct TextRules {
     /// A regular expression found anywhere in the text.
     #[serde(default, deserialize_with = "de_regex")]
     pub regex: Option<RegexText>,
+    /// Compare the normalised text with a stored snapshot (a name, or `true`).
+    pub snapshot: Option<SnapshotName>,
 }
 
 /// One string or a list of strings.
@@ -119,9 +122,10 @@ impl<'de> Deserialize<'de> for TextMatch {
                     && rules.not_contains.is_none()
                     && rules.matches.is_none()
                     && rules.regex.is_none()
+                    && rules.snapshot.is_none()
                 {
                     return Err(de::Error::custom(
-                        "a text expectation needs at least one of equals, contains, notContains, matches, regex",
+                        "a text expectation needs at least one of equals, contains, notContains, matches, regex, snapshot",
                     ));
                 }
                 Ok(TextMatch::Rules(rules))
@@ -135,7 +139,26 @@ fn trim_nl(s: &str) -> &str {
     s.strip_suffix('\n').unwrap_or(s)
 }
 
+impl Expect {
+    /// The text expectations with the output field each reads.
+    pub fn text_fields(&self) -> [(&'static str, Option<&TextMatch>); 3] {
+        [
+            ("stdout", self.stdout.as_ref()),
+            ("stderr", self.stderr.as_ref()),
+            ("output", self.output.as_ref()),
+        ]
+    }
+}
+
 impl TextMatch {
+    /// The snapshot this expectation compares with, if any.
+    pub fn snapshot(&self) -> Option<&SnapshotName> {
+        match self {
+            TextMatch::Rules(r) => r.snapshot.as_ref(),
+            TextMatch::Pattern(_) => None,
+        }
+    }
+
     /// `Ok` when `actual` satisfies every rule, else a description of each rule it breaks.
     pub fn check(&self, actual: &str) -> Result<(), Vec<String>> {
         let mut failed = Vec::new();

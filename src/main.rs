@@ -10,6 +10,8 @@ fn main() -> ExitCode {
     let code = match &cli.command {
         Command::Lint(a) => commands::lint(a),
         Command::List(a) => commands::list(a),
+        Command::Review(a) => commands::review(a),
+        Command::Snapshots(a) => commands::snapshots(a),
         Command::Run(_) | Command::Clean(_) => {
             let rt = match tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

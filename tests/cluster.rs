@@ -14,7 +14,9 @@ fn namespaces_of_run(kubeconfig: &Path, run: &str) -> Vec<String> {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let kc = kube::config::Kubeconfig::read_from(kubeconfig).unwrap();
-        let cfg = kube::Config::from_custom_kubeconfig(kc, &Default::default()).await.unwrap();
+        let cfg = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+            .await
+            .unwrap();
         let client = kube::Client::try_from(cfg).unwrap();
         let api: Api<Namespace> = Api::all(client);
         api.list(&ListParams::default().labels(&format!("kdrill.dev/run={run}")))
@@ -29,47 +31,98 @@ fn namespaces_of_run(kubeconfig: &Path, run: &str) -> Vec<String> {
 
 #[test]
 fn bundled_basics_scenario_passes_and_cleans_up() {
-    let Some(kc) = test_kubeconfig("bundled_basics_scenario_passes_and_cleans_up") else { return };
+    let Some(kc) = test_kubeconfig("bundled_basics_scenario_passes_and_cleans_up") else {
+        return;
+    };
     let out = kdrill_run(&kc, &["scenarios/basics", "-v"]);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
-    assert!(stdout.contains("kdrill: 1 passed, 0 failed, 0 skipped"), "{stdout}");
-    assert!(stdout.contains("rejected as expected: 422 Invalid"), "{stdout}");
+    assert!(
+        stdout.contains("kdrill: 1 passed, 0 failed, 0 skipped"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("rejected as expected: 422 Invalid"),
+        "{stdout}"
+    );
     let run = run_id(&stdout).expect("run id printed");
-    assert_eq!(namespaces_of_run(&kc, &run), Vec::<String>::new(), "cleanup left namespaces behind");
+    assert_eq!(
+        namespaces_of_run(&kc, &run),
+        Vec::<String>::new(),
+        "cleanup left namespaces behind"
+    );
 }
 
 #[test]
 fn broken_scenarios_fail_with_location_expectation_and_evidence() {
-    let Some(kc) = test_kubeconfig("broken_scenarios_fail_with_location_expectation_and_evidence") else { return };
+    let Some(kc) = test_kubeconfig("broken_scenarios_fail_with_location_expectation_and_evidence")
+    else {
+        return;
+    };
     let out = kdrill_run(&kc, &["tests/fixtures/broken"]);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
-    assert!(stdout.contains("kdrill: 0 passed, 2 failed, 0 skipped"), "{stdout}");
+    assert!(
+        stdout.contains("kdrill: 0 passed, 2 failed, 0 skipped"),
+        "{stdout}"
+    );
     // the missing image: the wait names its line, the last state, and the events
-    assert!(stdout.contains("at tests/fixtures/broken/missing-image.yaml:14:5"), "{stdout}");
-    assert!(stdout.contains("condition not met within 20.0s"), "{stdout}");
-    assert!(stdout.contains("phase is Pending (nginx: ErrImagePull)") || stdout.contains("phase is Pending (nginx: ImagePullBackOff)"), "{stdout}");
+    assert!(
+        stdout.contains("at tests/fixtures/broken/missing-image.yaml:14:5"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("condition not met within 20.0s"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("phase is Pending (nginx: ErrImagePull)")
+            || stdout.contains("phase is Pending (nginx: ImagePullBackOff)"),
+        "{stdout}"
+    );
     assert!(stdout.contains("events (oldest first):"), "{stdout}");
-    assert!(stdout.contains("pod/nginx: Failed to pull image \"nginx:no-such-tag\""), "{stdout}");
+    assert!(
+        stdout.contains("pod/nginx: Failed to pull image \"nginx:no-such-tag\""),
+        "{stdout}"
+    );
     // the wrong page: expected and actual side by side, later steps skipped
-    assert!(stdout.contains("at tests/fixtures/broken/wrong-page.yaml:8:5"), "{stdout}");
-    assert!(stdout.contains("stdout to contain \"<title>Welcome to Apache!</title>\""), "{stdout}");
-    assert!(stdout.contains("| <title>Welcome to nginx!</title>"), "{stdout}");
+    assert!(
+        stdout.contains("at tests/fixtures/broken/wrong-page.yaml:8:5"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("stdout to contain \"<title>Welcome to Apache!</title>\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("| <title>Welcome to nginx!</title>"),
+        "{stdout}"
+    );
     assert!(stdout.contains("-  4. never reached"), "{stdout}");
     let run = run_id(&stdout).expect("run id printed");
-    assert_eq!(namespaces_of_run(&kc, &run), Vec::<String>::new(), "failed scenarios must clean up too");
+    assert_eq!(
+        namespaces_of_run(&kc, &run),
+        Vec::<String>::new(),
+        "failed scenarios must clean up too"
+    );
 }
 
 #[test]
 fn ctrl_c_cleans_up_and_exits_130() {
-    let Some(kc) = test_kubeconfig("ctrl_c_cleans_up_and_exits_130") else { return };
-    let mut child = kdrill(&["run", "tests/fixtures/slow/long-wait.yaml", "-v", "--kubeconfig"])
-        .arg(&kc)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let Some(kc) = test_kubeconfig("ctrl_c_cleans_up_and_exits_130") else {
+        return;
+    };
+    let mut child = kdrill(&[
+        "run",
+        "tests/fixtures/slow/long-wait.yaml",
+        "-v",
+        "--kubeconfig",
+    ])
+    .arg(&kc)
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
     let mut seen = Vec::new();
@@ -90,10 +143,21 @@ fn ctrl_c_cleans_up_and_exits_130() {
     // START is printed once the namespace exists: interrupt the steps now
     assert_eq!(namespaces_of_run(&kc, &run).len(), 1);
     let pid = child.id().to_string();
-    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    assert!(std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130), "{seen:?}\n{rest:?}");
-    assert!(rest.iter().any(|l| l.contains("interrupted: cleanup ran")), "{rest:?}");
-    assert_eq!(namespaces_of_run(&kc, &run), Vec::<String>::new(), "interrupted run left namespaces behind");
+    assert!(
+        rest.iter().any(|l| l.contains("interrupted: cleanup ran")),
+        "{rest:?}"
+    );
+    assert_eq!(
+        namespaces_of_run(&kc, &run),
+        Vec::<String>::new(),
+        "interrupted run left namespaces behind"
+    );
 }

@@ -5,11 +5,16 @@ use common::{kdrill, text};
 
 #[test]
 fn lint_reports_every_problem_with_its_position() {
-    let out = kdrill(&["lint", "tests/fixtures/malformed"]).output().unwrap();
+    let out = kdrill(&["lint", "tests/fixtures/malformed"])
+        .output()
+        .unwrap();
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
     insta::assert_snapshot!(stderr);
-    assert!(stdout.contains("0 scenario(s) valid, 15 error(s) in 11 file(s)"), "{stdout}");
+    assert!(
+        stdout.contains("0 scenario(s) valid, 15 error(s) in 11 file(s)"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -22,18 +27,33 @@ fn lint_accepts_the_bundled_scenarios() {
 
 #[test]
 fn run_refuses_malformed_files_before_touching_a_cluster() {
-    let out = kdrill(&["run", "tests/fixtures/malformed/two-actions.yaml", "--kubeconfig", "/nonexistent"]).output().unwrap();
+    let out = kdrill(&[
+        "run",
+        "tests/fixtures/malformed/two-actions.yaml",
+        "--kubeconfig",
+        "/nonexistent",
+    ])
+    .output()
+    .unwrap();
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("two-actions.yaml:6:5: a step has exactly one action"), "{stderr}");
+    assert!(
+        stderr.contains("two-actions.yaml:6:5: a step has exactly one action"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn a_file_that_is_not_a_scenario_is_named() {
-    let out = kdrill(&["lint", "scenarios/basics/manifests/nginx-pod.yaml"]).output().unwrap();
+    let out = kdrill(&["lint", "scenarios/basics/manifests/nginx-pod.yaml"])
+        .output()
+        .unwrap();
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr.contains("nginx-pod.yaml:0:0: not a kdrill scenario"), "{stderr}");
+    assert!(
+        stderr.contains("nginx-pod.yaml:0:0: not a kdrill scenario"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -45,11 +65,19 @@ fn unreachable_cluster_exits_3() {
         "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:9'}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n",
     )
     .unwrap();
-    let out = kdrill(&["run", "scenarios/basics"]).arg("--kubeconfig").arg(&kc).output().unwrap();
+    let out = kdrill(&["run", "scenarios/basics"])
+        .arg("--kubeconfig")
+        .arg(&kc)
+        .output()
+        .unwrap();
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("cluster unreachable"), "{stderr}");
-    let out = kdrill(&["run", "scenarios/basics", "--context", "no-such-context"]).arg("--kubeconfig").arg(&kc).output().unwrap();
+    let out = kdrill(&["run", "scenarios/basics", "--context", "no-such-context"])
+        .arg("--kubeconfig")
+        .arg(&kc)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", text(&out).1);
 }
 
@@ -70,6 +98,12 @@ fn list_shows_scenarios_and_steps() {
     let out = kdrill(&["list", "scenarios/basics"]).output().unwrap();
     let (stdout, _) = text(&out);
     assert_eq!(out.status.code(), Some(0));
-    assert!(stdout.contains("every step kind (scenarios/basics/every-step.yaml)"), "{stdout}");
-    assert!(stdout.contains("   2. wait pod/nginx phase=Running"), "{stdout}");
+    assert!(
+        stdout.contains("every step kind (scenarios/basics/every-step.yaml)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("   2. wait pod/nginx phase=Running"),
+        "{stdout}"
+    );
 }

@@ -58,6 +58,8 @@ struct RawScenario {
     serial: bool,
     #[serde(default)]
     namespace_labels: BTreeMap<String, String>,
+    #[serde(default)]
+    redact: Vec<crate::snapshot::redact::RedactRule>,
     steps: Option<IgnoredAny>,
 }
 
@@ -257,6 +259,7 @@ pub fn load_str(file: &Path, text: &str) -> Result<Scenario, LoadErrors> {
         timeout: head.timeout.map(|d| d.0),
         serial: head.serial,
         namespace_labels: head.namespace_labels,
+        redact: head.redact,
         steps,
     })
 }

@@ -194,8 +194,13 @@ pub async fn run(ctx: &StepCtx<'_>) -> Result<Output, StepError> {
     }
 }
 
-/// Check a step's result against its `expect`. Returns the failure to report, if any.
-pub fn check(expect: &Expect, result: Result<Output, StepError>) -> Result<Output, StepError> {
+/// Check a step's result against its `expect`, snapshots included when `snapshots`
+/// is given. Returns the failure to report, if any.
+pub fn check(
+    expect: &Expect,
+    result: Result<Output, StepError>,
+    snapshots: Option<&crate::snapshot::Check<'_>>,
+) -> Result<Output, StepError> {
     if let Some(want) = &expect.error {
         return match result {
             Ok(out) => Err(StepError::Failed {
@@ -236,7 +241,7 @@ pub fn check(expect: &Expect, result: Result<Output, StepError>) -> Result<Outpu
             Err(other) => Err(other),
         };
     }
-    let out = result?;
+    let mut out = result?;
     let mut gaps: Vec<String> = Vec::new();
     let mut actual: Vec<String> = Vec::new();
     if let Some(code) = out.exit_code {
@@ -265,6 +270,17 @@ pub fn check(expect: &Expect, result: Result<Output, StepError>) -> Result<Outpu
                         indent(t, "    | ")
                     }
                 ));
+            }
+            if let (Some(name), Some(snap)) = (m.snapshot(), snapshots) {
+                match snap.assert(label, name, t) {
+                    Ok(outcome) => out.notes.push(outcome.to_string()),
+                    Err(f) => {
+                        gaps.push(f.message);
+                        if let Some(d) = f.diff {
+                            actual.push(d);
+                        }
+                    }
+                }
             }
         }
     }

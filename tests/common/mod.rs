@@ -28,7 +28,10 @@ pub fn root() -> PathBuf {
 /// `kdrill ARGS` in the repository root, with the user's kubeconfig hidden.
 pub fn kdrill(args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_kdrill"));
-    c.args(args).current_dir(root()).env_remove("KUBECONFIG").env("NO_COLOR", "1");
+    c.args(args)
+        .current_dir(root())
+        .env_remove("KUBECONFIG")
+        .env("NO_COLOR", "1");
     c
 }
 
@@ -40,10 +43,17 @@ pub fn kdrill_run(kubeconfig: &Path, args: &[&str]) -> Output {
 }
 
 pub fn text(o: &Output) -> (String, String) {
-    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
 
 /// The run id kdrill printed (`kdrill: run ID: ...`).
 pub fn run_id(stdout: &str) -> Option<String> {
-    stdout.lines().find_map(|l| l.strip_prefix("kdrill: run ")).and_then(|r| r.split(':').next()).map(str::to_string)
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("kdrill: run "))
+        .and_then(|r| r.split(':').next())
+        .map(str::to_string)
 }

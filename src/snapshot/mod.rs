@@ -1,0 +1,375 @@
+//! Snapshot assertions: a step's output, normalised ([`redact`]), compared with the
+//! stored file under `snapshots/` ([`file`]), a readable diff on mismatch
+//! ([`crate::diff`]), and an explicit update policy. A run never silently rewrites a
+//! committed snapshot: it writes a pending file beside it, or nothing in CI.
+
+pub mod file;
+pub mod redact;
+pub mod review;
+
+use crate::pattern;
+use crate::scenario::{Scenario, Step};
+use file::SnapshotFile;
+use serde::de::{self, Deserializer, Visitor};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// `snapshot:` in a text expectation: a name, or `true` for a name derived from the step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SnapshotName {
+    Auto,
+    Named(String),
+}
+
+impl<'de> serde::Deserialize<'de> for SnapshotName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = SnapshotName;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a snapshot name (letters, digits, `-`, `_`, `.`) or `true`")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<SnapshotName, E> {
+                if v {
+                    Ok(SnapshotName::Auto)
+                } else {
+                    Err(E::custom(
+                        "`snapshot: false` means nothing: leave the key out",
+                    ))
+                }
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<SnapshotName, E> {
+                let ok = !v.is_empty()
+                    && v.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                    && !v.starts_with('.');
+                if ok {
+                    Ok(SnapshotName::Named(v.to_string()))
+                } else {
+                    Err(E::custom(format!(
+                        "`{v}` is not a snapshot name: use letters, digits, `-`, `_` and `.`"
+                    )))
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// When snapshot files may be written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateMode {
+    /// Write new and changed snapshots (`--update`, `KDRILL_UPDATE=always`).
+    Always,
+    /// Write new snapshots, fail on changed ones (`KDRILL_UPDATE=new`).
+    New,
+    /// Write nothing (`KDRILL_UPDATE=no`, and always in CI).
+    No,
+    /// Default: new and changed snapshots become pending files for `kdrill review`.
+    Pending,
+}
+
+impl UpdateMode {
+    /// The mode from `--update`, `KDRILL_UPDATE` and `CI`. CI never writes snapshots.
+    pub fn resolve(
+        update_flag: bool,
+        env_update: Option<&str>,
+        ci: bool,
+    ) -> Result<UpdateMode, String> {
+        let asked = if update_flag {
+            UpdateMode::Always
+        } else {
+            match env_update.map(str::trim) {
+                None | Some("") | Some("auto") => UpdateMode::Pending,
+                Some("always") => UpdateMode::Always,
+                Some("new") => UpdateMode::New,
+                Some("no") => UpdateMode::No,
+                Some(other) => {
+                    return Err(format!(
+                        "KDRILL_UPDATE={other}: expected always, new, no or auto"
+                    ))
+                }
+            }
+        };
+        Ok(if ci { UpdateMode::No } else { asked })
+    }
+}
+
+/// True when the `CI` variable says we run in CI.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// Run-wide snapshot settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub mode: UpdateMode,
+    pub ci: bool,
+    pub colour: bool,
+}
+
+/// The directory holding a scenario's snapshots: `snapshots/<path under scenarios/>/<stem>/`
+/// when the file lives under a `scenarios` directory, else `__snapshots__/<stem>/` beside it.
+pub fn dir_for(scenario_file: &Path) -> PathBuf {
+    let stem = scenario_file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let parent = scenario_file.parent().unwrap_or(Path::new(""));
+    let mut rel = Vec::new();
+    let mut cur = parent;
+    loop {
+        match cur.file_name() {
+            Some(n) if n == "scenarios" => {
+                let mut d = cur.parent().unwrap_or(Path::new("")).join("snapshots");
+                for part in rel.iter().rev() {
+                    d.push(part);
+                }
+                return d.join(stem);
+            }
+            Some(n) => {
+                rel.push(n.to_os_string());
+                cur = cur.parent().unwrap_or(Path::new(""));
+            }
+            None => return parent.join("__snapshots__").join(stem),
+        }
+    }
+}
+
+fn slug(text: &str, max: usize) -> String {
+    let mut s = String::new();
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            s.push(c);
+        } else if !s.is_empty() && !s.ends_with('-') {
+            s.push('-');
+        }
+    }
+    s.truncate(max);
+    s.trim_end_matches('-').to_string()
+}
+
+/// The file name (without extension) of a snapshot.
+pub fn name_for(step: &Step, captured: &str, name: &SnapshotName) -> String {
+    match name {
+        SnapshotName::Named(n) => n.clone(),
+        SnapshotName::Auto => format!("{:02}-{}-{captured}", step.number, slug(&step.label(), 40)),
+    }
+}
+
+/// Every snapshot name a scenario uses, with the field it captures.
+pub fn used_by(scenario: &Scenario) -> Vec<String> {
+    let mut out = Vec::new();
+    for step in &scenario.steps {
+        for (captured, m) in step.expect.text_fields() {
+            if let Some(n) = m.and_then(|m| m.snapshot()) {
+                out.push(name_for(step, captured, n));
+            }
+        }
+    }
+    out
+}
+
+/// What happened to a snapshot that did not fail the step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Matched(PathBuf),
+    Created(PathBuf),
+    Updated(PathBuf),
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Matched(p) => write!(f, "snapshot {} matches", p.display()),
+            Outcome::Created(p) => write!(f, "snapshot {} written (new)", p.display()),
+            Outcome::Updated(p) => write!(f, "snapshot {} updated (--update)", p.display()),
+        }
+    }
+}
+
+/// A snapshot that failed the step.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub message: String,
+    pub diff: Option<String>,
+}
+
+/// Everything needed to check one step's snapshots.
+pub struct Check<'a> {
+    pub settings: &'a Settings,
+    pub scenario: &'a Scenario,
+    pub step: &'a Step,
+    pub redact: &'a redact::Context,
+}
+
+impl Check<'_> {
+    /// Compare `actual` (raw output of field `captured`) with the stored snapshot.
+    pub fn assert(
+        &self,
+        captured: &str,
+        name: &SnapshotName,
+        actual: &str,
+    ) -> Result<Outcome, Failure> {
+        let body = redact::normalise(actual, self.redact, &self.scenario.redact);
+        let name = name_for(self.step, captured, name);
+        let dir = dir_for(&self.scenario.file);
+        let path = dir.join(format!("{name}.{}", file::EXT));
+        let pending = dir.join(format!("{name}.{}", file::PENDING_EXT));
+        let fresh = SnapshotFile::new(
+            &[
+                ("scenario", self.scenario.file.display().to_string()),
+                (
+                    "step",
+                    format!("{} ({})", self.step.number, self.step.label()),
+                ),
+                ("source", self.step.location.to_string()),
+                (
+                    "captured",
+                    format!("{captured} of `{}`", self.step.action.summary()),
+                ),
+            ],
+            &body,
+        );
+        let stored = match std::fs::read_to_string(&path) {
+            Ok(t) => Some(SnapshotFile::parse(&t).map_err(|e| Failure {
+                message: format!("{}: not a kdrill snapshot: {e}", path.display()),
+                diff: None,
+            })?),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                return Err(Failure {
+                    message: format!("cannot read {}: {e}", path.display()),
+                    diff: None,
+                })
+            }
+        };
+        let write = |p: &Path| -> Result<(), Failure> {
+            std::fs::create_dir_all(&dir)
+                .and_then(|_| std::fs::write(p, fresh.render()))
+                .map_err(|e| Failure {
+                    message: format!("cannot write {}: {e}", p.display()),
+                    diff: None,
+                })
+        };
+        let mode = self.settings.mode;
+        match stored {
+            Some(s) if pattern::matches(&s.body, &body) => {
+                let _ = std::fs::remove_file(&pending);
+                Ok(Outcome::Matched(path))
+            }
+            Some(s) => {
+                if mode == UpdateMode::Always {
+                    write(&path)?;
+                    let _ = std::fs::remove_file(&pending);
+                    return Ok(Outcome::Updated(path));
+                }
+                let diff = crate::diff::unified(
+                    &s.body,
+                    &body,
+                    &format!("{} (stored)", path.display()),
+                    &format!("{captured} (this run, normalised)"),
+                    self.settings.colour,
+                );
+                let next = if mode == UpdateMode::Pending {
+                    write(&pending)?;
+                    format!("the new output is in {}: `kdrill review` to accept or reject it, or rerun with --update", pending.display())
+                } else if self.settings.ci {
+                    "CI writes no snapshots: rerun locally with --update and commit the change if it is right".to_string()
+                } else {
+                    "rerun with --update to accept it".to_string()
+                };
+                Err(Failure {
+                    message: format!("snapshot {} does not match; {next}", path.display()),
+                    diff: Some(diff),
+                })
+            }
+            None => match mode {
+                UpdateMode::Always | UpdateMode::New => {
+                    write(&path)?;
+                    Ok(Outcome::Created(path))
+                }
+                UpdateMode::Pending => {
+                    write(&pending)?;
+                    Err(Failure {
+                        message: format!("snapshot {} is new: written to {}; `kdrill review` to accept it, or rerun with --update", path.display(), pending.display()),
+                        diff: Some(body),
+                    })
+                }
+                UpdateMode::No => Err(Failure {
+                    message: format!(
+                        "snapshot {} is missing{}; run locally with --update and commit it",
+                        path.display(),
+                        if self.settings.ci {
+                            " and CI writes no snapshots"
+                        } else {
+                            ""
+                        }
+                    ),
+                    diff: Some(body),
+                }),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshot_dirs_mirror_the_scenarios_tree() {
+        assert_eq!(
+            dir_for(Path::new("scenarios/working-with-pods/01-run.yaml")),
+            PathBuf::from("snapshots/working-with-pods/01-run")
+        );
+        assert_eq!(
+            dir_for(Path::new("/repo/scenarios/a.yaml")),
+            PathBuf::from("/repo/snapshots/a")
+        );
+        assert_eq!(
+            dir_for(Path::new("tests/fixtures/x.yaml")),
+            PathBuf::from("tests/fixtures/__snapshots__/x")
+        );
+    }
+
+    #[test]
+    fn update_mode_resolution() {
+        assert_eq!(
+            UpdateMode::resolve(false, None, false),
+            Ok(UpdateMode::Pending)
+        );
+        assert_eq!(
+            UpdateMode::resolve(true, None, false),
+            Ok(UpdateMode::Always)
+        );
+        assert_eq!(
+            UpdateMode::resolve(false, Some("new"), false),
+            Ok(UpdateMode::New)
+        );
+        assert_eq!(
+            UpdateMode::resolve(false, Some("no"), false),
+            Ok(UpdateMode::No)
+        );
+        assert_eq!(
+            UpdateMode::resolve(true, None, true),
+            Ok(UpdateMode::No),
+            "CI never writes snapshots"
+        );
+        assert!(UpdateMode::resolve(false, Some("sometimes"), false).is_err());
+    }
+
+    #[test]
+    fn names_are_validated() {
+        assert_eq!(
+            serde_yaml::from_str::<SnapshotName>("welcome-page").unwrap(),
+            SnapshotName::Named("welcome-page".into())
+        );
+        assert_eq!(
+            serde_yaml::from_str::<SnapshotName>("true").unwrap(),
+            SnapshotName::Auto
+        );
+        assert!(serde_yaml::from_str::<SnapshotName>("../escape").is_err());
+        assert!(serde_yaml::from_str::<SnapshotName>("false").is_err());
+    }
+}
