@@ -10,6 +10,7 @@ use kube::runtime::WatchStreamExt;
 use serde::de::{self, Deserializer};
 use serde::Deserialize;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -441,6 +442,81 @@ pub enum WaitError {
     Cancelled,
 }
 
+/// Objects seen by a watch, by name.
+pub type Seen = BTreeMap<String, Value>;
+
+/// Watch with `cfg` until `check` of the objects seen returns no mismatch, `timeout`
+/// passes, or `cancel` fires. The one watch loop behind every wait.
+async fn watch_until(
+    api: Api<DynamicObject>,
+    cfg: watcher::Config,
+    check: impl Fn(&Seen) -> Vec<String>,
+    timeout: Duration,
+    cancel: &CancellationToken,
+) -> Result<Seen, WaitError> {
+    let mut stream = watcher::watcher(api, cfg).default_backoff().boxed();
+    let mut current = Seen::new();
+    let mut pending = Seen::new();
+    let mut last_mismatch = vec!["no answer from the watch yet".to_string()];
+    let mut last_error = None;
+    let deadline = tokio::time::Instant::now() + timeout;
+    let name_of = |o: &DynamicObject| o.metadata.name.clone().unwrap_or_default();
+    let last = |seen: &Seen| seen.values().next_back().cloned().map(Box::new);
+    loop {
+        let ev = tokio::select! {
+            _ = cancel.cancelled() => return Err(WaitError::Cancelled),
+            _ = tokio::time::sleep_until(deadline) => {
+                return Err(WaitError::Timeout { timeout, last_mismatch, last_object: last(&current), last_error })
+            }
+            ev = stream.next() => ev,
+        };
+        let settled = match ev {
+            None => {
+                return Err(WaitError::Timeout {
+                    timeout,
+                    last_mismatch,
+                    last_object: last(&current),
+                    last_error: Some("the watch ended".into()),
+                })
+            }
+            Some(Err(e)) => {
+                last_error = Some(e.to_string());
+                false
+            }
+            Some(Ok(Event::Init)) => {
+                pending.clear();
+                false
+            }
+            Some(Ok(Event::InitApply(o))) => {
+                if let Ok(v) = serde_json::to_value(&o) {
+                    pending.insert(name_of(&o), v);
+                }
+                false
+            }
+            Some(Ok(Event::InitDone)) => {
+                current = std::mem::take(&mut pending);
+                true
+            }
+            Some(Ok(Event::Apply(o))) => {
+                if let Ok(v) = serde_json::to_value(&o) {
+                    current.insert(name_of(&o), v);
+                }
+                true
+            }
+            Some(Ok(Event::Delete(o))) => {
+                current.remove(&name_of(&o));
+                true
+            }
+        };
+        if settled {
+            last_mismatch = check(&current);
+            if last_mismatch.is_empty() {
+                return Ok(current);
+            }
+        }
+    }
+}
+
 /// Watch one object until `until` holds, `timeout` passes, or `cancel` fires.
 /// Returns the object as last seen (None when it is gone).
 pub async fn wait_for(
@@ -451,61 +527,65 @@ pub async fn wait_for(
     cancel: &CancellationToken,
 ) -> Result<Option<Value>, WaitError> {
     let cfg = watcher::Config::default().fields(&format!("metadata.name={name}"));
-    let mut stream = watcher::watcher(api, cfg).default_backoff().boxed();
-    let mut current: Option<Value> = None;
-    let mut pending: Option<Value> = None;
-    let mut last_mismatch = vec!["no answer from the watch yet".to_string()];
-    let mut last_error = None;
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        let ev = tokio::select! {
-            _ = cancel.cancelled() => return Err(WaitError::Cancelled),
-            _ = tokio::time::sleep_until(deadline) => {
-                return Err(WaitError::Timeout { timeout, last_mismatch, last_object: current.map(Box::new), last_error })
-            }
-            ev = stream.next() => ev,
+    let seen = watch_until(
+        api,
+        cfg,
+        |seen| until.check(seen.get(name)),
+        timeout,
+        cancel,
+    )
+    .await?;
+    Ok(seen.get(name).cloned())
+}
+
+/// What `until` means for every object matching a label selector: with `deleted: true`
+/// none may be left; otherwise at least one must exist and all must satisfy it.
+pub fn check_all(until: &Until, kind: &str, seen: &Seen) -> Vec<String> {
+    if until.deleted == Some(true) {
+        return if seen.is_empty() {
+            Vec::new()
+        } else {
+            vec![format!(
+                "{} object(s) still exist: {}",
+                seen.len(),
+                seen.keys()
+                    .map(|n| format!("{kind}/{n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )]
         };
-        let settled = match ev {
-            None => {
-                return Err(WaitError::Timeout {
-                    timeout,
-                    last_mismatch,
-                    last_object: current.map(Box::new),
-                    last_error: Some("the watch ended".into()),
-                })
-            }
-            Some(Err(e)) => {
-                last_error = Some(e.to_string());
-                false
-            }
-            Some(Ok(Event::Init)) => {
-                pending = None;
-                false
-            }
-            Some(Ok(Event::InitApply(o))) => {
-                pending = serde_json::to_value(o).ok();
-                false
-            }
-            Some(Ok(Event::InitDone)) => {
-                current = pending.take();
-                true
-            }
-            Some(Ok(Event::Apply(o))) => {
-                current = serde_json::to_value(o).ok();
-                true
-            }
-            Some(Ok(Event::Delete(_))) => {
-                current = None;
-                true
-            }
-        };
-        if settled {
-            last_mismatch = until.check(current.as_ref());
-            if last_mismatch.is_empty() {
-                return Ok(current);
-            }
-        }
     }
+    if seen.is_empty() {
+        return vec!["no object matches the selector yet".into()];
+    }
+    seen.iter()
+        .flat_map(|(n, o)| {
+            until
+                .check(Some(o))
+                .into_iter()
+                .map(move |m| format!("{kind}/{n}: {m}"))
+        })
+        .collect()
+}
+
+/// Watch every object matching `selector` until `until` holds for them (see [`check_all`]).
+pub async fn wait_for_selector(
+    api: Api<DynamicObject>,
+    kind: &str,
+    selector: &str,
+    until: &Until,
+    timeout: Duration,
+    cancel: &CancellationToken,
+) -> Result<Seen, WaitError> {
+    let cfg = watcher::Config::default().labels(selector);
+    watch_until(
+        api,
+        cfg,
+        |seen| check_all(until, kind, seen),
+        timeout,
+        cancel,
+    )
+    .await
 }
 
 #[cfg(test)]
@@ -582,6 +662,26 @@ mod tests {
         assert_eq!(
             until("{phase: Running}").check(Some(&p)),
             vec!["phase is Pending (nginx: ContainerCreating), not Running"]
+        );
+    }
+
+    #[test]
+    fn selector_waits_need_every_match() {
+        let mut seen = Seen::new();
+        assert_eq!(
+            check_all(&until("{phase: Running}"), "pod", &seen),
+            vec!["no object matches the selector yet"]
+        );
+        assert!(check_all(&until("{deleted: true}"), "pod", &seen).is_empty());
+        seen.insert("a".into(), json!({"status": {"phase": "Running"}}));
+        seen.insert("b".into(), json!({"status": {"phase": "Pending"}}));
+        assert_eq!(
+            check_all(&until("{phase: Running}"), "pod", &seen),
+            vec!["pod/b: phase is Pending, not Running"]
+        );
+        assert_eq!(
+            check_all(&until("{deleted: true}"), "pod", &seen),
+            vec!["2 object(s) still exist: pod/a, pod/b"]
         );
     }
 

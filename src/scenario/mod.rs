@@ -118,7 +118,7 @@ impl Action {
             Action::Apply(s) => format!("apply {}", s.summary()),
             Action::Patch(s) => format!("patch {} ({})", s.object, s.patch_type.keyword()),
             Action::Delete(s) => format!("delete {}", s.summary()),
-            Action::Wait(s) => format!("wait {} {}", s.target, s.until.summary()),
+            Action::Wait(s) => format!("wait {} {}", s.target(), s.until.summary()),
             Action::Assert(s) => format!("assert {}", s.object),
             Action::Exec(s) => format!("exec {} -- {}", s.target(), s.command.display()),
             Action::Logs(s) => format!("logs {}", s.summary()),

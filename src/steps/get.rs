@@ -52,10 +52,19 @@ impl GetSpec {
     }
 }
 
-/// Drop what only the API server cares about from an object shown to people.
+/// Drop what only the API server cares about, and what changes on every run, from an
+/// object shown to people and stored in snapshots.
 pub fn tidy(mut obj: Value) -> Value {
     if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
-        meta.remove("managedFields");
+        for key in [
+            "managedFields",
+            "resourceVersion",
+            "uid",
+            "creationTimestamp",
+            "selfLink",
+        ] {
+            meta.remove(key);
+        }
     }
     obj
 }

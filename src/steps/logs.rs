@@ -1,14 +1,17 @@
-//! `logs`: read a container's log (current or previous instance) through the API.
+//! `logs`: read a container's log (current or previous instance) through the API,
+//! from a pod by name or the first pod (by name) matching a label selector.
 
 use super::{Output, StepCtx, StepError};
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, LogParams};
+use kube::api::{Api, ListParams, LogParams};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct LogsSpec {
-    pub pod: String,
+    pub pod: Option<String>,
+    /// Instead of `pod`: the first pod, by name, with these labels (e.g. a Job's pod).
+    pub selector: Option<String>,
     pub container: Option<String>,
     /// The previous, terminated instance of the container (after a restart).
     #[serde(default)]
@@ -18,8 +21,26 @@ pub struct LogsSpec {
 }
 
 impl LogsSpec {
+    pub fn validate(&self) -> Vec<(String, String)> {
+        match (&self.pod, &self.selector) {
+            (Some(_), None) | (None, Some(_)) => Vec::new(),
+            (Some(_), Some(_)) => vec![(
+                "selector".into(),
+                "give `pod` or `selector`, not both".into(),
+            )],
+            (None, None) => vec![(
+                String::new(),
+                "`logs` needs `pod: NAME` or `selector: LABELS`".into(),
+            )],
+        }
+    }
+
     pub fn summary(&self) -> String {
-        let mut s = format!("pod/{}", self.pod);
+        let mut s = match (&self.pod, &self.selector) {
+            (Some(p), _) => format!("pod/{p}"),
+            (None, Some(sel)) => format!("pods -l {sel}"),
+            _ => String::new(),
+        };
         if let Some(c) = &self.container {
             s.push_str(&format!(" -c {c}"));
         }
@@ -35,13 +56,31 @@ pub async fn run(ctx: &StepCtx<'_>, spec: &LogsSpec) -> Result<Output, StepError
         ctx.cluster.client.clone(),
         spec.namespace.as_deref().unwrap_or(ctx.namespace),
     );
+    let name = match (&spec.pod, &spec.selector) {
+        (Some(p), _) => p.clone(),
+        (None, Some(sel)) => {
+            let mut names: Vec<String> = pods
+                .list_metadata(&ListParams::default().labels(sel))
+                .await?
+                .items
+                .into_iter()
+                .filter_map(|p| p.metadata.name)
+                .collect();
+            names.sort();
+            names
+                .into_iter()
+                .next()
+                .ok_or_else(|| StepError::failed(format!("no pod matches the selector `{sel}`")))?
+        }
+        _ => return Err(StepError::Other("no pod named".into())),
+    };
     let lp = LogParams {
         container: spec.container.clone(),
         previous: spec.previous,
         tail_lines: spec.tail_lines,
         ..Default::default()
     };
-    let text = pods.logs(&spec.pod, &lp).await?;
+    let text = pods.logs(&name, &lp).await?;
     Ok(Output {
         output: Some(text),
         ..Default::default()

@@ -169,7 +169,9 @@ pub fn validate(action: &Action) -> Vec<(String, String)> {
         Action::Exec(s) => s.validate(),
         Action::Command(s) => s.validate(),
         Action::Get(s) => s.validate(),
-        Action::Wait(_) | Action::Assert(_) | Action::Logs(_) | Action::Sleep(_) => Vec::new(),
+        Action::Wait(s) => s.validate(),
+        Action::Logs(s) => s.validate(),
+        Action::Assert(_) | Action::Sleep(_) => Vec::new(),
     }
 }
 

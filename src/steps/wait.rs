@@ -1,38 +1,84 @@
-//! `wait`: block, on a watch, until an object reaches a state (phase, condition,
-//! container state, restart count, a partial object, or deletion).
+//! `wait`: block, on a watch, until an object (by name) or every object matching a
+//! label selector reaches a state (phase, condition, container state, restart count,
+//! a partial object, or deletion).
 
 use super::{Output, StepCtx, StepError};
-use crate::objref::ObjectRef;
-use crate::wait::{wait_for, Until};
+use crate::objref::{KindRef, ObjectRef};
+use crate::wait::{wait_for, wait_for_selector, Until};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct WaitSpec {
+    /// One object, `kind/name`.
     #[serde(rename = "for")]
-    pub target: ObjectRef,
+    pub target: Option<ObjectRef>,
+    /// With `selector`: every object of this kind with these labels.
+    pub kind: Option<KindRef>,
+    pub selector: Option<String>,
     #[serde(default)]
     pub until: Until,
     pub namespace: Option<String>,
 }
 
+impl WaitSpec {
+    pub fn validate(&self) -> Vec<(String, String)> {
+        match (&self.target, &self.kind, &self.selector) {
+            (Some(_), None, None) | (None, Some(_), Some(_)) => Vec::new(),
+            (Some(_), _, _) => vec![(
+                "for".into(),
+                "give either `for: kind/name` or `kind` with `selector`, not both".into(),
+            )],
+            _ => vec![(
+                String::new(),
+                "`wait` needs `for: kind/name`, or `kind` and `selector`".into(),
+            )],
+        }
+    }
+
+    /// What is waited for, e.g. `pod/nginx` or `pods -l app=web`.
+    pub fn target(&self) -> String {
+        match (&self.target, &self.kind, &self.selector) {
+            (Some(t), _, _) => t.to_string(),
+            (None, Some(k), Some(s)) => format!("{k} -l {s}"),
+            _ => String::new(),
+        }
+    }
+}
+
 pub async fn run(ctx: &StepCtx<'_>, spec: &WaitSpec) -> Result<Output, StepError> {
-    let resolved = ctx.cluster.resolve(&spec.target.kind).await?;
+    let kind = spec
+        .target
+        .as_ref()
+        .map(|t| &t.kind)
+        .or(spec.kind.as_ref())
+        .ok_or_else(|| StepError::Other("nothing to wait for".into()))?;
+    let resolved = ctx.cluster.resolve(kind).await?;
     let api = ctx.cluster.api(
         &resolved,
         spec.namespace.as_deref().unwrap_or(ctx.namespace),
     );
-    wait_for(api, &spec.target.name, &spec.until, ctx.timeout, ctx.cancel)
-        .await
-        .map_err(|e| {
-            let mut err = StepError::from(e);
-            if let StepError::Failed { expected, .. } = &mut err {
-                *expected = Some(format!("{} {}", spec.target, spec.until.summary()));
-            }
-            err
-        })?;
+    let result = match (&spec.target, &spec.selector) {
+        (Some(t), _) => wait_for(api, &t.name, &spec.until, ctx.timeout, ctx.cancel)
+            .await
+            .map(|_| ()),
+        (None, Some(sel)) => {
+            let kind = resolved.ar.kind.to_ascii_lowercase();
+            wait_for_selector(api, &kind, sel, &spec.until, ctx.timeout, ctx.cancel)
+                .await
+                .map(|_| ())
+        }
+        _ => Ok(()),
+    };
+    result.map_err(|e| {
+        let mut err = StepError::from(e);
+        if let StepError::Failed { expected, .. } = &mut err {
+            *expected = Some(format!("{} {}", spec.target(), spec.until.summary()));
+        }
+        err
+    })?;
     Ok(Output {
-        notes: vec![format!("{} {}", spec.target, spec.until.summary())],
+        notes: vec![format!("{} {}", spec.target(), spec.until.summary())],
         ..Default::default()
     })
 }
