@@ -85,6 +85,9 @@ pub struct RunArgs {
     /// Keep namespaces and objects after the run, for inspection
     #[arg(long)]
     pub keep: bool,
+    /// Also write a report: `junit=PATH` or `json=PATH` (repeatable)
+    #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_report)]
+    pub report: Vec<ReportTarget>,
     /// Write new and changed snapshots instead of failing (never in CI; also KDRILL_UPDATE=always|new|no)
     #[arg(long)]
     pub update: bool,
@@ -146,6 +149,21 @@ pub struct SnapshotsArgs {
     /// Another snapshot directory to search
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
+}
+
+/// A report to write after the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReportTarget {
+    Junit(PathBuf),
+    Json(PathBuf),
+}
+
+fn parse_report(s: &str) -> Result<ReportTarget, String> {
+    match s.split_once('=') {
+        Some(("junit", p)) if !p.is_empty() => Ok(ReportTarget::Junit(p.into())),
+        Some(("json", p)) if !p.is_empty() => Ok(ReportTarget::Json(p.into())),
+        _ => Err(format!("expected junit=PATH or json=PATH, got `{s}`")),
+    }
 }
 
 fn parse_duration_arg(s: &str) -> Result<std::time::Duration, String> {

@@ -1,6 +1,8 @@
 //! What each subcommand does, with errors turned into messages and exit codes.
 
-use crate::cli::{CleanArgs, ClusterArgs, LintArgs, ListArgs, ReviewArgs, RunArgs, SnapshotsArgs};
+use crate::cli::{
+    CleanArgs, ClusterArgs, LintArgs, ListArgs, ReportTarget, ReviewArgs, RunArgs, SnapshotsArgs,
+};
 use crate::cluster::{Cluster, ConnectOptions};
 use crate::events::Event;
 use crate::executor::{self, Executor, Options};
@@ -262,7 +264,24 @@ pub async fn run(args: &RunArgs) -> u8 {
     });
     let exec = Arc::new(Executor::new(Arc::new(cluster), run, opts, cancel, tx));
     let totals = exec.run_all(scenarios, version).await;
-    let _report = reporter.await.unwrap_or_default();
+    let report = reporter.await.unwrap_or_default();
+    for target in &args.report {
+        let (path, text) = match target {
+            ReportTarget::Junit(p) => (
+                p,
+                crate::report::junit::render(&report).map_err(|e| e.to_string()),
+            ),
+            ReportTarget::Json(p) => (
+                p,
+                crate::report::json::render(&report).map_err(|e| e.to_string()),
+            ),
+        };
+        let written = text.and_then(|t| std::fs::write(path, t).map_err(|e| e.to_string()));
+        if let Err(e) = written {
+            eprintln!("error: cannot write report {}: {e}", path.display());
+            return exit::USAGE;
+        }
+    }
     if totals.interrupted {
         exit::INTERRUPTED
     } else if totals.failed > 0 {

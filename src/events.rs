@@ -56,6 +56,7 @@ pub enum Event {
 pub enum StepResult {
     Passed {
         notes: Vec<String>,
+        snapshots: Vec<crate::snapshot::Outcome>,
     },
     Failed(Box<Failure>),
     /// Not run because an earlier step failed or the run was interrupted.

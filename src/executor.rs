@@ -316,7 +316,10 @@ impl Executor {
                 }
             }
             let result = match result {
-                Ok(out) => StepResult::Passed { notes: out.notes },
+                Ok(out) => StepResult::Passed {
+                    notes: out.notes,
+                    snapshots: out.snapshots,
+                },
                 Err(StepError::Cancelled) => {
                     failed = true;
                     StepResult::Failed(Box::new(Failure {

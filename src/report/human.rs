@@ -122,9 +122,12 @@ pub fn render_scenario(s: &ScenarioReport, verbosity: Verbosity) -> String {
             format_duration(step.duration)
         ));
         match &step.result {
-            StepResult::Passed { notes } if verbosity == Verbosity::Verbose => {
+            StepResult::Passed { notes, snapshots } if verbosity == Verbosity::Verbose => {
                 for n in notes {
                     out.push_str(&format!("          {n}\n"));
+                }
+                for s in snapshots {
+                    out.push_str(&format!("          {s}\n"));
                 }
             }
             StepResult::Failed(f) => out.push_str(&render_failure(f, &step.location.to_string())),
@@ -146,7 +149,8 @@ pub fn render_scenario(s: &ScenarioReport, verbosity: Verbosity) -> String {
     out
 }
 
-fn render_failure(f: &Failure, location: &str) -> String {
+/// A failed step's explanation: place, message, expected, got, evidence.
+pub fn render_failure(f: &Failure, location: &str) -> String {
     let mut out = String::new();
     out.push_str(&format!("          at {location}\n"));
     out.push_str(&format!("          {}\n", f.message));

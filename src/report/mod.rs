@@ -2,6 +2,8 @@
 //! Every renderer (human, and later JUnit and JSON) reads this same model.
 
 pub mod human;
+pub mod json;
+pub mod junit;
 
 use crate::events::{CleanupResult, Event, StepResult};
 use crate::scenario::Location;
@@ -146,5 +148,114 @@ impl Report {
 
     pub fn count(&self, status: Status) -> usize {
         self.scenarios.iter().filter(|s| s.status == status).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{Failure, StepResult};
+    use crate::evidence::Evidence;
+    use std::time::Duration;
+
+    fn loc(line: usize) -> Location {
+        Location {
+            file: "scenarios/demo.yaml".into(),
+            line,
+            col: 5,
+        }
+    }
+
+    /// A run as the executor would report it: one pass, one failure, one skip.
+    pub(crate) fn sample() -> Report {
+        let ms = Duration::from_millis;
+        let events = vec![
+            Event::RunStarted { run_id: "r1".into(), scenarios: 3, parallel: 2, server_version: "v1.34.4".into() },
+            Event::ScenarioStarted { id: 0, name: "passes".into(), file: "scenarios/demo.yaml".into(), namespace: "kdrill-passes-abcde".into() },
+            Event::StepFinished { id: 0, number: 1, label: "apply pod.yaml".into(), location: loc(6), duration: ms(120), result: StepResult::Passed { notes: vec!["pod/nginx applied".into()], snapshots: vec![] } },
+            Event::ScenarioFinished { id: 0, duration: ms(1500), cleanup: CleanupResult::Done { deleted: 1 } },
+            Event::ScenarioStarted { id: 1, name: "fails".into(), file: "scenarios/fails.yaml".into(), namespace: "kdrill-fails-fghjk".into() },
+            Event::StepFinished {
+                id: 1,
+                number: 1,
+                label: "wait pod/nginx phase=Running".into(),
+                location: loc(9),
+                duration: ms(20000),
+                result: StepResult::Failed(Box::new(Failure {
+                    message: "condition not met within 20.0s".into(),
+                    expected: Some("pod/nginx phase=Running".into()),
+                    actual: Some("phase is Pending (nginx: ImagePullBackOff), not Running".into()),
+                    evidence: Some(Evidence {
+                        pods: vec!["pod/nginx: Pending\n  container nginx: waiting ImagePullBackOff, ready=false, restarts=0".into()],
+                        events: vec!["Warning Failed pod/nginx: Failed to pull image \"nginx:nope\" (x3)".into()],
+                        logs: vec![],
+                        notes: vec![],
+                    }),
+                })),
+            },
+            Event::StepFinished { id: 1, number: 2, label: "delete pod/nginx".into(), location: loc(10), duration: ms(0), result: StepResult::Skipped },
+            Event::ScenarioFinished { id: 1, duration: ms(21000), cleanup: CleanupResult::Done { deleted: 1 } },
+            Event::ScenarioSkipped { id: 2, name: "skipped".into(), file: "scenarios/late.yaml".into(), reason: "--fail-fast: an earlier scenario failed".into() },
+            Event::RunFinished { duration: ms(21500), interrupted: false },
+        ];
+        let mut r = Report::default();
+        for e in &events {
+            r.apply(e);
+        }
+        r
+    }
+
+    #[test]
+    fn the_model_folds_events() {
+        let r = sample();
+        assert_eq!(
+            (
+                r.count(Status::Passed),
+                r.count(Status::Failed),
+                r.count(Status::Skipped)
+            ),
+            (1, 1, 1)
+        );
+        assert_eq!(r.scenarios[1].steps.len(), 2);
+    }
+
+    #[test]
+    fn human_summary_and_failure_block() {
+        let r = sample();
+        insta::assert_snapshot!(
+            "failure_block",
+            human::render_scenario(&r.scenarios[1], human::Verbosity::Normal)
+        );
+        insta::assert_snapshot!("summary", human::render_summary(&r));
+        assert_eq!(
+            human::render_scenario(&r.scenarios[0], human::Verbosity::Quiet),
+            "",
+            "quiet hides passes"
+        );
+    }
+
+    #[test]
+    fn json_report_is_stable() {
+        insta::assert_snapshot!(json::render(&sample()).unwrap());
+    }
+
+    #[test]
+    fn junit_report_parses_back() {
+        let xml = junit::render(&sample()).unwrap();
+        insta::assert_snapshot!(xml);
+        let suites = junit_parser::from_reader(std::io::Cursor::new(xml.as_bytes()))
+            .expect("a JUnit parser reads it");
+        let suite = &suites.suites[0];
+        assert_eq!(suite.tests, 3);
+        assert_eq!(suite.failures, 1);
+        assert_eq!(suite.skipped, 1);
+        let failed = suite
+            .cases
+            .iter()
+            .find(|c| c.original_name == "fails")
+            .unwrap();
+        assert_eq!(failed.classname.as_deref(), Some("scenarios/fails.yaml"));
+        assert!(failed.status.is_failure());
+        assert!(format!("{:?}", failed.status).contains("ImagePullBackOff"));
     }
 }

@@ -67,6 +67,8 @@ pub struct Output {
     pub output: Option<String>,
     /// Human notes (e.g. objects applied), shown with `-v`.
     pub notes: Vec<String>,
+    /// Snapshots compared (and perhaps written) by this step.
+    pub snapshots: Vec<crate::snapshot::Outcome>,
 }
 
 /// An error returned by the Kubernetes API.
@@ -275,7 +277,7 @@ pub fn check(
             }
             if let (Some(name), Some(snap)) = (m.snapshot(), snapshots) {
                 match snap.assert(label, name, t) {
-                    Ok(outcome) => out.notes.push(outcome.to_string()),
+                    Ok(outcome) => out.snapshots.push(outcome),
                     Err(f) => {
                         gaps.push(f.message);
                         if let Some(d) = f.diff {

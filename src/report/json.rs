@@ -1,0 +1,198 @@
+//! The JSON report: a stable, documented structure (docs/reports.md), version
+//! `kdrill.dev/report/v1`. Fields are only added, never renamed, within a version.
+
+use super::{Report, Status};
+use crate::events::{CleanupResult, StepResult};
+use crate::snapshot::Outcome;
+use serde::Serialize;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonReport<'a> {
+    report_version: &'static str,
+    run_id: &'a str,
+    cluster_version: &'a str,
+    duration_seconds: f64,
+    interrupted: bool,
+    summary: Summary,
+    scenarios: Vec<JsonScenario>,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    passed: usize,
+    failed: usize,
+    skipped: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonScenario {
+    name: String,
+    file: String,
+    namespace: Option<String>,
+    status: &'static str,
+    duration_seconds: f64,
+    skip_reason: Option<String>,
+    cleanup: Option<JsonCleanup>,
+    steps: Vec<JsonStep>,
+}
+
+#[derive(Serialize)]
+struct JsonCleanup {
+    status: &'static str,
+    errors: Vec<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonStep {
+    number: usize,
+    label: String,
+    location: String,
+    status: &'static str,
+    duration_seconds: f64,
+    notes: Vec<String>,
+    snapshots: Vec<JsonSnapshot>,
+    failure: Option<JsonFailure>,
+}
+
+#[derive(Serialize)]
+struct JsonSnapshot {
+    path: String,
+    outcome: &'static str,
+}
+
+#[derive(Serialize)]
+struct JsonFailure {
+    message: String,
+    expected: Option<String>,
+    actual: Option<String>,
+    evidence: Option<JsonEvidence>,
+}
+
+#[derive(Serialize)]
+struct JsonEvidence {
+    pods: Vec<String>,
+    events: Vec<String>,
+    logs: Vec<JsonLog>,
+    notes: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct JsonLog {
+    source: String,
+    text: String,
+}
+
+fn status_word(s: Status) -> &'static str {
+    match s {
+        Status::Passed => "passed",
+        Status::Failed => "failed",
+        Status::Skipped => "skipped",
+        Status::Running => "running",
+    }
+}
+
+fn snapshot(o: &Outcome) -> JsonSnapshot {
+    let (path, outcome) = match o {
+        Outcome::Matched(p) => (p, "matched"),
+        Outcome::Created(p) => (p, "created"),
+        Outcome::Updated(p) => (p, "updated"),
+    };
+    JsonSnapshot {
+        path: path.display().to_string(),
+        outcome,
+    }
+}
+
+pub fn render(report: &Report) -> serde_json::Result<String> {
+    let scenarios = report
+        .scenarios
+        .iter()
+        .map(|s| JsonScenario {
+            name: s.name.clone(),
+            file: s.file.display().to_string(),
+            namespace: s.namespace.clone(),
+            status: status_word(s.status),
+            duration_seconds: s.duration.as_secs_f64(),
+            skip_reason: s.skip_reason.clone(),
+            cleanup: s.cleanup.as_ref().map(|c| match c {
+                CleanupResult::Done { .. } => JsonCleanup {
+                    status: "done",
+                    errors: vec![],
+                },
+                CleanupResult::Kept { .. } => JsonCleanup {
+                    status: "kept",
+                    errors: vec![],
+                },
+                CleanupResult::Incomplete { errors } => JsonCleanup {
+                    status: "incomplete",
+                    errors: errors.clone(),
+                },
+            }),
+            steps: s
+                .steps
+                .iter()
+                .map(|st| {
+                    let (status, notes, snapshots, failure) = match &st.result {
+                        StepResult::Passed { notes, snapshots } => (
+                            "passed",
+                            notes.clone(),
+                            snapshots.iter().map(snapshot).collect(),
+                            None,
+                        ),
+                        StepResult::Skipped => ("skipped", vec![], vec![], None),
+                        StepResult::Failed(f) => (
+                            "failed",
+                            vec![],
+                            vec![],
+                            Some(JsonFailure {
+                                message: f.message.clone(),
+                                expected: f.expected.clone(),
+                                actual: f.actual.clone(),
+                                evidence: f.evidence.as_ref().map(|e| JsonEvidence {
+                                    pods: e.pods.clone(),
+                                    events: e.events.clone(),
+                                    logs: e
+                                        .logs
+                                        .iter()
+                                        .map(|(source, text)| JsonLog {
+                                            source: source.clone(),
+                                            text: text.clone(),
+                                        })
+                                        .collect(),
+                                    notes: e.notes.clone(),
+                                }),
+                            }),
+                        ),
+                    };
+                    JsonStep {
+                        number: st.number,
+                        label: st.label.clone(),
+                        location: st.location.to_string(),
+                        status,
+                        duration_seconds: st.duration.as_secs_f64(),
+                        notes,
+                        snapshots,
+                        failure,
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let r = JsonReport {
+        report_version: "kdrill.dev/report/v1",
+        run_id: &report.run_id,
+        cluster_version: &report.server_version,
+        duration_seconds: report.duration.as_secs_f64(),
+        interrupted: report.interrupted,
+        summary: Summary {
+            passed: report.count(Status::Passed),
+            failed: report.count(Status::Failed),
+            skipped: report.count(Status::Skipped),
+        },
+        scenarios,
+    };
+    serde_json::to_string_pretty(&r)
+}

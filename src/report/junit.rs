@@ -1,0 +1,81 @@
+//! JUnit XML (via `quick-junit`, the serializer cargo-nextest uses, so the XML is
+//! what GitHub, GitLab and Jenkins parsers accept): one testsuite per run, one
+//! testcase per scenario; steps as properties, the failure's explanation as the
+//! failure's text.
+
+use super::human::render_failure;
+use super::{Report, Status};
+use crate::events::StepResult;
+use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
+
+pub fn render(report: &Report) -> Result<String, quick_junit::SerializeError> {
+    let mut junit = quick_junit::Report::new("kdrill");
+    junit.set_time(report.duration);
+    let mut suite = TestSuite::new(format!("kdrill run {}", report.run_id));
+    suite.set_time(report.duration);
+    suite.add_property(Property::new("run-id", report.run_id.as_str()));
+    suite.add_property(Property::new("cluster", report.server_version.as_str()));
+    for s in &report.scenarios {
+        let status = match s.status {
+            Status::Passed | Status::Running => TestCaseStatus::success(),
+            Status::Skipped => {
+                let mut st = TestCaseStatus::skipped();
+                if let (TestCaseStatus::Skipped { message, .. }, Some(r)) =
+                    (&mut st, &s.skip_reason)
+                {
+                    *message = Some(r.as_str().into());
+                }
+                st
+            }
+            Status::Failed => {
+                let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                let failed = s.steps.iter().find_map(|step| match &step.result {
+                    StepResult::Failed(f) => Some((step, f)),
+                    _ => None,
+                });
+                if let (
+                    TestCaseStatus::NonSuccess {
+                        message,
+                        ty,
+                        description,
+                        ..
+                    },
+                    Some((step, f)),
+                ) = (&mut st, failed)
+                {
+                    *message = Some(
+                        format!("step {} `{}`: {}", step.number, step.label, f.message).into(),
+                    );
+                    *ty = Some("step failed".into());
+                    *description = Some(render_failure(f, &step.location.to_string()).into());
+                }
+                st
+            }
+        };
+        let mut case = TestCase::new(s.name.as_str(), status);
+        case.set_classname(s.file.display().to_string());
+        case.set_time(s.duration);
+        for step in &s.steps {
+            let result = match step.result {
+                StepResult::Passed { .. } => "passed",
+                StepResult::Failed(_) => "failed",
+                StepResult::Skipped => "skipped",
+            };
+            case.add_property(Property::new(
+                format!("step {:02}", step.number),
+                format!(
+                    "{result} in {:.3}s: {} ({})",
+                    step.duration.as_secs_f64(),
+                    step.label,
+                    step.location
+                ),
+            ));
+        }
+        if let Some(ns) = &s.namespace {
+            case.set_system_out(format!("namespace {ns}\n"));
+        }
+        suite.add_test_case(case);
+    }
+    junit.add_test_suite(suite);
+    junit.to_string()
+}
