@@ -255,10 +255,21 @@ pub async fn run(args: &RunArgs) -> u8 {
     let reporter = tokio::spawn(async move {
         let mut report = Report::default();
         let mut human = Human::new(std::io::stdout(), verbosity);
-        while let Some(ev) = rx.recv().await {
-            report.apply(&ev);
-            // a closed stdout must not stop the run
-            let _ = human.on_event(&ev, &report);
+        // long waits say what they are waiting for, so a CI log never looks hung
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                ev = rx.recv() => {
+                    let Some(ev) = ev else { break };
+                    report.apply(&ev);
+                    // a closed stdout must not stop the run
+                    let _ = human.on_event(&ev, &report);
+                }
+                _ = tick.tick() => {
+                    let _ = human.progress();
+                }
+            }
         }
         report
     });

@@ -20,6 +20,9 @@ pub struct Human<W: Write> {
     out: W,
     verbosity: Verbosity,
     start: Instant,
+    /// Steps under way: (scenario id) -> (scenario name, step label, started).
+    running: std::collections::BTreeMap<usize, (String, String, Instant)>,
+    names: std::collections::BTreeMap<usize, String>,
 }
 
 impl<W: Write> Human<W> {
@@ -28,11 +31,29 @@ impl<W: Write> Human<W> {
             out,
             verbosity,
             start: Instant::now(),
+            running: Default::default(),
+            names: Default::default(),
         }
     }
 
     fn stamp(&self) -> String {
         format!("[{:>7}]", format_duration(self.start.elapsed()))
+    }
+
+    /// One line per step still running, with how long it has run (called periodically).
+    pub fn progress(&mut self) -> std::io::Result<()> {
+        if self.verbosity == Verbosity::Quiet {
+            return Ok(());
+        }
+        for (scenario, step, since) in self.running.values() {
+            writeln!(
+                self.out,
+                "{} ...   {scenario}: {step} (running for {})",
+                self.stamp(),
+                format_duration(since.elapsed())
+            )?;
+        }
+        self.out.flush()
     }
 
     /// React to one event; `report` already includes it.
@@ -49,11 +70,12 @@ impl<W: Write> Human<W> {
                 }
             }
             Event::ScenarioStarted {
+                id,
                 name,
                 file,
                 namespace,
-                ..
             } => {
+                self.names.insert(*id, name.clone());
                 if self.verbosity > Verbosity::Quiet {
                     writeln!(
                         self.out,
@@ -63,8 +85,18 @@ impl<W: Write> Human<W> {
                     )?;
                 }
             }
-            Event::StepStarted { .. } => {}
-            Event::StepFinished { .. } => {}
+            Event::StepStarted {
+                id, number, label, ..
+            } => {
+                let name = self.names.get(id).cloned().unwrap_or_default();
+                self.running.insert(
+                    *id,
+                    (name, format!("step {number} {label}"), Instant::now()),
+                );
+            }
+            Event::StepFinished { id, .. } => {
+                self.running.remove(id);
+            }
             Event::ScenarioSkipped { name, reason, .. } => {
                 if self.verbosity > Verbosity::Quiet {
                     writeln!(self.out, "{} SKIP  {name}: {reason}", self.stamp())?;
