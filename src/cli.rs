@@ -38,6 +38,8 @@ pub enum Command {
     Review(ReviewArgs),
     /// Report (and prune) snapshot files no scenario uses
     Snapshots(SnapshotsArgs),
+    /// Print the JSON Schema of scenario files (for editors: see docs/scenario-format.md)
+    Schema,
 }
 
 #[derive(Debug, Args, Clone)]

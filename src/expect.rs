@@ -10,7 +10,7 @@ use serde::Deserialize;
 use std::fmt;
 
 /// `expect:` of a step. Which fields apply depends on the step kind (checked by `lint`).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Expect {
     /// Expected exit code of `exec` and `command`; without it, non-zero fails the step.
@@ -24,7 +24,7 @@ pub struct Expect {
 }
 
 /// An API error the step must produce (Kubernetes `Status` fields).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ErrorExpect {
     /// `Status.reason`, e.g. `Invalid`, `Forbidden`, `NotFound`, `AlreadyExists`.
@@ -41,7 +41,7 @@ pub enum TextMatch {
     Rules(TextRules),
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TextRules {
     /// Exactly this text (a trailing newline is ignored).
@@ -54,13 +54,14 @@ pub struct TextRules {
     pub matches: Option<String>,
     /// A regular expression found anywhere in the text.
     #[serde(default, deserialize_with = "de_regex")]
+    #[schemars(with = "Option<String>")]
     pub regex: Option<RegexText>,
     /// Compare the normalised text with a stored snapshot (a name, or `true`).
     pub snapshot: Option<SnapshotName>,
 }
 
 /// One string or a list of strings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum OneOrMany {
     One(String),

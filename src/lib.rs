@@ -19,6 +19,7 @@ pub mod objref;
 pub mod pattern;
 pub mod report;
 pub mod scenario;
+pub mod schema;
 pub mod snapshot;
 pub mod steps;
 pub mod subset;

@@ -12,6 +12,10 @@ fn main() -> ExitCode {
         Command::List(a) => commands::list(a),
         Command::Review(a) => commands::review(a),
         Command::Snapshots(a) => commands::snapshots(a),
+        Command::Schema => {
+            print!("{}", kdrill::schema::scenario_schema());
+            exit::OK
+        }
         Command::Run(_) | Command::Clean(_) => {
             let rt = match tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 /// What an object must look like (`until:` of `wait`). All given parts must hold;
 /// with none given the object must simply exist.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Until {
     /// `status.phase`, e.g. `Running`, `Succeeded`.
@@ -43,7 +43,7 @@ pub struct ConditionSpec {
 }
 
 /// Conditions on a container of a pod.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ContainerUntil {
     /// Container name; any container when absent.
@@ -57,7 +57,7 @@ pub struct ContainerUntil {
     pub restart_count: Option<Comparison>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ContainerState {
     Running,

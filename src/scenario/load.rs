@@ -45,9 +45,10 @@ impl fmt::Display for LoadErrors {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(schemars::JsonSchema, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[allow(dead_code)] // `steps` is only here so that it counts as a known field
+#[schemars(rename = "Scenario")]
 struct RawScenario {
     api_version: String,
     kind: String,
@@ -60,11 +61,13 @@ struct RawScenario {
     namespace_labels: BTreeMap<String, String>,
     #[serde(default)]
     redact: Vec<crate::snapshot::redact::RedactRule>,
+    #[schemars(with = "Vec<RawStep>")]
     steps: Option<IgnoredAny>,
 }
 
-#[derive(Deserialize)]
+#[derive(schemars::JsonSchema, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Step")]
 struct RawStep {
     name: Option<String>,
     timeout: Option<HumanDuration>,
@@ -464,4 +467,33 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
             }
         }
     }
+}
+
+/// The JSON Schema of a scenario file: the loader's own types, plus what serde cannot
+/// say (exactly one action per step, the fixed apiVersion and kind).
+pub fn schema_root() -> serde_json::Value {
+    let schema = schemars::SchemaGenerator::default().into_root_schema_for::<RawScenario>();
+    let mut v = serde_json::to_value(schema).unwrap_or_default();
+    if let Some(props) = v.pointer_mut("/properties") {
+        props["apiVersion"] = serde_json::json!({"const": API_VERSION});
+        props["kind"] = serde_json::json!({"const": KIND});
+    }
+    if let Some(req) = v.pointer_mut("/required").and_then(|r| r.as_array_mut()) {
+        if !req.iter().any(|x| x == "steps") {
+            req.push("steps".into());
+        }
+    }
+    if let Some(steps) = v.pointer_mut("/properties/steps") {
+        steps["minItems"] = 1.into();
+    }
+    let one_of: Vec<serde_json::Value> = STEP_KINDS
+        .split(", ")
+        .map(|k| serde_json::json!({"required": [k]}))
+        .collect();
+    if let Some(step) = v.pointer_mut("/$defs/Step") {
+        step["oneOf"] = serde_json::Value::Array(one_of);
+        step["description"] =
+            "A step: exactly one action, plus optional name, timeout, expect, retry".into();
+    }
+    v
 }

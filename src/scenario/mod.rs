@@ -5,7 +5,7 @@
 mod load;
 pub mod positions;
 
-pub use load::{discover, load_file, load_str, LoadError, LoadErrors};
+pub use load::{discover, load_file, load_str, schema_root, LoadError, LoadErrors};
 
 use crate::duration::HumanDuration;
 use crate::expect::Expect;
@@ -137,7 +137,7 @@ impl Step {
 }
 
 /// `retry:` for steps that are only eventually true.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Retry {
     pub attempts: u32,

@@ -8,10 +8,11 @@ use serde::Deserialize;
 use std::sync::OnceLock;
 
 /// A scenario's own rule: `{pattern: REGEX, replacement: TEXT}`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RedactRule {
     #[serde(deserialize_with = "de_regex")]
+    #[schemars(with = "String")]
     pub pattern: Regex,
     pub replacement: String,
 }

@@ -8,12 +8,13 @@ use kube::api::{DynamicObject, Patch, PatchParams, PostParams};
 use serde::Deserialize;
 use serde_json::Value;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ApplySpec {
     /// A manifest file (one or many documents), relative to the scenario file.
     pub file: Option<String>,
     /// Inline manifest(s): a mapping, a list of mappings, or YAML text.
+    #[schemars(with = "Option<serde_json::Value>")]
     pub manifest: Option<serde_yaml::Value>,
     /// Namespace for namespaced objects that name none (default: the scenario's).
     pub namespace: Option<String>,

@@ -8,7 +8,7 @@ use crate::wait::{wait_for, Until};
 use serde::Deserialize;
 use serde_json::Value;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AssertSpec {
     pub object: ObjectRef,

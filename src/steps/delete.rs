@@ -7,14 +7,14 @@ use crate::wait::{wait_for, Until};
 use kube::api::{DeleteParams, ListParams, PropagationPolicy};
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum Propagation {
     Background,
     Foreground,
     Orphan,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct DeleteSpec {
     /// One object, `kind/name`.

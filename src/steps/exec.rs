@@ -10,7 +10,7 @@ use kube::api::{Api, AttachParams};
 use serde::Deserialize;
 use tokio::io::AsyncReadExt;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ExecSpec {
     pub pod: String,

@@ -7,7 +7,7 @@ use kube::api::ListParams;
 use serde::Deserialize;
 use serde_json::Value;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GetFormat {
     #[default]
@@ -17,7 +17,7 @@ pub enum GetFormat {
     Name,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct GetSpec {
     pub kind: KindRef,

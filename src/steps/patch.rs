@@ -7,7 +7,7 @@ use kube::api::{Patch, PatchParams};
 use serde::Deserialize;
 use serde_json::Value;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PatchType {
     Json,
@@ -26,13 +26,14 @@ impl PatchType {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PatchSpec {
     pub object: ObjectRef,
     #[serde(rename = "type", default)]
     pub patch_type: PatchType,
     /// The patch: YAML/JSON structure, or a JSON/YAML string as given to `kubectl patch -p`.
+    #[schemars(with = "serde_json::Value")]
     pub patch: serde_yaml::Value,
     pub namespace: Option<String>,
     /// `status` or `scale`.

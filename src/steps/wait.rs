@@ -7,7 +7,7 @@ use crate::objref::{KindRef, ObjectRef};
 use crate::wait::{wait_for, wait_for_selector, Until};
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct WaitSpec {
     /// One object, `kind/name`.
