@@ -140,6 +140,36 @@ fn trim_nl(s: &str) -> &str {
     s.strip_suffix('\n').unwrap_or(s)
 }
 
+impl fmt::Display for TextMatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TextMatch::Pattern(p) => write!(f, "matching {p:?}"),
+            TextMatch::Rules(r) => {
+                let mut parts = Vec::new();
+                if let Some(e) = &r.equals {
+                    parts.push(format!("equal to {e:?}"));
+                }
+                if let Some(c) = &r.contains {
+                    parts.push(format!("containing {:?}", c.items()));
+                }
+                if let Some(c) = &r.not_contains {
+                    parts.push(format!("not containing {:?}", c.items()));
+                }
+                if let Some(m) = &r.matches {
+                    parts.push(format!("matching {m:?}"));
+                }
+                if let Some(RegexText(re)) = &r.regex {
+                    parts.push(format!("matching /{}/", re.as_str()));
+                }
+                if r.snapshot.is_some() {
+                    parts.push("as in its snapshot".into());
+                }
+                f.write_str(&parts.join(", "))
+            }
+        }
+    }
+}
+
 impl Expect {
     /// The text expectations with the output field each reads.
     pub fn text_fields(&self) -> [(&'static str, Option<&TextMatch>); 3] {

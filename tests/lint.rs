@@ -12,7 +12,7 @@ fn lint_reports_every_problem_with_its_position() {
     assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
     insta::assert_snapshot!(stderr);
     assert!(
-        stdout.contains("0 scenario(s) valid, 15 error(s) in 11 file(s)"),
+        stdout.contains("0 scenario(s) valid, 16 error(s) in 12 file(s)"),
         "{stdout}"
     );
 }

@@ -67,5 +67,5 @@ fn structurally_malformed_fixtures_are_rejected() {
         );
         checked += 1;
     }
-    assert_eq!(checked, 9);
+    assert_eq!(checked, 10);
 }

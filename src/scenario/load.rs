@@ -135,9 +135,17 @@ impl Ctx<'_> {
                 }
                 let msg = clean_serde_message(&e.inner().to_string());
                 // unknown fields are reported at the key itself
-                let path = match unknown_field(&msg) {
-                    Some(k) if !path.ends_with(k) => format!("{path}.{k}"),
+                let unknown = unknown_field(&msg).map(str::to_string);
+                let path = match &unknown {
+                    Some(k) if !path.ends_with(k.as_str()) => format!("{path}.{k}"),
                     _ => path,
+                };
+                // `wait: {for: x, timeout: 1m}` is the likeliest slip: say where it goes
+                let msg = match unknown {
+                    Some(k) if STEP_FIELDS.contains(&k.as_str()) && path.matches('.').count() >= 2 => {
+                        format!("{msg}; `{k}` belongs to the step, beside the action (at the same indentation as the step kind)")
+                    }
+                    _ => msg,
                 };
                 self.push(&path, msg);
                 None

@@ -315,7 +315,7 @@ fn describe_error_expect(e: &crate::expect::ErrorExpect) -> String {
         parts.push(format!("code {c}"));
     }
     if let Some(m) = &e.message {
-        parts.push(format!("message {m:?}"));
+        parts.push(format!("a message {m}"));
     }
     if parts.is_empty() {
         "any API error".into()
