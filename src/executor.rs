@@ -136,6 +136,13 @@ impl Executor {
             parallel,
             server_version,
         });
+        // without node names, snapshots of wide tables and mirror pods hold this machine's name
+        let nodes: Api<k8s_openapi::api::core::v1::Node> = Api::all(self.cluster.client.clone());
+        let names = match nodes.list_metadata(&Default::default()).await {
+            Ok(l) => l.items.into_iter().filter_map(|n| n.metadata.name).collect(),
+            Err(_) => Vec::new(),
+        };
+        let _ = self.nodes.set(names);
         let stop_new = CancellationToken::new();
         let (serial, parallel_ones): (Vec<_>, Vec<_>) = scenarios
             .into_iter()

@@ -45,7 +45,9 @@ impl<W: Write> Human<W> {
         if self.verbosity == Verbosity::Quiet {
             return Ok(());
         }
-        for (scenario, step, since) in self.running.values() {
+        // only steps that have taken a while: the rest will report soon enough
+        let slow = self.running.values().filter(|(_, _, since)| since.elapsed().as_secs() >= 10);
+        for (scenario, step, since) in slow {
             writeln!(
                 self.out,
                 "{} ...   {scenario}: {step} (running for {})",
