@@ -1,0 +1,310 @@
+# shellcheck shell=bash
+# Build part of testbed/cluster: apt packages, Kubernetes + etcd binaries from
+# Go modules, container images from Debian packages. Sourced by testbed/cluster.
+# The cache key hashes this file, so editing it rebuilds (Go's own build cache
+# keeps a rebuild to a relink).
+#
+# Adding a component:
+#   - a Kubernetes command: add a case to testbed/k8s/main.go and its name to
+#     KUBE_COMMANDS below (it becomes a symlink to the multi-call binary);
+#   - another Go program: add a build_go_part call in build_all, in its own
+#     module under testbed/<name>/ like testbed/etcd/;
+#   - an image: add a build_image_<name> function and a line in IMAGES.
+
+K8S_VERSION=${K8S_VERSION:-v1.34.4}
+ETCD_VERSION=${ETCD_VERSION:-v3.6.8}
+KUBE_COMMANDS="kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy"
+APT_PACKAGES="containerd runc containernetworking-plugins docker-registry skopeo umoci busybox-static iptables iproute2 conntrack curl openssl ca-certificates gcc libc6-dev util-linux mount"
+
+# IMAGES: "<oci-dir> <build-function> <registry-repo>:<tag>[,<tag>...]"
+# The registry serves as the mirror of docker.io and registry.k8s.io, so
+# library/nginx is docker.io/library/nginx (= "nginx"), pause is registry.k8s.io/pause.
+IMAGES="
+nginx build_image_nginx library/nginx:latest,mainline,stable
+bitnami-nginx build_image_bitnami_nginx bitnami/nginx:latest
+busybox build_image_busybox library/busybox:1.28,latest
+pause build_image_pause pause:3.10
+"
+
+CACHE_ROOT="${KDRILL_CACHE:-$HOME/.cache/kdrill}/testbed"
+
+log() { printf '[testbed %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# hash of the files a part of the build depends on
+part_hash() { # file patterns, relative to testbed/ (quote them: expanded here)
+	# shellcheck disable=SC2048,SC2086
+	(cd "$TESTBED" && cat $* | sha256sum | cut -c1-16)
+}
+
+cache_key() {
+	local h
+	h=$( (cd "$TESTBED" && cat k8s/go.mod k8s/go.sum k8s/*.go etcd/go.mod etcd/go.sum images/* lib/build.sh; echo "$K8S_VERSION $ETCD_VERSION $(go version 2>/dev/null)") | sha256sum | cut -c1-12)
+	echo "$K8S_VERSION-$h"
+}
+
+cache_dir() { echo "$CACHE_ROOT/$(cache_key)"; }
+
+# ---------------------------------------------------------------- apt
+ensure_packages() {
+	local missing="" p
+	for p in $APT_PACKAGES; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	log "installing apt packages:$missing"
+	# No service may start on install (containerd, docker-registry): the
+	# testbed runs its own instances. Debian images usually have this file.
+	local made_policy=""
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+		chmod +x /usr/sbin/policy-rc.d
+		made_policy=1
+	fi
+	local rc=0
+	export DEBIAN_FRONTEND=noninteractive
+	# shellcheck disable=SC2086
+	if ! apt-get install -y --no-install-recommends $missing >/tmp/kdrill-apt.log 2>&1; then
+		apt-get update >>/tmp/kdrill-apt.log 2>&1 || true
+		# shellcheck disable=SC2086
+		apt-get install -y --no-install-recommends $missing >>/tmp/kdrill-apt.log 2>&1 || rc=$?
+	fi
+	[ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
+	if [ "$rc" != 0 ]; then
+		tail -20 /tmp/kdrill-apt.log >&2
+		die "apt-get install failed (log: /tmp/kdrill-apt.log)"
+	fi
+	command -v go >/dev/null || die "go is not installed (needs Go >= 1.24)"
+}
+
+# ---------------------------------------------------------------- go builds
+# reuse a part (a file) from another cache dir built with the same part hash
+reuse_part() { # cache relpath hash
+	local cache=$1 rel=$2 hash=$3 d
+	for d in "$CACHE_ROOT"/*/; do
+		[ "${d%/}" = "$cache" ] && continue
+		if [ -f "$d$rel" ] && [ "$(cat "$d$rel.hash" 2>/dev/null)" = "$hash" ]; then
+			mkdir -p "$(dirname "$cache/$rel")"
+			cp -a "$d$rel" "$cache/$rel.tmp" && mv "$cache/$rel.tmp" "$cache/$rel"
+			echo "$hash" > "$cache/$rel.hash"
+			log "reused $rel from $d"
+			return 0
+		fi
+	done
+	return 1
+}
+
+KUBE_TAGS="selinux notest"
+kube_ldflags() {
+	local minor
+	minor=$(echo "$K8S_VERSION" | cut -d. -f2)
+	echo "-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean -X k8s.io/component-base/version.buildDate=1970-01-01T00:00:00Z"
+}
+
+build_kube() { # cache
+	local cache=$1 out=$1/bin/kube hash
+	hash=$( (part_hash k8s/go.mod k8s/go.sum 'k8s/*.go'; echo "$KUBE_TAGS $(kube_ldflags) $(go version)") | sha256sum | cut -c1-16)
+	[ -x "$out" ] && [ "$(cat "$out.hash" 2>/dev/null)" = "$hash" ] && return 0
+	reuse_part "$cache" bin/kube "$hash" && return 0
+	log "building Kubernetes $K8S_VERSION ($KUBE_COMMANDS) from Go modules: 10-25 min cold on 2 cores, log $cache/build-kube.log"
+	mkdir -p "$cache/bin"
+	local t0=$SECONDS
+	(cd "$TESTBED/k8s" && CGO_ENABLED=0 go build -trimpath -tags "$KUBE_TAGS" -ldflags "$(kube_ldflags)" -o "$out.tmp" .) >"$cache/build-kube.log" 2>&1 || { tail -30 "$cache/build-kube.log" >&2; die "Kubernetes build failed (log $cache/build-kube.log)"; }
+	mv "$out.tmp" "$out"
+	echo "$hash" > "$out.hash"
+	log "built kube in $((SECONDS - t0))s"
+}
+
+build_etcd() { # cache
+	local cache=$1 out=$1/bin/etcd hash
+	hash=$( (part_hash etcd/go.mod etcd/go.sum; echo "-s -w $(go version)") | sha256sum | cut -c1-16)
+	[ -x "$out" ] && [ "$(cat "$out.hash" 2>/dev/null)" = "$hash" ] && return 0
+	reuse_part "$cache" bin/etcd "$hash" && return 0
+	log "building etcd $ETCD_VERSION from Go modules (2-4 min cold), log $cache/build-etcd.log"
+	mkdir -p "$cache/bin"
+	local t0=$SECONDS
+	(cd "$TESTBED/etcd" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out.tmp" go.etcd.io/etcd/server/v3) \
+		>"$cache/build-etcd.log" 2>&1 || { tail -30 "$cache/build-etcd.log" >&2; die "etcd build failed (log $cache/build-etcd.log)"; }
+	mv "$out.tmp" "$out"
+	echo "$hash" > "$out.hash"
+	log "built etcd in $((SECONDS - t0))s"
+}
+
+# ---------------------------------------------------------------- images
+# copy the shared libraries a binary needs (per ldd on this host) into rootfs
+copy_libs() { # rootfs binary
+	local root=$1 bin=$2 lib
+	ldd "$bin" | grep -q 'not found' && die "ldd $bin: missing libraries: $(ldd "$bin" | grep 'not found')"
+	for lib in $(ldd "$bin" | grep -oE '(/[^ ]+)' | sort -u); do
+		[ -e "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+
+base_rootfs() { # rootfs
+	local r=$1
+	mkdir -p "$r"/{bin,etc,lib,lib64,usr/bin,usr/lib,usr/sbin,tmp,run,var/tmp,proc,sys,dev,root,home}
+	chmod 1777 "$r/tmp" "$r/var/tmp"
+	chmod 700 "$r/root"
+	cat > "$r/etc/nsswitch.conf" <<-'EOF'
+	passwd:   files
+	group:    files
+	shadow:   files
+	hosts:    files dns
+	networks: files
+	EOF
+	: > "$r/etc/hosts"
+	: > "$r/etc/resolv.conf"
+	echo "kdrill-testbed" > "$r/etc/hostname"
+}
+
+# busybox applets as symlinks; keep files that already exist
+add_busybox() { # rootfs dir
+	local r=$1 dir=${2:-/bin} a
+	cp /bin/busybox "$r/bin/busybox"
+	for a in $(/bin/busybox --list); do
+		[ "$a" = busybox ] && continue
+		[ -e "$r$dir/$a" ] || [ -L "$r$dir/$a" ] || [ -e "$r/usr/bin/$a" ] || [ -e "$r/usr/sbin/$a" ] || ln -s /bin/busybox "$r$dir/$a"
+	done
+}
+
+nginx_rootfs() { # rootfs debdir
+	local r=$1 debs=$2 d
+	base_rootfs "$r"
+	for d in "$debs"/nginx_*.deb "$debs"/nginx-common_*.deb; do dpkg-deb -x "$d" "$r"; done
+	rm -rf "$r/etc/nginx/sites-enabled" "$r/etc/nginx/sites-available" "$r/etc/nginx/modules-enabled" \
+		"$r/etc/init.d" "$r/etc/logrotate.d" "$r/etc/ufw" "$r/etc/default" "$r/lib/systemd" "$r/usr/share/doc" "$r/usr/share/man" \
+		"$r/var/www" "$r/usr/share/nginx/html"/*
+	copy_libs "$r" "$r/usr/sbin/nginx"
+	cp /usr/bin/curl "$r/usr/bin/curl"
+	copy_libs "$r" /usr/bin/curl
+	add_busybox "$r"
+	mkdir -p "$r/etc/nginx/conf.d" "$r/var/log/nginx" "$r/var/lib/nginx"/{body,proxy,fastcgi,uwsgi,scgi} "$r/var/cache/nginx" "$r/usr/share/nginx/html"
+	ln -sf /dev/stdout "$r/var/log/nginx/access.log"
+	ln -sf /dev/stderr "$r/var/log/nginx/error.log"
+	cp "$TESTBED/images/index.html" "$TESTBED/images/50x.html" "$r/usr/share/nginx/html/"
+}
+
+build_image_nginx() { # rootfs debdir
+	local r=$1
+	nginx_rootfs "$r" "$2"
+	cp "$TESTBED/images/nginx.conf" "$r/etc/nginx/nginx.conf"
+	cp "$TESTBED/images/nginx-default.conf" "$r/etc/nginx/conf.d/default.conf"
+	printf 'root:x:0:0:root:/root:/bin/sh\nnginx:x:101:101:nginx user:/nonexistent:/bin/false\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$r/etc/passwd"
+	printf 'root:x:0:\nnginx:x:101:\nnogroup:x:65534:\n' > "$r/etc/group"
+	chown -R 101:101 "$r/var/lib/nginx" "$r/var/cache/nginx"
+	IMAGE_CONFIG=(--config.cmd nginx --config.cmd=-g --config.cmd 'daemon off;'
+		--config.exposedports 80/tcp --config.stopsignal SIGQUIT
+		--config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+		--config.env NGINX_VERSION="$(dpkg-deb -f "$2"/nginx_*.deb Version | cut -d- -f1)")
+}
+
+build_image_bitnami_nginx() { # rootfs debdir
+	local r=$1
+	nginx_rootfs "$r" "$2"
+	cp "$TESTBED/images/bitnami-nginx.conf" "$r/etc/nginx/nginx.conf"
+	mkdir -p "$r/app" "$r/opt/bitnami/nginx/conf/server_blocks"
+	ln -s /etc/nginx/nginx.conf "$r/opt/bitnami/nginx/conf/nginx.conf"
+	cp "$TESTBED/images/index.html" "$TESTBED/images/50x.html" "$r/app/"
+	printf 'root:x:0:0:root:/root:/bin/sh\nnginx:x:1001:0:nginx user:/app:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$r/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\n' > "$r/etc/group"
+	chown -R 1001:0 "$r/app" "$r/opt/bitnami" "$r/var/lib/nginx" "$r/var/cache/nginx"
+	chmod -R g+rwX "$r/app" "$r/opt/bitnami" "$r/var/lib/nginx" "$r/var/cache/nginx"
+	IMAGE_CONFIG=(--config.cmd nginx --config.cmd=-g --config.cmd 'daemon off;'
+		--config.exposedports 8080/tcp --config.user 1001:0 --config.workingdir /app
+		--config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+		--config.env BITNAMI_APP_NAME=nginx --config.env NGINX_HTTP_PORT_NUMBER=8080)
+}
+
+build_image_busybox() { # rootfs
+	local r=$1
+	mkdir -p "$r"/{bin,etc,tmp,var/tmp,root,home,proc,sys,dev,usr/bin,usr/sbin,sbin}
+	chmod 1777 "$r/tmp" "$r/var/tmp"
+	add_busybox "$r"
+	printf 'root:x:0:0:root:/root:/bin/sh\ndaemon:x:1:1:daemon:/usr/sbin:/bin/false\nnobody:x:65534:65534:nobody:/home:/bin/false\n' > "$r/etc/passwd"
+	printf 'root:x:0:\ndaemon:x:1:\nnogroup:x:65534:\n' > "$r/etc/group"
+	IMAGE_CONFIG=(--config.cmd sh --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)
+}
+
+build_image_pause() { # rootfs
+	local r=$1
+	mkdir -p "$r"
+	gcc -Os -static -o "$r/pause" "$TESTBED/images/pause.c" || die "gcc -static pause.c failed"
+	strip "$r/pause" 2>/dev/null || true
+	IMAGE_CONFIG=(--config.entrypoint /pause --config.user 65535:65535)
+}
+
+build_images() { # cache
+	local cache=$1 hash
+	hash=$(part_hash 'images/*' lib/build.sh)
+	[ -f "$cache/images/.hash" ] && [ "$(cat "$cache/images/.hash")" = "$hash" ] && return 0
+	if reuse_part "$cache" images.tar "$hash"; then
+		rm -rf "$cache/images" && mkdir -p "$cache/images" && tar -C "$cache/images" -xf "$cache/images.tar" && echo "$hash" > "$cache/images/.hash"
+		return 0
+	fi
+	log "building images (nginx, bitnami/nginx, busybox, pause) from Debian packages"
+	local t0=$SECONDS work debs
+	work=$(mktemp -d /tmp/kdrill-images.XXXXXX)
+	debs=$cache/debs
+	mkdir -p "$debs"
+	if ! ls "$debs"/nginx_*.deb "$debs"/nginx-common_*.deb >/dev/null 2>&1; then
+		(cd "$debs" && { apt-get download nginx nginx-common >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1; apt-get download nginx nginx-common; }; }) || die "apt-get download nginx nginx-common failed"
+	fi
+	rm -rf "$cache/images.new" && mkdir -p "$cache/images.new"
+	local line dir fn refs repo tags tag first
+	while read -r dir fn refs; do
+		[ -z "$dir" ] && continue
+		repo=${refs%%:*}; tags=${refs#*:}; first=${tags%%,*}
+		IMAGE_CONFIG=()
+		rm -rf "${work:?}/$dir" && mkdir -p "$work/$dir/rootfs"
+		"$fn" "$work/$dir/rootfs" "$debs"
+		tar --numeric-owner --sort=name --mtime=@0 -C "$work/$dir/rootfs" -cf "$work/$dir/layer.tar" . || die "tar $dir"
+		local oci=$cache/images.new/$dir
+		umoci init --layout "$oci" >/dev/null
+		umoci new --image "$oci:$first" >/dev/null
+		umoci raw add-layer --image "$oci:$first" --history.created_by "kdrill testbed/lib/build.sh $fn" --history.created 1970-01-01T00:00:00Z "$work/$dir/layer.tar" >/dev/null || die "umoci add-layer $dir"
+		umoci config --image "$oci:$first" --no-history --os linux --architecture amd64 \
+			--created 1970-01-01T00:00:00Z --author kdrill-testbed "${IMAGE_CONFIG[@]}" >/dev/null || die "umoci config $dir"
+		for tag in ${tags//,/ }; do
+			[ "$tag" = "$first" ] || umoci tag --image "$oci:$first" "$tag" >/dev/null
+		done
+		umoci gc --layout "$oci"
+		echo "$repo ${tags//,/ }" > "$oci/.kdrill-push"
+	done <<< "$IMAGES"
+	rm -rf "$work"
+	echo "$hash" > "$cache/images.new/.hash"
+	rm -rf "$cache/images" && mv "$cache/images.new" "$cache/images"
+	tar -C "$cache/images" -cf "$cache/images.tar" . && echo "$hash" > "$cache/images.tar.hash"
+	log "built images in $((SECONDS - t0))s"
+}
+
+build_all() {
+	ensure_packages
+	local cache t0=$SECONDS
+	cache=$(cache_dir)
+	mkdir -p "$cache"
+	if [ -f "$cache/.complete" ] && [ -x "$cache/bin/kube" ] && [ -x "$cache/bin/etcd" ] && [ -d "$cache/images" ]; then
+		return 0
+	fi
+	build_images "$cache"
+	build_etcd "$cache"
+	build_kube "$cache"
+	local c
+	for c in $KUBE_COMMANDS; do ln -sfn kube "$cache/bin/$c"; done
+	date -Is > "$cache/.complete"
+	log "build complete in $((SECONDS - t0))s: $cache"
+	prune_cache "$cache"
+}
+
+# keep the current cache dir and the newest other complete one; drop the rest
+prune_cache() { # current
+	local d kept=0
+	for d in $(ls -dt "$CACHE_ROOT"/*/ 2>/dev/null); do
+		d=${d%/}
+		[ "$d" = "$1" ] && continue
+		if [ -f "$d/.complete" ] && [ "$kept" = 0 ]; then kept=1; continue; fi
+		rm -rf "$d"
+	done
+	return 0
+}
