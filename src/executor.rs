@@ -247,6 +247,7 @@ impl Executor {
         let redact = crate::snapshot::redact::Context {
             namespace: namespace.clone(),
             nodes: self.nodes.get().cloned().unwrap_or_default(),
+            run_id: self.run.run_id.clone(),
         };
         let mut failed = false;
         for step in &scenario.steps {

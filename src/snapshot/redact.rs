@@ -29,6 +29,8 @@ pub struct Context {
     pub namespace: String,
     /// Names of the cluster's nodes.
     pub nodes: Vec<String>,
+    /// The run's id (on every object kdrill labels).
+    pub run_id: String,
 }
 
 struct Builtin {
@@ -66,6 +68,9 @@ pub fn normalise(text: &str, ctx: &Context, rules: &[RedactRule]) -> String {
     let mut out = text.replace("\r\n", "\n");
     if !ctx.namespace.is_empty() {
         out = out.replace(&ctx.namespace, "[NAMESPACE]");
+    }
+    if !ctx.run_id.is_empty() {
+        out = out.replace(&ctx.run_id, "[RUN]");
     }
     // longest first, so `node-10` is not half-replaced by `node-1`
     let mut nodes: Vec<&String> = ctx.nodes.iter().filter(|n| !n.is_empty()).collect();
@@ -143,6 +148,7 @@ mod tests {
         Context {
             namespace: "kdrill-pods-x7k2p".into(),
             nodes: vec!["node-1".into()],
+            run_id: "q7k2mbx9".into(),
         }
     }
 
@@ -167,9 +173,11 @@ mod tests {
 
     #[test]
     fn objects_lose_uids_times_and_namespace() {
-        let y = "metadata:\n  creationTimestamp: \"2026-11-25T00:12:01Z\"\n  namespace: kdrill-pods-x7k2p\n  uid: 0b6f5a8e-3f1c-4d8e-9a57-8d1f2c3b4a5e\nstatus:\n  containerStatuses:\n  - containerID: containerd://4f0c3a1b2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a\n    imageID: docker.io/library/nginx@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n";
+        let y = "metadata:\n  labels:\n    kdrill.dev/run: q7k2mbx9\n  creationTimestamp: \"2026-11-25T00:12:01Z\"\n  namespace: kdrill-pods-x7k2p\n  uid: 0b6f5a8e-3f1c-4d8e-9a57-8d1f2c3b4a5e\nstatus:\n  containerStatuses:\n  - containerID: containerd://4f0c3a1b2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a\n    imageID: docker.io/library/nginx@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n";
         insta::assert_snapshot!(normalise(y, &ctx(), &[]), @r#"
         metadata:
+          labels:
+            kdrill.dev/run: [RUN]
           creationTimestamp: "[TIME]"
           namespace: [NAMESPACE]
           uid: [UID]

@@ -268,6 +268,9 @@ build_images() { # cache
 			--created 1970-01-01T00:00:00Z --author kdrill-testbed "${IMAGE_CONFIG[@]}" >/dev/null || die "umoci config $dir"
 		for tag in ${tags//,/ }; do
 			[ "$tag" = "$first" ] || umoci tag --image "$oci:$first" "$tag" >/dev/null
+			# one config per tag, so each tag has its own digest: the runtime then reports
+			# the tag a pod asked for (nginx:mainline), not whichever tag it pulled first
+			umoci config --image "$oci:$tag" --no-history --config.label "org.opencontainers.image.version=$tag" >/dev/null || die "umoci config $dir:$tag"
 		done
 		umoci gc --layout "$oci"
 		echo "$repo ${tags//,/ }" > "$oci/.kdrill-push"
