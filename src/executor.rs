@@ -139,7 +139,11 @@ impl Executor {
         // without node names, snapshots of wide tables and mirror pods hold this machine's name
         let nodes: Api<k8s_openapi::api::core::v1::Node> = Api::all(self.cluster.client.clone());
         let names = match nodes.list_metadata(&Default::default()).await {
-            Ok(l) => l.items.into_iter().filter_map(|n| n.metadata.name).collect(),
+            Ok(l) => l
+                .items
+                .into_iter()
+                .filter_map(|n| n.metadata.name)
+                .collect(),
             Err(_) => Vec::new(),
         };
         let _ = self.nodes.set(names);

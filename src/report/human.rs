@@ -46,7 +46,10 @@ impl<W: Write> Human<W> {
             return Ok(());
         }
         // only steps that have taken a while: the rest will report soon enough
-        let slow = self.running.values().filter(|(_, _, since)| since.elapsed().as_secs() >= 10);
+        let slow = self
+            .running
+            .values()
+            .filter(|(_, _, since)| since.elapsed().as_secs() >= 10);
         for (scenario, step, since) in slow {
             writeln!(
                 self.out,

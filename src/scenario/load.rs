@@ -142,7 +142,9 @@ impl Ctx<'_> {
                 };
                 // `wait: {for: x, timeout: 1m}` is the likeliest slip: say where it goes
                 let msg = match unknown {
-                    Some(k) if STEP_FIELDS.contains(&k.as_str()) && path.matches('.').count() >= 2 => {
+                    Some(k)
+                        if STEP_FIELDS.contains(&k.as_str()) && path.matches('.').count() >= 2 =>
+                    {
                         format!("{msg}; `{k}` belongs to the step, beside the action (at the same indentation as the step kind)")
                     }
                     _ => msg,
