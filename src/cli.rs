@@ -40,6 +40,13 @@ pub enum Command {
     Snapshots(SnapshotsArgs),
     /// Print the JSON Schema of scenario files (for editors: see docs/scenario-format.md)
     Schema,
+    /// Explain a step kind with examples (apply, patch, delete, wait, assert, exec, logs, get, command, sleep), or `expect`, `patterns`, `objects`
+    Explain {
+        /// What to explain; without it, the list of topics
+        topic: Option<String>,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions { shell: clap_complete::Shell },
 }
 
 #[derive(Debug, Args, Clone)]
@@ -87,6 +94,9 @@ pub struct RunArgs {
     /// Keep namespaces and objects after the run, for inspection
     #[arg(long)]
     pub keep: bool,
+    /// Print the plan (scenarios, steps, order) without touching the cluster
+    #[arg(long)]
+    pub dry_run: bool,
     /// Also write a report: `junit=PATH` or `json=PATH` (repeatable)
     #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_report)]
     pub report: Vec<ReportTarget>,

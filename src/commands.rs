@@ -197,6 +197,10 @@ pub async fn run(args: &RunArgs) -> u8 {
         );
         return exit::USAGE;
     }
+    if args.dry_run {
+        print!("{}", plan(&scenarios, args));
+        return exit::OK;
+    }
     let (cluster, version) = match connect(&args.cluster).await {
         Ok(c) => c,
         Err(e) => {
@@ -516,5 +520,82 @@ pub fn snapshots(args: &SnapshotsArgs) -> u8 {
         exit::FAILED
     } else {
         exit::OK
+    }
+}
+
+/// What `run` would do, in the order it would do it (`--dry-run`).
+pub fn plan(scenarios: &[Scenario], args: &RunArgs) -> String {
+    let mut out = String::new();
+    let width = if args.namespace.is_some() {
+        1
+    } else {
+        usize::from(args.parallel)
+    };
+    let (serial, parallel): (Vec<&Scenario>, Vec<&Scenario>) =
+        scenarios.iter().partition(|s| s.serial);
+    out.push_str(&format!(
+        "kdrill run --dry-run: {} scenario(s); nothing is sent to the cluster\n",
+        scenarios.len()
+    ));
+    for (title, group, w) in [
+        ("in parallel", parallel, width),
+        ("one at a time (serial)", serial, 1),
+    ] {
+        if group.is_empty() {
+            continue;
+        }
+        out.push_str(&format!(
+            "\n{} scenario(s) {title}, {w} at a time:\n",
+            group.len()
+        ));
+        for s in group {
+            let ns = match &args.namespace {
+                Some(n) => format!("namespace {n} (existing)"),
+                None => {
+                    let name = crate::executor::namespace_name(&s.name);
+                    let stem = name.rsplit_once('-').map_or(name.as_str(), |(a, _)| a);
+                    format!("a new namespace {stem}-<random>")
+                }
+            };
+            out.push_str(&format!("  {} ({}) in {ns}\n", s.name, s.file.display()));
+            for step in &s.steps {
+                let t = step.timeout.or(s.timeout).unwrap_or(args.timeout);
+                out.push_str(&format!(
+                    "    {:>2}. {} (timeout {}, {})\n",
+                    step.number,
+                    step.label(),
+                    crate::duration::format_duration(t),
+                    step.location
+                ));
+            }
+        }
+    }
+    out
+}
+
+pub fn explain(topic: Option<&str>) -> u8 {
+    match topic {
+        None => {
+            println!(
+                "kdrill explain TOPIC, where TOPIC is a step kind or expect, patterns, objects:"
+            );
+            for t in crate::explain::topics() {
+                println!("  {t}");
+            }
+            println!("  expect\n  patterns\n  objects");
+            exit::OK
+        }
+        Some(t) => match crate::explain::explain(t) {
+            Some(text) => {
+                print!("{text}");
+                exit::OK
+            }
+            None => {
+                eprintln!(
+                    "error: nothing to explain about `{t}`; `kdrill explain` lists the topics"
+                );
+                exit::USAGE
+            }
+        },
     }
 }

@@ -14,6 +14,7 @@ pub mod events;
 pub mod evidence;
 pub mod executor;
 pub mod expect;
+pub mod explain;
 pub mod lint;
 pub mod objref;
 pub mod pattern;

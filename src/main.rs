@@ -12,6 +12,17 @@ fn main() -> ExitCode {
         Command::List(a) => commands::list(a),
         Command::Review(a) => commands::review(a),
         Command::Snapshots(a) => commands::snapshots(a),
+        Command::Explain { topic } => commands::explain(topic.as_deref()),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "kdrill",
+                &mut std::io::stdout(),
+            );
+            exit::OK
+        }
         Command::Schema => {
             print!("{}", kdrill::schema::scenario_schema());
             exit::OK

@@ -107,3 +107,44 @@ fn list_shows_scenarios_and_steps() {
         "{stdout}"
     );
 }
+
+#[test]
+fn dry_run_prints_the_plan_without_a_cluster() {
+    let out = kdrill(&[
+        "run",
+        "scenarios/working-with-pods",
+        "--dry-run",
+        "--kubeconfig",
+        "/nonexistent",
+    ])
+    .output()
+    .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.contains("7 scenario(s) in parallel, 4 at a time"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("2 scenario(s) one at a time (serial)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("in a new namespace kdrill-static-pods-<random>"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn explain_and_completions() {
+    let out = kdrill(&["explain", "exec"]).output().unwrap();
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout.starts_with("### `exec`"), "{stdout}");
+    assert_eq!(
+        kdrill(&["explain", "nope"]).output().unwrap().status.code(),
+        Some(2)
+    );
+    let out = kdrill(&["completions", "bash"]).output().unwrap();
+    assert!(text(&out).0.contains("kdrill"));
+}
