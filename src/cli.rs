@@ -94,6 +94,9 @@ pub struct RunArgs {
     /// Keep namespaces and objects after the run, for inspection
     #[arg(long)]
     pub keep: bool,
+    /// Write the full evidence of failed scenarios (objects, events, logs) under DIR
+    #[arg(long, value_name = "DIR")]
+    pub artifacts: Option<PathBuf>,
     /// Print the plan (scenarios, steps, order) without touching the cluster
     #[arg(long)]
     pub dry_run: bool,

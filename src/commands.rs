@@ -245,6 +245,7 @@ pub async fn run(args: &RunArgs) -> u8 {
             ci,
             colour: colour_wanted(),
         },
+        artifacts: args.artifacts.clone(),
     };
     let cancel = CancellationToken::new();
     watch_signals(cancel.clone());

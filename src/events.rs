@@ -45,6 +45,8 @@ pub enum Event {
         id: usize,
         duration: Duration,
         cleanup: CleanupResult,
+        /// Where `--artifacts` wrote the evidence bundle, or why it could not.
+        artifacts: Option<Result<PathBuf, String>>,
     },
     RunFinished {
         duration: Duration,

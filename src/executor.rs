@@ -30,6 +30,8 @@ pub struct Options {
     /// Step timeout when neither the step nor the scenario sets one.
     pub default_timeout: Duration,
     pub snapshots: crate::snapshot::Settings,
+    /// Write the full evidence bundle of failed scenarios here.
+    pub artifacts: Option<std::path::PathBuf>,
 }
 
 /// How long cleanup may wait for a namespace to disappear.
@@ -237,6 +239,7 @@ impl Executor {
                     id,
                     duration: start.elapsed(),
                     cleanup,
+                    artifacts: None,
                 });
                 return Outcome::Failed;
             }
@@ -371,11 +374,19 @@ impl Executor {
                 result,
             });
         }
+        // the bundle must be taken before cleanup removes what it shows
+        let artifacts = match (&self.opts.artifacts, failed) {
+            (Some(dir), true) => {
+                Some(crate::artifacts::write(&self.cluster, &namespace, dir, &scenario.name).await)
+            }
+            _ => None,
+        };
         let cleanup_result = self.cleanup(&cleanup, &namespace, owns).await;
         self.emit(Event::ScenarioFinished {
             id,
             duration: start.elapsed(),
             cleanup: cleanup_result,
+            artifacts,
         });
         if failed {
             Outcome::Failed

@@ -4,6 +4,7 @@
 //! each [`steps`] kind through [`cluster`] and [`wait`] → [`events`] → the [`report`]
 //! model and its renderers.
 
+pub mod artifacts;
 pub mod cleanup;
 pub mod cli;
 pub mod cluster;

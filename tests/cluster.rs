@@ -59,7 +59,15 @@ fn broken_scenarios_fail_with_location_expectation_and_evidence() {
     else {
         return;
     };
-    let out = kdrill_run(&kc, &["tests/fixtures/broken"]);
+    let artifacts = tempfile::tempdir().unwrap();
+    let out = kdrill_run(
+        &kc,
+        &[
+            "tests/fixtures/broken",
+            "--artifacts",
+            artifacts.path().to_str().unwrap(),
+        ],
+    );
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(

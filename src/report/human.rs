@@ -171,6 +171,11 @@ pub fn render_scenario(s: &ScenarioReport, verbosity: Verbosity) -> String {
             _ => {}
         }
     }
+    match &s.artifacts {
+        Some(Ok(dir)) => out.push_str(&format!("    evidence bundle: {}\n", dir.display())),
+        Some(Err(e)) => out.push_str(&format!("    evidence bundle not written: {e}\n")),
+        None => {}
+    }
     match &s.cleanup {
         Some(CleanupResult::Kept { namespace }) => out.push_str(&format!(
             "    kept namespace {namespace} (--keep): inspect with `kubectl get all,events -n {namespace}`, remove with `kdrill clean`\n"

@@ -38,6 +38,7 @@ pub struct ScenarioReport {
     pub status: Status,
     pub duration: Duration,
     pub cleanup: Option<CleanupResult>,
+    pub artifacts: Option<Result<PathBuf, String>>,
     pub skip_reason: Option<String>,
 }
 
@@ -82,6 +83,7 @@ impl Report {
                 status: Status::Running,
                 duration: Duration::ZERO,
                 cleanup: None,
+                artifacts: None,
                 skip_reason: None,
             }),
             Event::ScenarioSkipped {
@@ -98,6 +100,7 @@ impl Report {
                 status: Status::Skipped,
                 duration: Duration::ZERO,
                 cleanup: None,
+                artifacts: None,
                 skip_reason: Some(reason.clone()),
             }),
             Event::StepStarted { .. } => {}
@@ -126,10 +129,12 @@ impl Report {
                 id,
                 duration,
                 cleanup,
+                artifacts,
             } => {
                 if let Some(s) = self.scenario(*id) {
                     s.duration = *duration;
                     s.cleanup = Some(cleanup.clone());
+                    s.artifacts = artifacts.clone();
                     if s.status == Status::Running {
                         s.status = Status::Passed;
                     }
@@ -173,7 +178,7 @@ mod tests {
             Event::RunStarted { run_id: "r1".into(), scenarios: 3, parallel: 2, server_version: "v1.34.4".into() },
             Event::ScenarioStarted { id: 0, name: "passes".into(), file: "scenarios/demo.yaml".into(), namespace: "kdrill-passes-abcde".into() },
             Event::StepFinished { id: 0, number: 1, label: "apply pod.yaml".into(), location: loc(6), duration: ms(120), result: StepResult::Passed { notes: vec!["pod/nginx applied".into()], snapshots: vec![] } },
-            Event::ScenarioFinished { id: 0, duration: ms(1500), cleanup: CleanupResult::Done { deleted: 1 } },
+            Event::ScenarioFinished { id: 0, duration: ms(1500), cleanup: CleanupResult::Done { deleted: 1 }, artifacts: None },
             Event::ScenarioStarted { id: 1, name: "fails".into(), file: "scenarios/fails.yaml".into(), namespace: "kdrill-fails-fghjk".into() },
             Event::StepFinished {
                 id: 1,
@@ -194,7 +199,7 @@ mod tests {
                 })),
             },
             Event::StepFinished { id: 1, number: 2, label: "delete pod/nginx".into(), location: loc(10), duration: ms(0), result: StepResult::Skipped },
-            Event::ScenarioFinished { id: 1, duration: ms(21000), cleanup: CleanupResult::Done { deleted: 1 } },
+            Event::ScenarioFinished { id: 1, duration: ms(21000), cleanup: CleanupResult::Done { deleted: 1 }, artifacts: None },
             Event::ScenarioSkipped { id: 2, name: "skipped".into(), file: "scenarios/late.yaml".into(), reason: "--fail-fast: an earlier scenario failed".into() },
             Event::RunFinished { duration: ms(21500), interrupted: false },
         ];

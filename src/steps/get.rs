@@ -110,6 +110,7 @@ pub async fn run(ctx: &StepCtx<'_>, spec: &GetSpec) -> Result<Output, StepError>
                         m.insert("apiVersion".into(), resolved.ar.api_version.clone().into());
                         m.insert("kind".into(), resolved.ar.kind.clone().into());
                     }
+                    crate::artifacts::redact_secret(&mut v);
                     values.push(tidy(v));
                 }
                 let doc = if spec.name.is_some() {

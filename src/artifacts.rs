@@ -1,0 +1,124 @@
+//! `--artifacts DIR`: the full evidence bundle of a failed scenario, written before
+//! cleanup removes it: every object of the namespace as YAML (Secrets' data
+//! redacted), all events, all container logs (previous instances too).
+
+use crate::cluster::Cluster;
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, ListParams, LogParams};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// Hide the values of a Secret (`data`, `stringData`), keeping the keys.
+pub fn redact_secret(obj: &mut Value) {
+    if obj.get("kind").and_then(Value::as_str) != Some("Secret") {
+        return;
+    }
+    for field in ["data", "stringData"] {
+        if let Some(map) = obj.get_mut(field).and_then(Value::as_object_mut) {
+            for v in map.values_mut() {
+                *v = Value::String("[REDACTED]".into());
+            }
+        }
+    }
+}
+
+/// Write the bundle for `namespace` under `dir/<scenario slug>/`; returns that directory.
+pub async fn write(
+    cluster: &Cluster,
+    namespace: &str,
+    dir: &Path,
+    scenario: &str,
+) -> Result<PathBuf, String> {
+    let slug: String = scenario
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let out = dir.join(slug.trim_matches('-'));
+    std::fs::create_dir_all(out.join("logs")).map_err(|e| format!("{}: {e}", out.display()))?;
+    let kinds = cluster.deletable_kinds().await.map_err(|e| e.to_string())?;
+    let mut objects = String::new();
+    for kind in kinds
+        .iter()
+        .filter(|k| k.namespaced && k.ar.kind != "Event")
+    {
+        let api = cluster.api(kind, namespace);
+        let Ok(list) = api.list(&ListParams::default()).await else {
+            continue;
+        };
+        for item in list.items {
+            let Ok(mut v) = serde_json::to_value(&item) else {
+                continue;
+            };
+            v["apiVersion"] = kind.ar.api_version.clone().into();
+            v["kind"] = kind.ar.kind.clone().into();
+            redact_secret(&mut v);
+            let v = crate::steps::get::tidy(v);
+            if let Ok(y) = serde_yaml::to_string(&v) {
+                objects.push_str("---\n");
+                objects.push_str(&y);
+            }
+        }
+    }
+    let write = |name: &str, text: &str| {
+        std::fs::write(out.join(name), text)
+            .map_err(|e| format!("{}: {e}", out.join(name).display()))
+    };
+    write("objects.yaml", &objects)?;
+    let events: Api<k8s_openapi::api::core::v1::Event> =
+        Api::namespaced(cluster.client.clone(), namespace);
+    let all_events = events
+        .list(&ListParams::default())
+        .await
+        .map(|l| crate::evidence::format_events(l.items))
+        .unwrap_or_default();
+    write("events.txt", &all_events.join("\n"))?;
+    let pods: Api<Pod> = Api::namespaced(cluster.client.clone(), namespace);
+    if let Ok(list) = pods.list(&ListParams::default()).await {
+        for pod in list.items {
+            let name = pod.metadata.name.clone().unwrap_or_default();
+            let statuses = pod
+                .status
+                .and_then(|s| s.container_statuses)
+                .unwrap_or_default();
+            for cs in statuses {
+                for previous in [false, true] {
+                    if previous && cs.restart_count == 0 {
+                        continue;
+                    }
+                    let lp = LogParams {
+                        container: Some(cs.name.clone()),
+                        previous,
+                        ..Default::default()
+                    };
+                    if let Ok(text) = pods.logs(&name, &lp).await {
+                        let suffix = if previous { ".previous" } else { "" };
+                        write(&format!("logs/{name}.{}{suffix}.log", cs.name), &text)?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_keep_keys_but_lose_values() {
+        let mut s = serde_json::json!({"kind": "Secret", "data": {"password": "c2VjcmV0"}, "stringData": {"token": "t"}});
+        redact_secret(&mut s);
+        assert_eq!(s["data"]["password"], "[REDACTED]");
+        assert_eq!(s["stringData"]["token"], "[REDACTED]");
+        let mut cm = serde_json::json!({"kind": "ConfigMap", "data": {"a": "b"}});
+        redact_secret(&mut cm);
+        assert_eq!(cm["data"]["a"], "b");
+    }
+}
