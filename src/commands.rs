@@ -257,9 +257,16 @@ pub async fn run(args: &RunArgs) -> u8 {
     } else {
         Verbosity::Normal
     };
+    let colour = colour_wanted();
+    // live spinners only for a person at a terminal; CI logs get plain lines
+    let live = {
+        use std::io::IsTerminal;
+        std::io::stdout().is_terminal() && !ci
+    };
     let reporter = tokio::spawn(async move {
         let mut report = Report::default();
-        let mut human = Human::new(std::io::stdout(), verbosity);
+        let mut human = Human::new(std::io::stdout(), verbosity).with_colour(colour);
+        let mut live = live.then(|| crate::report::live::Live::new(verbosity, colour));
         // long waits say what they are waiting for, so a CI log never looks hung
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
         tick.tick().await;
@@ -269,9 +276,12 @@ pub async fn run(args: &RunArgs) -> u8 {
                     let Some(ev) = ev else { break };
                     report.apply(&ev);
                     // a closed stdout must not stop the run
-                    let _ = human.on_event(&ev, &report);
+                    let _ = match live.as_mut() {
+                        Some(l) => l.on_event(&ev, &report),
+                        None => human.on_event(&ev, &report),
+                    };
                 }
-                _ = tick.tick() => {
+                _ = tick.tick(), if live.is_none() => {
                     let _ = human.progress();
                 }
             }

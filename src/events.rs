@@ -41,6 +41,8 @@ pub enum Event {
         file: PathBuf,
         reason: String,
     },
+    /// The scenario's steps are done; its cleanup begins.
+    CleanupStarted { id: usize },
     ScenarioFinished {
         id: usize,
         duration: Duration,

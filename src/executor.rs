@@ -381,6 +381,7 @@ impl Executor {
             }
             _ => None,
         };
+        self.emit(Event::CleanupStarted { id });
         let cleanup_result = self.cleanup(&cleanup, &namespace, owns).await;
         self.emit(Event::ScenarioFinished {
             id,

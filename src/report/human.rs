@@ -23,6 +23,9 @@ pub struct Human<W: Write> {
     /// Steps under way: (scenario id) -> (scenario name, step label, started).
     running: std::collections::BTreeMap<usize, (String, String, Instant)>,
     names: std::collections::BTreeMap<usize, String>,
+    colour: bool,
+    /// A live display shows starts and progress itself.
+    live: bool,
 }
 
 impl<W: Write> Human<W> {
@@ -33,7 +36,26 @@ impl<W: Write> Human<W> {
             start: Instant::now(),
             running: Default::default(),
             names: Default::default(),
+            colour: false,
+            live: false,
         }
+    }
+
+    /// Colour PASS/FAIL and step marks (only for terminals; see `NO_COLOR`).
+    pub fn with_colour(mut self, colour: bool) -> Self {
+        self.colour = colour;
+        self
+    }
+
+    /// Leave start lines and progress to a live display.
+    pub fn live(mut self) -> Self {
+        self.live = true;
+        self
+    }
+
+    /// Take what was written so far (for a writer that is a buffer).
+    pub fn writer(&mut self) -> &mut W {
+        &mut self.out
     }
 
     fn stamp(&self) -> String {
@@ -42,7 +64,7 @@ impl<W: Write> Human<W> {
 
     /// One line per step still running, with how long it has run (called periodically).
     pub fn progress(&mut self) -> std::io::Result<()> {
-        if self.verbosity == Verbosity::Quiet {
+        if self.verbosity == Verbosity::Quiet || self.live {
             return Ok(());
         }
         // only steps that have taken a while: the rest will report soon enough
@@ -81,7 +103,7 @@ impl<W: Write> Human<W> {
                 namespace,
             } => {
                 self.names.insert(*id, name.clone());
-                if self.verbosity > Verbosity::Quiet {
+                if self.verbosity > Verbosity::Quiet && !self.live {
                     writeln!(
                         self.out,
                         "{} START {name} ({}) in namespace {namespace}",
@@ -102,6 +124,7 @@ impl<W: Write> Human<W> {
             Event::StepFinished { id, .. } => {
                 self.running.remove(id);
             }
+            Event::CleanupStarted { .. } => {}
             Event::ScenarioSkipped { name, reason, .. } => {
                 if self.verbosity > Verbosity::Quiet {
                     writeln!(self.out, "{} SKIP  {name}: {reason}", self.stamp())?;
@@ -111,6 +134,7 @@ impl<W: Write> Human<W> {
                 if let Some(s) = report.scenarios.iter().find(|s| s.id == *id) {
                     let text = render_scenario(s, self.verbosity);
                     if !text.is_empty() {
+                        let text = if self.colour { paint(&text) } else { text };
                         write!(self.out, "{} {text}", self.stamp())?;
                     }
                 }
@@ -121,6 +145,27 @@ impl<W: Write> Human<W> {
         }
         self.out.flush()
     }
+}
+
+/// Colour the words a reader scans for: PASS, FAIL and the step marks.
+fn paint(text: &str) -> String {
+    use console::style;
+    text.lines()
+        .map(|l| {
+            if let Some(rest) = l.strip_prefix("FAIL ") {
+                format!("{}{rest}", style("FAIL ").red().bold())
+            } else if let Some(rest) = l.strip_prefix("PASS ") {
+                format!("{}{rest}", style("PASS ").green().bold())
+            } else if let Some(rest) = l.strip_prefix("    ✘") {
+                format!("    {}{rest}", style("✘").red())
+            } else if let Some(rest) = l.strip_prefix("    ✔") {
+                format!("    {}{rest}", style("✔").green())
+            } else {
+                l.to_string()
+            }
+        })
+        .map(|l| l + "\n")
+        .collect()
 }
 
 fn mark(result: &StepResult) -> &'static str {

@@ -4,6 +4,7 @@
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod live;
 
 use crate::events::{CleanupResult, Event, StepResult};
 use crate::scenario::Location;
@@ -103,7 +104,7 @@ impl Report {
                 artifacts: None,
                 skip_reason: Some(reason.clone()),
             }),
-            Event::StepStarted { .. } => {}
+            Event::StepStarted { .. } | Event::CleanupStarted { .. } => {}
             Event::StepFinished {
                 id,
                 number,
