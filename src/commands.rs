@@ -73,6 +73,12 @@ pub fn lint(args: &LintArgs) -> u8 {
             warned += 1;
         }
     }
+    if errors.is_empty() {
+        for w in crate::lint::unused_snapshots(&args.paths, &scenarios) {
+            eprintln!("{w}");
+            warned += 1;
+        }
+    }
     let files: std::collections::BTreeSet<_> =
         errors.iter().map(|e| e.location.file.clone()).collect();
     println!(
@@ -481,36 +487,7 @@ pub fn snapshots(args: &SnapshotsArgs) -> u8 {
         eprintln!("kdrill: cannot tell which snapshots are used while scenario files have errors");
         return exit::USAGE;
     }
-    let used: std::collections::BTreeSet<PathBuf> = scenarios
-        .iter()
-        .flat_map(|s| {
-            let dir = snapshot::dir_for(&s.file);
-            snapshot::used_by(s)
-                .into_iter()
-                .map(move |n| dir.join(format!("{n}.{}", snapshot::file::EXT)))
-        })
-        .collect();
-    let mut roots: Vec<PathBuf> = args.dir.clone().into_iter().collect();
-    for s in &scenarios {
-        let d = snapshot::dir_for(&s.file);
-        // the root of this scenario's snapshots: `snapshots/` or its `__snapshots__/`
-        let root = d
-            .ancestors()
-            .find(|a| {
-                a.file_name()
-                    .is_some_and(|n| n == "snapshots" || n == "__snapshots__")
-            })
-            .map(PathBuf::from);
-        if let Some(r) = root {
-            if !roots.contains(&r) {
-                roots.push(r);
-            }
-        }
-    }
-    let unused: Vec<PathBuf> = review::stored(&roots)
-        .into_iter()
-        .filter(|p| !used.contains(p))
-        .collect();
+    let (used, unused) = snapshot::unused(&args.scenarios, &scenarios, args.dir.as_deref());
     for p in &unused {
         if args.prune {
             match std::fs::remove_file(p) {
@@ -523,7 +500,7 @@ pub fn snapshots(args: &SnapshotsArgs) -> u8 {
     }
     println!(
         "kdrill snapshots: {} used, {} unused{}",
-        used.len(),
+        used,
         unused.len(),
         if args.prune { " (removed)" } else { "" }
     );

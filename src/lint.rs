@@ -17,6 +17,15 @@ impl std::fmt::Display for Warning {
     }
 }
 
+/// Snapshot files that no scenario under `paths` uses.
+pub fn unused_snapshots(paths: &[std::path::PathBuf], scenarios: &[Scenario]) -> Vec<String> {
+    crate::snapshot::unused(paths, scenarios, None)
+        .1
+        .into_iter()
+        .map(|p| format!("warning: {}: no scenario uses this snapshot (`kdrill snapshots --unused --prune` removes it)", p.display()))
+        .collect()
+}
+
 /// Warnings for one loaded scenario.
 pub fn warnings(s: &Scenario) -> Vec<Warning> {
     let mut out = Vec::new();
@@ -40,6 +49,17 @@ pub fn warnings(s: &Scenario) -> Vec<Warning> {
                 }
             }
             _ => {}
+        }
+        // restarts come after back-offs of 10s, 20s, 40s...: the default timeout is a guess
+        if let Action::Wait(spec) = &step.action {
+            let backoff = spec.until.container.as_ref().is_some_and(|c| {
+                // only waits that need a restart to happen: `restartCount: 0` needs none
+                c.restart_count.is_some_and(|n| !n.holds(0))
+                    || c.reason.as_deref() == Some("CrashLoopBackOff")
+            });
+            if backoff && step.timeout.is_none() && s.timeout.is_none() {
+                out.push(w("waits for restarts or CrashLoopBackOff without a `timeout` of its own: back-offs grow (10s, 20s, 40s...), so set one".into()));
+            }
         }
         if let Some(t) = step.timeout.or(s.timeout) {
             if t > Duration::from_secs(600) {

@@ -148,3 +148,37 @@ fn explain_and_completions() {
     let out = kdrill(&["completions", "bash"]).output().unwrap();
     assert!(text(&out).0.contains("kdrill"));
 }
+
+#[test]
+fn lint_warns_about_unused_snapshots_and_backoff_waits_without_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let scen = dir.path().join("scenarios");
+    std::fs::create_dir_all(&scen).unwrap();
+    std::fs::write(
+        scen.join("crash.yaml"),
+        "apiVersion: kdrill.dev/v1alpha1\nkind: Scenario\nname: crash\nsteps:\n  - wait: {for: pod/x, until: {container: {restartCount: '>=1'}}}\n  - wait: {for: pod/x, until: {container: {restartCount: 0}}}\n",
+    )
+    .unwrap();
+    let snaps = dir.path().join("snapshots/crash");
+    std::fs::create_dir_all(&snaps).unwrap();
+    std::fs::write(snaps.join("gone.ksnap"), "---\n").unwrap();
+    let out = kdrill(&["lint"]).arg(&scen).output().unwrap();
+    let (_, stderr) = text(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "warnings do not fail lint: {stderr}"
+    );
+    assert!(
+        stderr.contains("crash.yaml:5:5: waits for restarts"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("crash.yaml:6:5"),
+        "restartCount 0 needs no restart: {stderr}"
+    );
+    assert!(
+        stderr.contains("gone.ksnap: no scenario uses this snapshot"),
+        "{stderr}"
+    );
+}

@@ -170,6 +170,46 @@ pub fn used_by(scenario: &Scenario) -> Vec<String> {
     out
 }
 
+/// The snapshot directory that mirrors a scenario directory or file given on the
+/// command line (`scenarios/x` → `snapshots/x`, a file → its own snapshot directory).
+fn dir_for_path(p: &Path) -> PathBuf {
+    if p.is_dir() {
+        // a directory is treated like a scenario file inside it, minus the stem
+        dir_for(&p.join("x.yaml"))
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    } else {
+        dir_for(p)
+    }
+}
+
+/// How many snapshot files the scenarios use, and the stored ones under the snapshot
+/// directories of `paths` (plus `extra`) that none of them uses.
+pub fn unused(
+    paths: &[PathBuf],
+    scenarios: &[Scenario],
+    extra: Option<&Path>,
+) -> (usize, Vec<PathBuf>) {
+    let used: std::collections::BTreeSet<PathBuf> = scenarios
+        .iter()
+        .flat_map(|s| {
+            let dir = dir_for(&s.file);
+            used_by(s)
+                .into_iter()
+                .map(move |n| dir.join(format!("{n}.{}", file::EXT)))
+        })
+        .collect();
+    let mut roots: Vec<PathBuf> = paths.iter().map(|p| dir_for_path(p)).collect();
+    roots.extend(extra.map(Path::to_path_buf));
+    let mut unused: Vec<PathBuf> = review::stored(&roots)
+        .into_iter()
+        .filter(|p| !used.contains(p))
+        .collect();
+    unused.dedup();
+    (used.len(), unused)
+}
+
 /// What happened to a snapshot that did not fail the step.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
