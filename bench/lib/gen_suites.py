@@ -9,7 +9,7 @@ Groups (one directory per group and tool; a suite is one tool invocation over gr
   extra/     (b) Deployment of 3 replicas available, (e) 20 ConfigMaps applied and asserted
   parallel/  (f) 10 small scenarios (ConfigMap applied + asserted, nginx pod Running)
 
-JSON is valid YAML, so manifests are written with json.dumps (no PyYAML in stdlib).
+No PyYAML in the stdlib: a tiny block-style YAML emitter (to_yaml) writes the files.
 """
 import json
 import os
@@ -108,8 +108,50 @@ for i in range(1, 11):
     ]))
 
 
+import re
+
+_PLAIN = re.compile(r"^[A-Za-z_/][A-Za-z0-9_./-]*$")
+_SPECIAL = {"true", "false", "null", "yes", "no", "on", "off", "y", "n", "~"}
+
+
+def scalar(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return str(v)
+    if v is None:
+        return "null"
+    if _PLAIN.match(v) and v.lower() not in _SPECIAL:
+        return v
+    return json.dumps(v)  # a JSON string is a YAML double-quoted scalar
+
+
+def to_yaml(v, indent=0):
+    pad = "  " * indent
+    if isinstance(v, dict):
+        if not v:
+            return pad + "{}\n"
+        out = ""
+        for k, x in v.items():
+            if isinstance(x, (dict, list)) and x:
+                out += "%s%s:\n%s" % (pad, k, to_yaml(x, indent + 1 if isinstance(x, dict) else indent))
+            else:
+                out += "%s%s: %s\n" % (pad, k, "{}" if x == {} else "[]" if x == [] else scalar(x))
+        return out
+    if isinstance(v, list):
+        out = ""
+        for x in v:
+            if isinstance(x, (dict, list)) and x:
+                body = to_yaml(x, indent + 1)
+                out += pad + "- " + body[len(pad) + 2:]
+            else:
+                out += pad + "- " + scalar(x) + "\n"
+        return out
+    return pad + scalar(v) + "\n"
+
+
 def dump(obj):
-    return json.dumps(obj, indent=2) + "\n"
+    return to_yaml(obj)
 
 
 def docs(objs):

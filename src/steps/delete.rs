@@ -35,29 +35,23 @@ fn yes() -> bool {
 
 impl DeleteSpec {
     pub fn validate(&self) -> Vec<(String, String)> {
-        match (&self.object, &self.kind, &self.selector) {
-            (Some(_), None, None) | (None, Some(_), Some(_)) => Vec::new(),
-            (Some(_), _, _) => vec![(
-                "object".into(),
-                "give either `object` or `kind` with `selector`, not both".into(),
-            )],
-            (None, Some(_), None) => vec![(
-                "kind".into(),
-                "deleting by kind needs a `selector` (kdrill never deletes a whole kind)".into(),
-            )],
-            _ => vec![(
-                String::new(),
-                "`delete` needs `object: kind/name`, or `kind` and `selector`".into(),
-            )],
-        }
+        let whole_kind = "deleting by kind needs a `selector` (kdrill never deletes a whole kind)";
+        super::target_problems(
+            "delete",
+            "object",
+            self.object.as_ref(),
+            self.kind.as_ref(),
+            self.selector.as_deref(),
+            whole_kind,
+        )
     }
 
     pub fn summary(&self) -> String {
-        match (&self.object, &self.kind, &self.selector) {
-            (Some(o), _, _) => o.to_string(),
-            (None, Some(k), Some(s)) => format!("{k} -l {s}"),
-            _ => String::new(),
-        }
+        super::target_summary(
+            self.object.as_ref(),
+            self.kind.as_ref(),
+            self.selector.as_deref(),
+        )
     }
 }
 

@@ -61,6 +61,17 @@ pub fn exit_code(status: &Status) -> Result<i32, String> {
         .unwrap_or_else(|| "the command could not be run".into()))
 }
 
+/// Everything a stream of the process sends (nothing when it was not attached).
+async fn read_all<R: tokio::io::AsyncRead + Unpin>(
+    stream: Option<&mut R>,
+) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    if let Some(s) = stream {
+        s.read_to_end(&mut buf).await?;
+    }
+    Ok(buf)
+}
+
 pub async fn run(ctx: &StepCtx<'_>, spec: &ExecSpec) -> Result<Output, StepError> {
     let pods: Api<Pod> = Api::namespaced(
         ctx.cluster.client.clone(),
@@ -77,24 +88,8 @@ pub async fn run(ctx: &StepCtx<'_>, spec: &ExecSpec) -> Result<Output, StepError
     let status = proc.take_status();
     let mut stdout = proc.stdout();
     let mut stderr = proc.stderr();
-    let read_out = async {
-        let mut buf = Vec::new();
-        if let Some(s) = stdout.as_mut() {
-            s.read_to_end(&mut buf).await.map(|_| buf)
-        } else {
-            Ok(buf)
-        }
-    };
-    let read_err = async {
-        let mut buf = Vec::new();
-        if let Some(s) = stderr.as_mut() {
-            s.read_to_end(&mut buf).await.map(|_| buf)
-        } else {
-            Ok(buf)
-        }
-    };
     let (out, err) = tokio::select! {
-        r = async { tokio::join!(read_out, read_err) } => r,
+        r = async { tokio::join!(read_all(stdout.as_mut()), read_all(stderr.as_mut())) } => r,
         _ = ctx.cancel.cancelled() => { proc.abort(); return Err(StepError::Cancelled) }
     };
     let out = out.map_err(|e| StepError::Other(format!("reading stdout: {e}")))?;

@@ -15,6 +15,7 @@ pub mod wait;
 use crate::cleanup::Cleanup;
 use crate::cluster::{Cluster, ClusterError};
 use crate::expect::{indent, Expect};
+use crate::objref::{KindRef, ObjectRef};
 use crate::scenario::{Action, Scenario, Step};
 use crate::wait::WaitError;
 use std::path::PathBuf;
@@ -159,6 +160,44 @@ impl From<WaitError> for StepError {
                 }
             }
         }
+    }
+}
+
+/// What a step addresses: one object by `kind/name`, or every object of a kind with a
+/// label selector. Shared by the steps that take either (wait, delete).
+pub fn target_summary(
+    object: Option<&ObjectRef>,
+    kind: Option<&KindRef>,
+    selector: Option<&str>,
+) -> String {
+    match (object, kind, selector) {
+        (Some(o), _, _) => o.to_string(),
+        (None, Some(k), Some(s)) => format!("{k} -l {s}"),
+        _ => String::new(),
+    }
+}
+
+/// Problems with an object-or-selector target; `object_key` is how the step names
+/// its object field (`for`, `object`), `kind_alone` what to say of a kind without selector.
+pub fn target_problems(
+    keyword: &str,
+    object_key: &str,
+    object: Option<&ObjectRef>,
+    kind: Option<&KindRef>,
+    selector: Option<&str>,
+    kind_alone: &str,
+) -> Vec<(String, String)> {
+    match (object, kind, selector) {
+        (Some(_), None, None) | (None, Some(_), Some(_)) => Vec::new(),
+        (Some(_), _, _) => vec![(
+            object_key.into(),
+            format!("give either `{object_key}: kind/name` or `kind` with `selector`, not both"),
+        )],
+        (None, Some(_), None) => vec![("kind".into(), kind_alone.into())],
+        _ => vec![(
+            String::new(),
+            format!("`{keyword}` needs `{object_key}: kind/name`, or `kind` and `selector`"),
+        )],
     }
 }
 

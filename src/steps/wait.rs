@@ -23,26 +23,24 @@ pub struct WaitSpec {
 
 impl WaitSpec {
     pub fn validate(&self) -> Vec<(String, String)> {
-        match (&self.target, &self.kind, &self.selector) {
-            (Some(_), None, None) | (None, Some(_), Some(_)) => Vec::new(),
-            (Some(_), _, _) => vec![(
-                "for".into(),
-                "give either `for: kind/name` or `kind` with `selector`, not both".into(),
-            )],
-            _ => vec![(
-                String::new(),
-                "`wait` needs `for: kind/name`, or `kind` and `selector`".into(),
-            )],
-        }
+        let kind_alone = "waiting on a kind needs a `selector`";
+        super::target_problems(
+            "wait",
+            "for",
+            self.target.as_ref(),
+            self.kind.as_ref(),
+            self.selector.as_deref(),
+            kind_alone,
+        )
     }
 
     /// What is waited for, e.g. `pod/nginx` or `pods -l app=web`.
     pub fn target(&self) -> String {
-        match (&self.target, &self.kind, &self.selector) {
-            (Some(t), _, _) => t.to_string(),
-            (None, Some(k), Some(s)) => format!("{k} -l {s}"),
-            _ => String::new(),
-        }
+        super::target_summary(
+            self.target.as_ref(),
+            self.kind.as_ref(),
+            self.selector.as_deref(),
+        )
     }
 }
 
