@@ -38,6 +38,8 @@ pub enum Command {
     Review(ReviewArgs),
     /// Report (and prune) snapshot files no scenario uses
     Snapshots(SnapshotsArgs),
+    /// Draft a scenario from a markdown tutorial: commands become steps, outputs snapshots
+    Import(ImportArgs),
     /// Print the JSON Schema of scenario files (for editors: see docs/scenario-format.md)
     Schema,
     /// Explain a step kind with examples (apply, patch, delete, wait, assert, exec, logs, get, command, sleep), or `expect`, `patterns`, `objects`
@@ -135,6 +137,18 @@ pub struct CleanArgs {
     /// Say what would be deleted, delete nothing
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The markdown post
+    pub post: PathBuf,
+    /// Where to write the scenario (default: scenarios/imported/<post name>)
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Write into a directory that is not empty
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,7 +1,8 @@
 //! What each subcommand does, with errors turned into messages and exit codes.
 
 use crate::cli::{
-    CleanArgs, ClusterArgs, LintArgs, ListArgs, ReportTarget, ReviewArgs, RunArgs, SnapshotsArgs,
+    CleanArgs, ClusterArgs, ImportArgs, LintArgs, ListArgs, ReportTarget, ReviewArgs, RunArgs,
+    SnapshotsArgs,
 };
 use crate::cluster::{Cluster, ConnectOptions};
 use crate::events::Event;
@@ -585,5 +586,60 @@ pub fn explain(topic: Option<&str>) -> u8 {
                 exit::USAGE
             }
         },
+    }
+}
+
+pub fn import(args: &ImportArgs) -> u8 {
+    let post = match std::fs::read_to_string(&args.post) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", args.post.display());
+            return exit::USAGE;
+        }
+    };
+    let stem = args
+        .post
+        .file_stem()
+        .map_or("post".into(), |s| s.to_string_lossy().into_owned());
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("scenarios/imported").join(&stem));
+    let occupied = std::fs::read_dir(&out)
+        .map(|mut d| d.next().is_some())
+        .unwrap_or(false);
+    if occupied && !args.force {
+        eprintln!(
+            "error: {} is not empty: choose another --out, or --force to write into it",
+            out.display()
+        );
+        return exit::USAGE;
+    }
+    let name = args
+        .post
+        .file_name()
+        .map_or("post".into(), |s| s.to_string_lossy().into_owned());
+    match crate::import::import(&name, &post, &out) {
+        Ok(s) => {
+            println!(
+                "kdrill import: {} command(s) ({} with output) from {}",
+                s.commands,
+                s.outputs,
+                args.post.display()
+            );
+            println!("  scenario   {}", s.scenario.display());
+            println!("  manifests  {}", s.manifests.len());
+            println!("  snapshots  {}", s.snapshots.len());
+            println!(
+                "  to do      {} (listed in {})",
+                s.todos.len(),
+                out.join("IMPORT.md").display()
+            );
+            exit::OK
+        }
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", out.display());
+            exit::FAILED
+        }
     }
 }

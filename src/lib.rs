@@ -16,6 +16,7 @@ pub mod evidence;
 pub mod executor;
 pub mod expect;
 pub mod explain;
+pub mod import;
 pub mod lint;
 pub mod objref;
 pub mod pattern;

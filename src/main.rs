@@ -13,6 +13,7 @@ fn main() -> ExitCode {
         Command::Review(a) => commands::review(a),
         Command::Snapshots(a) => commands::snapshots(a),
         Command::Explain { topic } => commands::explain(topic.as_deref()),
+        Command::Import(a) => commands::import(a),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(

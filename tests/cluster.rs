@@ -169,3 +169,35 @@ fn ctrl_c_cleans_up_and_exits_130() {
         "interrupted run left namespaces behind"
     );
 }
+
+#[test]
+fn an_imported_post_runs_once_its_todos_are_done() {
+    let Some(kc) = test_kubeconfig("an_imported_post_runs_once_its_todos_are_done") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("scenarios/wwp");
+    let o = kdrill(&[
+        "import",
+        "tests/fixtures/posts/working-with-pods.md",
+        "--out",
+    ])
+    .arg(&out)
+    .output()
+    .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    // what IMPORT.md asks a human to do: fill the gist manifests (the hand-written ones)
+    let ours = std::path::Path::new("scenarios/working-with-pods/manifests");
+    for f in [
+        "failed-port-same-binding.yaml",
+        "index.html",
+        "pod-storage-volume.yaml",
+    ] {
+        std::fs::copy(ours.join(f), out.join("manifests").join(f)).unwrap();
+    }
+    // the post's outputs were printed on minikube with Docker Hub images: accept this cluster's
+    let run = kdrill_run(&kc, &[out.to_str().unwrap(), "--update"]);
+    let (stdout, stderr) = text(&run);
+    assert_eq!(run.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("kdrill: 1 passed, 0 failed"), "{stdout}");
+}

@@ -165,8 +165,22 @@ pub async fn run(ctx: &StepCtx<'_>, spec: &ApplySpec) -> Result<Output, StepErro
             let text = tokio::fs::read_to_string(&path).await.map_err(|e| {
                 StepError::Other(format!("cannot read manifest {}: {e}", path.display()))
             })?;
-            documents_of_text(&text)
-                .map_err(|e| StepError::Other(format!("{}: {e}", path.display())))?
+            if text.starts_with(crate::import::TODO_MARKER) {
+                let first = text.lines().next().unwrap_or_default();
+                return Err(StepError::failed(format!(
+                    "{} is a TODO left by `kdrill import`: {first}",
+                    path.display()
+                )));
+            }
+            let docs = documents_of_text(&text)
+                .map_err(|e| StepError::Other(format!("{}: {e}", path.display())))?;
+            if docs.is_empty() {
+                return Err(StepError::failed(format!(
+                    "{} holds no object to apply",
+                    path.display()
+                )));
+            }
+            docs
         }
         (None, Some(m)) => documents_of_value(m).map_err(StepError::Other)?,
         (None, None) => return Err(StepError::Other("nothing to apply".into())),
