@@ -71,7 +71,20 @@ fn broken_scenarios_fail_with_location_expectation_and_evidence() {
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("kdrill: 0 passed, 2 failed, 0 skipped"),
+        stdout.contains("kdrill: 0 passed, 3 failed, 0 skipped"),
+        "{stdout}"
+    );
+    // the crash loop: the evidence names the event reason and the crashed container's log line
+    assert!(
+        stdout.contains("Warning BackOff pod/clash: Back-off restarting failed container second"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("logs of pod/clash -c second (previous instance):"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("bind() to 0.0.0.0:80 failed (98: Address already in use)"),
         "{stdout}"
     );
     // the missing image: the wait names its line, the last state, and the events
@@ -200,4 +213,48 @@ fn an_imported_post_runs_once_its_todos_are_done() {
     let (stdout, stderr) = text(&run);
     assert_eq!(run.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(stdout.contains("kdrill: 1 passed, 0 failed"), "{stdout}");
+}
+
+#[test]
+fn clean_removes_what_a_kept_run_left() {
+    let Some(kc) = test_kubeconfig("clean_removes_what_a_kept_run_left") else {
+        return;
+    };
+    let out = kdrill_run(&kc, &["scenarios/cluster-setup/nodes-ready.yaml", "--keep"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("kept namespace kdrill-nodes-are-ready-"),
+        "{stdout}"
+    );
+    let run = run_id(&stdout).expect("run id printed");
+    assert_eq!(
+        namespaces_of_run(&kc, &run).len(),
+        1,
+        "--keep keeps the namespace"
+    );
+    let mut dry = kdrill(&["clean", "--dry-run", "--run", &run, "--kubeconfig"]);
+    let dry = dry.arg(&kc).output().unwrap();
+    assert!(
+        text(&dry)
+            .0
+            .contains("would delete namespace/kdrill-nodes-are-ready-"),
+        "{:?}",
+        text(&dry)
+    );
+    assert_eq!(
+        namespaces_of_run(&kc, &run).len(),
+        1,
+        "a dry run deletes nothing"
+    );
+    let mut clean = kdrill(&["clean", "--run", &run, "--kubeconfig"]);
+    let clean = clean.arg(&kc).output().unwrap();
+    assert_eq!(clean.status.code(), Some(0), "{:?}", text(&clean));
+    assert!(
+        text(&clean)
+            .0
+            .contains("deleted namespace/kdrill-nodes-are-ready-"),
+        "{:?}",
+        text(&clean)
+    );
 }
