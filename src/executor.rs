@@ -257,10 +257,12 @@ impl Executor {
             run_id: self.run.run_id.clone(),
         };
         let mut failed = false;
+        // a snapshot difference fails the scenario but lets later steps run
+        let mut stopped = false;
         for step in &scenario.steps {
             let location = step.location.clone();
             let label = step.label();
-            if failed || self.cancel.is_cancelled() {
+            if stopped || self.cancel.is_cancelled() {
                 self.emit(Event::StepFinished {
                     id,
                     number: step.number,
@@ -317,7 +319,8 @@ impl Executor {
                 result = steps::check(&step.expect, raw, Some(&snap));
                 if result.is_ok()
                     || attempt == attempts
-                    || matches!(result, Err(StepError::Cancelled))
+                    // retrying cannot change a snapshot verdict, only rewrite the pending file
+                    || matches!(result, Err(StepError::Cancelled | StepError::Snapshot { .. }))
                 {
                     break;
                 }
@@ -337,6 +340,7 @@ impl Executor {
                 },
                 Err(StepError::Cancelled) => {
                     failed = true;
+                    stopped = true;
                     StepResult::Failed(Box::new(Failure {
                         message: "interrupted".into(),
                         ..Default::default()
@@ -344,13 +348,21 @@ impl Executor {
                 }
                 Err(e) => {
                     failed = true;
-                    let evidence = if self.cancel.is_cancelled() {
+                    let snapshot_only = matches!(e, StepError::Snapshot { .. });
+                    stopped |= !snapshot_only;
+                    // a snapshot diff is its own evidence; the cluster's state is not at fault
+                    let evidence = if self.cancel.is_cancelled() || snapshot_only {
                         None
                     } else {
                         Some(evidence::collect(&self.cluster, &namespace).await)
                     };
                     let (message, expected, actual) = match e {
                         StepError::Failed {
+                            message,
+                            expected,
+                            actual,
+                        }
+                        | StepError::Snapshot {
                             message,
                             expected,
                             actual,

@@ -208,8 +208,11 @@ fn an_imported_post_runs_once_its_todos_are_done() {
     ] {
         std::fs::copy(ours.join(f), out.join("manifests").join(f)).unwrap();
     }
-    // the post's outputs were printed on minikube with Docker Hub images: accept this cluster's
-    let run = kdrill_run(&kc, &[out.to_str().unwrap(), "--update"]);
+    // the post's outputs were printed on minikube with Docker Hub images: accept this
+    // cluster's, as a writer would locally (CI itself never writes the repo's snapshots;
+    // these live in a temporary directory)
+    let mut cmd = kdrill(&["run", "--update", "--kubeconfig"]);
+    let run = cmd.arg(&kc).arg(&out).env_remove("CI").output().unwrap();
     let (stdout, stderr) = text(&run);
     assert_eq!(run.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(stdout.contains("kdrill: 1 passed, 0 failed"), "{stdout}");
@@ -257,4 +260,134 @@ fn clean_removes_what_a_kept_run_left() {
         "{:?}",
         text(&clean)
     );
+}
+
+/// A scenario of our own in a temporary `scenarios/` tree, so snapshots are written
+/// beside it in `snapshots/` and never into the repository's.
+fn snapshot_playground() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let scen = dir.path().join("scenarios/demo");
+    std::fs::create_dir_all(&scen).unwrap();
+    std::fs::write(
+        scen.join("web.yaml"),
+        r#"apiVersion: kdrill.dev/v1alpha1
+kind: Scenario
+name: snapshot demo
+redact:
+  - {pattern: 'worker process \d+', replacement: 'worker process [PID]'}
+steps:
+  - apply:
+      manifest: {apiVersion: v1, kind: Pod, metadata: {name: web}, spec: {terminationGracePeriodSeconds: 1, containers: [{name: nginx, image: nginx}]}}
+  - wait: {for: pod/web, until: {condition: Ready}}
+  - name: the welcome page
+    exec: {pod: web, command: [curl, -s, localhost]}
+    retry: {attempts: 10, backoff: 500ms}
+    expect: {stdout: {snapshot: page}}
+  - get: {kind: pods}
+    expect: {output: {snapshot: pods}}
+  - logs: {pod: web}
+    expect: {output: {snapshot: log}}
+"#,
+    )
+    .unwrap();
+    let file = scen.join("web.yaml");
+    (dir, file)
+}
+
+fn run_in(kc: &Path, scenario: &Path, extra: &[&str], ci: bool) -> (Option<i32>, String) {
+    let mut cmd = kdrill(&["run", "--kubeconfig"]);
+    cmd.arg(kc).arg(scenario).args(extra);
+    if ci {
+        cmd.env("CI", "true");
+    } else {
+        cmd.env_remove("CI");
+    }
+    let out = cmd.output().unwrap();
+    let (o, e) = text(&out);
+    (out.status.code(), format!("{o}{e}"))
+}
+
+#[test]
+fn snapshots_record_replay_break_and_review() {
+    let Some(kc) = test_kubeconfig("snapshots_record_replay_break_and_review") else {
+        return;
+    };
+    let (dir, scenario) = snapshot_playground();
+    let snaps = dir.path().join("snapshots/demo/web");
+    let page = snaps.join("page.ksnap");
+    // CI never writes a snapshot: a missing one fails the step
+    let (code, out) = run_in(&kc, &scenario, &[], true);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("CI writes no snapshots"), "{out}");
+    assert!(!snaps.exists(), "CI wrote {}", snaps.display());
+    // locally, new snapshots become pending files that review accepts
+    let (code, out) = run_in(&kc, &scenario, &[], false);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(snaps.join("page.ksnap.pending").exists(), "{out}");
+    let review = kdrill(&["review", "--accept-all"])
+        .arg(dir.path().join("snapshots"))
+        .output()
+        .unwrap();
+    assert!(
+        text(&review).0.contains("3 accepted"),
+        "{:?}",
+        text(&review)
+    );
+    let recorded: Vec<String> = ["page", "pods", "log"]
+        .iter()
+        .map(|n| std::fs::read_to_string(snaps.join(format!("{n}.ksnap"))).unwrap())
+        .collect();
+    assert!(
+        recorded[1].contains("web    1/1     Running   0          [AGE]"),
+        "{}",
+        recorded[1]
+    );
+    assert!(
+        recorded[2].contains("[IP] - - [[TIME]] \"GET / HTTP/1.1\" 200"),
+        "{}",
+        recorded[2]
+    );
+    // replay: passes, and the files are byte for byte the same
+    let (code, out) = run_in(&kc, &scenario, &[], true);
+    assert_eq!(code, Some(0), "{out}");
+    let again: Vec<String> = ["page", "pods", "log"]
+        .iter()
+        .map(|n| std::fs::read_to_string(snaps.join(format!("{n}.ksnap"))).unwrap())
+        .collect();
+    assert_eq!(recorded, again);
+    // break it: the diff names the step and the changed line
+    std::fs::write(
+        &page,
+        recorded[0].replace(
+            "<title>Welcome to nginx!</title>",
+            "<title>Welcome to Apache!</title>",
+        ),
+    )
+    .unwrap();
+    let (code, out) = run_in(&kc, &scenario, &[], false);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("the welcome page") && out.contains("web.yaml:10:5"),
+        "{out}"
+    );
+    assert!(
+        out.contains("-<title>Welcome to Apache!</title>")
+            && out.contains("+<title>Welcome to nginx!</title>"),
+        "{out}"
+    );
+    assert!(snaps.join("page.ksnap.pending").exists());
+    // reject keeps the (edited) stored file; --update puts the truth back
+    let review = kdrill(&["review", "--reject-all"])
+        .arg(dir.path().join("snapshots"))
+        .output()
+        .unwrap();
+    assert!(
+        text(&review).0.contains("1 rejected"),
+        "{:?}",
+        text(&review)
+    );
+    assert!(std::fs::read_to_string(&page).unwrap().contains("Apache"));
+    let (code, out) = run_in(&kc, &scenario, &["--update"], false);
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(std::fs::read_to_string(&page).unwrap(), recorded[0]);
 }

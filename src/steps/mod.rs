@@ -91,6 +91,14 @@ pub enum StepError {
         expected: Option<String>,
         actual: Option<String>,
     },
+    /// Only snapshots differ (or are new): the step fails, but later steps still run,
+    /// so one run records or shows every snapshot of a scenario.
+    #[error("{message}")]
+    Snapshot {
+        message: String,
+        expected: Option<String>,
+        actual: Option<String>,
+    },
     #[error("interrupted")]
     Cancelled,
     #[error("{0}")]
@@ -287,6 +295,7 @@ pub fn check(
     let mut out = result?;
     let mut gaps: Vec<String> = Vec::new();
     let mut actual: Vec<String> = Vec::new();
+    let mut snapshot_gaps = 0;
     if let Some(code) = out.exit_code {
         let want = expect.exit_code.unwrap_or(0);
         if code != want {
@@ -318,6 +327,7 @@ pub fn check(
                 match snap.assert(label, name, t) {
                     Ok(outcome) => out.snapshots.push(outcome),
                     Err(f) => {
+                        snapshot_gaps += 1;
                         gaps.push(f.message);
                         if let Some(d) = f.diff {
                             actual.push(d);
@@ -338,10 +348,22 @@ pub fn check(
             }
         }
     }
+    let (message, expected, actual) = (
+        "the output is not as expected".to_string(),
+        Some(gaps.join("\n")),
+        Some(actual.join("\n")),
+    );
+    if snapshot_gaps == gaps.len() {
+        return Err(StepError::Snapshot {
+            message: format!("{message} (snapshot)"),
+            expected,
+            actual,
+        });
+    }
     Err(StepError::Failed {
-        message: "the output is not as expected".into(),
-        expected: Some(gaps.join("\n")),
-        actual: Some(actual.join("\n")),
+        message,
+        expected,
+        actual,
     })
 }
 
