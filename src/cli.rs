@@ -99,6 +99,9 @@ pub struct RunArgs {
     /// Write the full evidence of failed scenarios (objects, events, logs) under DIR
     #[arg(long, value_name = "DIR")]
     pub artifacts: Option<PathBuf>,
+    /// Run a markdown post directly: import it into a temporary directory, then run that
+    #[arg(long, value_name = "POST.md", conflicts_with = "paths")]
+    pub from_markdown: Option<PathBuf>,
     /// Print the plan (scenarios, steps, order) without touching the cluster
     #[arg(long)]
     pub dry_run: bool,

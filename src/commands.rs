@@ -179,7 +179,24 @@ fn watch_signals(cancel: CancellationToken) {
 }
 
 pub async fn run(args: &RunArgs) -> u8 {
-    let (scenarios, errors) = load_all(&args.paths);
+    let mut paths = args.paths.clone();
+    if let Some(post) = &args.from_markdown {
+        match import_to_temp(post) {
+            Ok(dir) => {
+                eprintln!(
+                    "kdrill: imported {} into {} (see IMPORT.md there)",
+                    post.display(),
+                    dir.display()
+                );
+                paths = vec![dir];
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::USAGE;
+            }
+        }
+    }
+    let (scenarios, errors) = load_all(&paths);
     if !errors.is_empty() {
         print_errors(&errors);
         eprintln!("kdrill: {} error(s) in scenario files; nothing was run (`kdrill lint` checks files without a cluster)", errors.len());
@@ -642,4 +659,21 @@ pub fn import(args: &ImportArgs) -> u8 {
             exit::FAILED
         }
     }
+}
+
+/// Import a post into a fresh temporary `scenarios/` tree (for `run --from-markdown`).
+fn import_to_temp(post: &std::path::Path) -> Result<PathBuf, String> {
+    let text = std::fs::read_to_string(post)
+        .map_err(|e| format!("cannot read {}: {e}", post.display()))?;
+    let stem = post
+        .file_stem()
+        .map_or("post".into(), |s| s.to_string_lossy().into_owned());
+    let root = std::env::temp_dir().join(format!("kdrill-import-{}", executor::new_run_id()));
+    let out = root.join("scenarios").join(&stem);
+    let name = post
+        .file_name()
+        .map_or("post".into(), |s| s.to_string_lossy().into_owned());
+    crate::import::import(&name, &text, &out)
+        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    Ok(out)
 }

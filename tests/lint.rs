@@ -182,3 +182,26 @@ fn lint_warns_about_unused_snapshots_and_backoff_waits_without_timeout() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_post_can_be_run_directly_from_markdown() {
+    let out = kdrill(&[
+        "run",
+        "--from-markdown",
+        "tests/fixtures/posts/working-with-pods.md",
+        "--dry-run",
+    ])
+    .output()
+    .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("kdrill: imported tests/fixtures/posts/working-with-pods.md into"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("working-with-pods (imported)"), "{stdout}");
+    assert!(
+        stdout.contains("exec pod/webapps -c bitnami -- curl localhost:8080"),
+        "{stdout}"
+    );
+}
