@@ -173,15 +173,19 @@ pub fn describe_pod(pod: &Pod) -> String {
 
 /// Events sorted oldest first, identical ones folded into `(xN)`, the last few kept.
 pub fn format_events(mut items: Vec<KEvent>) -> Vec<String> {
-    let when = |e: &KEvent| {
+    use k8s_openapi::jiff::Timestamp;
+    let last = |e: &KEvent| -> Option<Timestamp> {
         e.last_timestamp
             .as_ref()
-            .map(|t| t.0.to_string())
-            .or_else(|| e.event_time.as_ref().map(|t| t.0.to_string()))
-            .unwrap_or_default()
+            .map(|t| t.0)
+            .or_else(|| e.event_time.as_ref().map(|t| t.0))
     };
-    items.sort_by_key(|e| when(e));
-    let mut lines: Vec<(String, i32)> = Vec::new();
+    let first = |e: &KEvent| -> Option<Timestamp> {
+        e.first_timestamp.as_ref().map(|t| t.0).or_else(|| last(e))
+    };
+    items.sort_by_key(|e| last(e));
+    // (line, count, earliest, latest): identical events folded, as kubectl describe does
+    let mut lines: Vec<(String, i32, Option<Timestamp>, Option<Timestamp>)> = Vec::new();
     for e in &items {
         let obj = format!(
             "{}/{}",
@@ -200,16 +204,31 @@ pub fn format_events(mut items: Vec<KEvent>) -> Vec<String> {
             e.message.as_deref().unwrap_or("").trim()
         );
         let count = e.count.unwrap_or(1).max(1);
-        match lines.iter_mut().find(|(l, _)| *l == line) {
-            Some((_, n)) => *n += count,
-            None => lines.push((line, count)),
+        match lines.iter_mut().find(|(l, ..)| *l == line) {
+            Some((_, n, lo, hi)) => {
+                *n += count;
+                *lo = (*lo).min(first(e)).or(*lo).or(first(e));
+                *hi = (*hi).max(last(e));
+            }
+            None => lines.push((line, count, first(e), last(e))),
         }
     }
     let skip = lines.len().saturating_sub(MAX_EVENTS);
     lines
         .into_iter()
         .skip(skip)
-        .map(|(l, n)| if n > 1 { format!("{l} (x{n})") } else { l })
+        .map(|(l, n, lo, hi)| {
+            let span = match (lo, hi) {
+                (Some(a), Some(b)) => b.as_second() - a.as_second(),
+                _ => 0,
+            };
+            match (n > 1, span) {
+                (false, _) => l,
+                (true, s) if s >= 120 => format!("{l} (x{n} over {}m)", s / 60),
+                (true, s) if s >= 1 => format!("{l} (x{n} over {s}s)"),
+                (true, _) => format!("{l} (x{n})"),
+            }
+        })
         .collect()
 }
 
@@ -275,7 +294,7 @@ mod tests {
             lines,
             vec![
                 "Warning Pulled pod/nginx: Container image pulled",
-                "Warning BackOff pod/nginx: Back-off restarting failed container (x4)",
+                "Warning BackOff pod/nginx: Back-off restarting failed container (x4 over 1s)",
             ]
         );
     }
