@@ -96,6 +96,9 @@ pub struct RunArgs {
     /// Keep namespaces and objects after the run, for inspection
     #[arg(long)]
     pub keep: bool,
+    /// Set a variable for `${NAME}` in manifests, patches and exec commands (repeatable)
+    #[arg(long, value_name = "NAME=VALUE", value_parser = crate::vars::parse_set)]
+    pub set: Vec<(String, String)>,
     /// Write the full evidence of failed scenarios (objects, events, logs) under DIR
     #[arg(long, value_name = "DIR")]
     pub artifacts: Option<PathBuf>,

@@ -240,6 +240,7 @@ pub async fn run(args: &RunArgs) -> u8 {
             .clone()
             .or_else(|| std::env::var_os("KUBECONFIG").map(PathBuf::from)),
         context: args.cluster.context.clone(),
+        sets: args.set.iter().cloned().collect(),
     };
     let ci = snapshot::in_ci();
     let mode = match UpdateMode::resolve(

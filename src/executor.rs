@@ -256,6 +256,10 @@ impl Executor {
             nodes: self.nodes.get().cloned().unwrap_or_default(),
             run_id: self.run.run_id.clone(),
         };
+        let mut vars = scenario.vars.clone();
+        vars.extend(self.run.sets.clone());
+        vars.insert("NAMESPACE".into(), namespace.clone());
+        vars.insert("RUN_ID".into(), self.run.run_id.clone());
         let mut failed = false;
         // a snapshot difference fails the scenario but lets later steps run
         let mut stopped = false;
@@ -294,6 +298,7 @@ impl Executor {
                 timeout,
                 cleanup: &cleanup,
                 cancel: &self.cancel,
+                vars: &vars,
             };
             let attempts = step.retry.as_ref().map_or(1, |r| r.attempts.max(1));
             let mut result = Err(StepError::Other("not run".into()));

@@ -26,4 +26,5 @@ pub mod schema;
 pub mod snapshot;
 pub mod steps;
 pub mod subset;
+pub mod vars;
 pub mod wait;

@@ -391,3 +391,24 @@ fn snapshots_record_replay_break_and_review() {
     assert_eq!(code, Some(0), "{out}");
     assert_eq!(std::fs::read_to_string(&page).unwrap(), recorded[0]);
 }
+
+#[test]
+fn set_overrides_scenario_variables() {
+    let Some(kc) = test_kubeconfig("set_overrides_scenario_variables") else {
+        return;
+    };
+    let out = kdrill_run(
+        &kc,
+        &[
+            "scenarios/basics/variables.yaml",
+            "--set",
+            "GREETING=bonjour",
+        ],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("data.greeting: expected \"hello\", got \"bonjour\""),
+        "{stdout}"
+    );
+}

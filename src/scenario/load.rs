@@ -61,6 +61,9 @@ struct RawScenario {
     namespace_labels: BTreeMap<String, String>,
     #[serde(default)]
     redact: Vec<crate::snapshot::redact::RedactRule>,
+    /// Variables for `${NAME}` in manifests, patches and exec commands.
+    #[serde(default)]
+    vars: BTreeMap<String, String>,
     #[schemars(with = "Vec<RawStep>")]
     steps: Option<IgnoredAny>,
 }
@@ -273,6 +276,7 @@ pub fn load_str(file: &Path, text: &str) -> Result<Scenario, LoadErrors> {
         serial: head.serial,
         namespace_labels: head.namespace_labels,
         redact: head.redact,
+        vars: head.vars,
         steps,
     })
 }

@@ -52,6 +52,8 @@ pub struct Scenario {
     pub serial: bool,
     /// Extra labels for the scenario's namespace (e.g. Pod Security levels).
     pub namespace_labels: std::collections::BTreeMap<String, String>,
+    /// Variables for `${NAME}` (see `vars`).
+    pub vars: crate::vars::Vars,
     /// The scenario's own normalisation rules for snapshots.
     pub redact: Vec<crate::snapshot::redact::RedactRule>,
     pub steps: Vec<Step>,

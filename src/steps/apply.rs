@@ -172,6 +172,8 @@ pub async fn run(ctx: &StepCtx<'_>, spec: &ApplySpec) -> Result<Output, StepErro
                     path.display()
                 )));
             }
+            let text = crate::vars::expand(&text, ctx.vars)
+                .map_err(|e| StepError::failed(format!("{}: {e}", path.display())))?;
             let docs = documents_of_text(&text)
                 .map_err(|e| StepError::Other(format!("{}: {e}", path.display())))?;
             if docs.is_empty() {
@@ -182,7 +184,10 @@ pub async fn run(ctx: &StepCtx<'_>, spec: &ApplySpec) -> Result<Output, StepErro
             }
             docs
         }
-        (None, Some(m)) => documents_of_value(m).map_err(StepError::Other)?,
+        (None, Some(m)) => {
+            let m = crate::vars::expand_yaml(m, ctx.vars).map_err(StepError::failed)?;
+            documents_of_value(&m).map_err(StepError::Other)?
+        }
         (None, None) => return Err(StepError::Other("nothing to apply".into())),
     };
     let default_ns = spec.namespace.as_deref().unwrap_or(ctx.namespace);

@@ -54,6 +54,8 @@ pub async fn run(ctx: &StepCtx<'_>, spec: &CommandSpec) -> Result<Output, StepEr
         .env("NAMESPACE", ctx.namespace)
         .env("KDRILL_NAMESPACE", ctx.namespace)
         .env("KDRILL_RUN_ID", &ctx.run.run_id)
+        // the scenario's variables, for the shell's own `$NAME`
+        .envs(ctx.vars)
         .envs(&spec.env);
     if let Some(k) = &ctx.run.kubeconfig {
         cmd.env("KUBECONFIG", k);

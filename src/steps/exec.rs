@@ -84,7 +84,14 @@ pub async fn run(ctx: &StepCtx<'_>, spec: &ExecSpec) -> Result<Output, StepError
     if let Some(c) = &spec.container {
         ap = ap.container(c);
     }
-    let mut proc = pods.exec(&spec.pod, spec.command.argv(), &ap).await?;
+    let argv = spec
+        .command
+        .argv()
+        .iter()
+        .map(|a| crate::vars::expand(a, ctx.vars))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(StepError::failed)?;
+    let mut proc = pods.exec(&spec.pod, argv, &ap).await?;
     let status = proc.take_status();
     let mut stdout = proc.stdout();
     let mut stderr = proc.stderr();

@@ -30,6 +30,8 @@ pub struct RunInfo {
     /// Kubeconfig handed to host commands (as `KUBECONFIG`), when one was named.
     pub kubeconfig: Option<PathBuf>,
     pub context: Option<String>,
+    /// `--set NAME=VALUE`: they win over a scenario's own `vars:`.
+    pub sets: crate::vars::Vars,
 }
 
 /// Labels on everything kdrill creates.
@@ -49,6 +51,8 @@ pub struct StepCtx<'a> {
     pub timeout: Duration,
     pub cleanup: &'a Cleanup,
     pub cancel: &'a CancellationToken,
+    /// Variables for `${NAME}` (built-ins, the scenario's `vars:`, `--set`).
+    pub vars: &'a crate::vars::Vars,
 }
 
 impl StepCtx<'_> {

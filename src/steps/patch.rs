@@ -98,6 +98,8 @@ pub async fn run(ctx: &StepCtx<'_>, spec: &PatchSpec) -> Result<Output, StepErro
         &resolved,
         spec.namespace.as_deref().unwrap_or(ctx.namespace),
     );
+    let mut spec = spec.clone();
+    spec.patch = crate::vars::expand_yaml(&spec.patch, ctx.vars).map_err(StepError::failed)?;
     let patch = spec.build().map_err(StepError::Other)?;
     let pp = PatchParams::default();
     let obj = match &spec.subresource {
