@@ -403,6 +403,8 @@ fn set_overrides_scenario_variables() {
             "scenarios/basics/variables.yaml",
             "--set",
             "GREETING=bonjour",
+            "--timeout",
+            "5s",
         ],
     );
     let (stdout, stderr) = text(&out);
