@@ -18,6 +18,26 @@ pub struct ApplySpec {
     pub manifest: Option<serde_yaml::Value>,
     /// Namespace for namespaced objects that name none (default: the scenario's).
     pub namespace: Option<String>,
+    /// How objects are written (default `apply`: server-side apply).
+    #[serde(default)]
+    pub mode: ApplyMode,
+}
+
+/// How `apply` writes objects.
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ApplyMode {
+    /// Server-side apply, field manager `kdrill` (fields not in the manifest but owned
+    /// by kdrill are removed; others' fields stay).
+    #[default]
+    Apply,
+    /// Create; fails with AlreadyExists when the object is there.
+    Create,
+    /// Full replace (PUT): keys missing from the manifest disappear; creates when absent.
+    Replace,
+    /// Create, or JSON merge patch when present (lists are replaced): the semantics of
+    /// Chainsaw's and KUTTL's apply.
+    Merge,
 }
 
 impl ApplySpec {
@@ -235,9 +255,31 @@ pub async fn run(ctx: &StepCtx<'_>, spec: &ApplySpec) -> Result<Output, StepErro
                         o.metadata.labels.as_ref().and_then(|l| l.get(RUN_LABEL))
                             != Some(&ctx.run.run_id)
                     });
-                let mut pp = PatchParams::apply("kdrill").force();
-                pp.field_validation = Some(kube::api::ValidationDirective::Strict);
-                (api.patch(name, &pp, &Patch::Apply(&obj)).await?, existed)
+                let strict = Some(kube::api::ValidationDirective::Strict);
+                let written = match spec.mode {
+                    ApplyMode::Apply => {
+                        let mut pp = PatchParams::apply("kdrill").force();
+                        pp.field_validation = strict;
+                        api.patch(name, &pp, &Patch::Apply(&obj)).await?
+                    }
+                    ApplyMode::Create => api.create(&PostParams::default(), &obj).await?,
+                    ApplyMode::Replace | ApplyMode::Merge => match api.get_opt(name).await? {
+                        None => api.create(&PostParams::default(), &obj).await?,
+                        Some(live) if spec.mode == ApplyMode::Replace => {
+                            let mut whole = obj.clone();
+                            whole.metadata.resource_version = live.metadata.resource_version;
+                            api.replace(name, &PostParams::default(), &whole).await?
+                        }
+                        Some(_) => {
+                            let pp = PatchParams {
+                                field_validation: strict,
+                                ..Default::default()
+                            };
+                            api.patch(name, &pp, &Patch::Merge(&obj)).await?
+                        }
+                    },
+                };
+                (written, existed)
             }
             None => (api.create(&PostParams::default(), &obj).await?, false),
         };
