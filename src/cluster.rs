@@ -93,6 +93,12 @@ impl Cluster {
             None => Config::from_kubeconfig(&kopts).await,
         }
         .map_err(|e| ClusterError::Config(e.to_string()))?;
+        let mut config = config;
+        // say who we are in the API server's audit log and metrics
+        if let Ok(v) = http::HeaderValue::from_str(&format!("kdrill/{}", env!("CARGO_PKG_VERSION")))
+        {
+            config.headers.push((http::header::USER_AGENT, v));
+        }
         let client = Client::try_from(config).map_err(|e| ClusterError::Config(e.to_string()))?;
         Ok(Cluster {
             client,

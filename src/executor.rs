@@ -457,7 +457,25 @@ impl Executor {
         let never = CancellationToken::new();
         let mut errors = Vec::new();
         let mut deleted = 0;
-        for c in cleanup.take_reversed() {
+        let created = cleanup.take_reversed();
+        if owns {
+            // The namespace controller starts its sweep seconds after a namespace delete;
+            // deleting the scenario's workloads and pods first (without waiting) lets their
+            // containers stop during that delay instead of after it.
+            for c in created
+                .iter()
+                .filter(|c| c.namespace.as_deref() == Some(namespace))
+            {
+                let api = self.cluster.api(&c.resolved, namespace);
+                let _ = api.delete(&c.name, &DeleteParams::background()).await;
+            }
+            let pods: Api<k8s_openapi::api::core::v1::Pod> =
+                Api::namespaced(self.cluster.client.clone(), namespace);
+            let _ = pods
+                .delete_collection(&DeleteParams::background(), &Default::default())
+                .await;
+        }
+        for c in created {
             // the namespace's deletion takes its contents along
             if owns && c.namespace.as_deref() == Some(namespace) {
                 continue;
