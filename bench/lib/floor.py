@@ -4,6 +4,8 @@ no features at all (Python stdlib, User-Agent kdrill-bench-floor). Per scenario,
 tools: create a namespace, server-side apply each object, wait on a watch (or one GET/LIST
 when the state already holds), merge-patch, delete + watch until gone, delete the namespace
 and watch until it is gone. No discovery (resource paths are known), no retries.
+Cleanup: DELETE the scenario's pods (not waiting) and the namespace, then watch the namespace until
+it is gone.
 
 usage: floor.py KUBECONFIG PARALLEL GROUP...     exit 0 when every scenario passed
 """
@@ -98,6 +100,15 @@ def run_scenario(k, name, steps):
                 with open(os.path.join(os.environ.get("BENCH_MARKS", "/tmp"), "a-running.txt"), "a") as f:
                     f.write("%.9f\n" % time.time())
     finally:
+        # the fastest cleanup we found: delete what the scenario created and the namespace at
+        # once, then wait for the namespace only (the namespace controller starts ~5 s after the
+        # namespace's DELETE; pods terminating meanwhile no longer hold it up: 7 s instead of 10 s
+        # with one nginx pod, vs deleting the namespace alone)
+        for s in steps:
+            if s[0] == "apply":
+                for o in s[1]:
+                    if o["kind"] == "Pod":  # only pods take time to go; the rest goes with the namespace
+                        k.request("DELETE", coll(ns, o) + "/" + o["metadata"]["name"])
         st, body = k.request("DELETE", "/api/v1/namespaces/" + ns)
         if st in (200, 202) and body.get("kind") == "Namespace":
             nso = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}
