@@ -38,7 +38,7 @@ fn bundled_basics_scenario_passes_and_cleans_up() {
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("kdrill: 1 passed, 0 failed, 0 skipped"),
+        stdout.contains("kdrill: 3 passed, 0 failed, 0 skipped"),
         "{stdout}"
     );
     assert!(
