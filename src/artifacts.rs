@@ -29,17 +29,7 @@ pub async fn write(
     dir: &Path,
     scenario: &str,
 ) -> Result<PathBuf, String> {
-    let slug: String = scenario
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let out = dir.join(slug.trim_matches('-'));
+    let out = dir.join(crate::names::slug(scenario, 63));
     std::fs::create_dir_all(out.join("logs")).map_err(|e| format!("{}: {e}", out.display()))?;
     let kinds = cluster.deletable_kinds().await.map_err(|e| e.to_string())?;
     let mut objects = String::new();

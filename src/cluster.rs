@@ -5,7 +5,7 @@
 use crate::objref::KindRef;
 use kube::api::{Api, DynamicObject, ListParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::core::{ApiResource, GroupVersionKind};
+use kube::core::ApiResource;
 use kube::discovery::{ApiCapabilities, Discovery, Scope};
 use kube::{Client, Config};
 use serde_json::Value;
@@ -276,11 +276,6 @@ fn find_kind(d: &Discovery, kind: &KindRef) -> Result<Option<Resolved>, ClusterE
         });
     }
     Ok(hits.pop())
-}
-
-/// The GVK of a resolved kind.
-pub fn gvk(r: &Resolved) -> GroupVersionKind {
-    GroupVersionKind::gvk(&r.ar.group, &r.ar.version, &r.ar.kind)
 }
 
 /// Render a `meta.k8s.io/v1 Table` the way kubectl does: upper-case headers,

@@ -608,17 +608,13 @@ pub fn explain(topic: Option<&str>) -> u8 {
 }
 
 pub fn import(args: &ImportArgs) -> u8 {
-    let post = match std::fs::read_to_string(&args.post) {
+    let (post, name, stem) = match read_post(&args.post) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("error: cannot read {}: {e}", args.post.display());
+            eprintln!("error: {e}");
             return exit::USAGE;
         }
     };
-    let stem = args
-        .post
-        .file_stem()
-        .map_or("post".into(), |s| s.to_string_lossy().into_owned());
     let out = args
         .out
         .clone()
@@ -633,10 +629,6 @@ pub fn import(args: &ImportArgs) -> u8 {
         );
         return exit::USAGE;
     }
-    let name = args
-        .post
-        .file_name()
-        .map_or("post".into(), |s| s.to_string_lossy().into_owned());
     match crate::import::import(&name, &post, &out) {
         Ok(s) => {
             println!(
@@ -662,18 +654,20 @@ pub fn import(args: &ImportArgs) -> u8 {
     }
 }
 
-/// Import a post into a fresh temporary `scenarios/` tree (for `run --from-markdown`).
-fn import_to_temp(post: &std::path::Path) -> Result<PathBuf, String> {
+/// A post's text, file name and stem.
+fn read_post(post: &std::path::Path) -> Result<(String, String, String), String> {
     let text = std::fs::read_to_string(post)
         .map_err(|e| format!("cannot read {}: {e}", post.display()))?;
-    let stem = post
-        .file_stem()
-        .map_or("post".into(), |s| s.to_string_lossy().into_owned());
+    let part =
+        |p: Option<&std::ffi::OsStr>| p.map_or("post".into(), |s| s.to_string_lossy().into_owned());
+    Ok((text, part(post.file_name()), part(post.file_stem())))
+}
+
+/// Import a post into a fresh temporary `scenarios/` tree (for `run --from-markdown`).
+fn import_to_temp(post: &std::path::Path) -> Result<PathBuf, String> {
+    let (text, name, stem) = read_post(post)?;
     let root = std::env::temp_dir().join(format!("kdrill-import-{}", executor::new_run_id()));
     let out = root.join("scenarios").join(&stem);
-    let name = post
-        .file_name()
-        .map_or("post".into(), |s| s.to_string_lossy().into_owned());
     crate::import::import(&name, &text, &out)
         .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     Ok(out)

@@ -80,16 +80,7 @@ fn random_suffix(n: usize) -> String {
 
 /// `kdrill-<slug>-<random>`, at most 63 characters.
 pub fn namespace_name(scenario_name: &str) -> String {
-    let mut slug = String::new();
-    for c in scenario_name.chars().flat_map(char::to_lowercase) {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c);
-        } else if !slug.ends_with('-') && !slug.is_empty() {
-            slug.push('-');
-        }
-    }
-    slug.truncate(40);
-    let slug = slug.trim_end_matches('-');
+    let slug = crate::names::slug(scenario_name, 40);
     if slug.is_empty() {
         format!("kdrill-{}", random_suffix(5))
     } else {

@@ -18,6 +18,7 @@ pub mod expect;
 pub mod explain;
 pub mod import;
 pub mod lint;
+pub mod names;
 pub mod objref;
 pub mod pattern;
 pub mod report;

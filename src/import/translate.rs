@@ -146,16 +146,7 @@ fn singular(kind: &str) -> String {
 }
 
 fn slug(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars().flat_map(char::to_lowercase) {
-        if c.is_ascii_alphanumeric() {
-            out.push(c);
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    out.truncate(40);
-    out.trim_end_matches('-').to_string()
+    crate::names::slug(text, 40)
 }
 
 /// Waits for the states a `kubectl get pods` table shows, so the replay waits for them

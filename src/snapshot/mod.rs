@@ -136,24 +136,15 @@ pub fn dir_for(scenario_file: &Path) -> PathBuf {
     }
 }
 
-fn slug(text: &str, max: usize) -> String {
-    let mut s = String::new();
-    for c in text.chars().flat_map(char::to_lowercase) {
-        if c.is_ascii_alphanumeric() {
-            s.push(c);
-        } else if !s.is_empty() && !s.ends_with('-') {
-            s.push('-');
-        }
-    }
-    s.truncate(max);
-    s.trim_end_matches('-').to_string()
-}
-
 /// The file name (without extension) of a snapshot.
 pub fn name_for(step: &Step, captured: &str, name: &SnapshotName) -> String {
     match name {
         SnapshotName::Named(n) => n.clone(),
-        SnapshotName::Auto => format!("{:02}-{}-{captured}", step.number, slug(&step.label(), 40)),
+        SnapshotName::Auto => format!(
+            "{:02}-{}-{captured}",
+            step.number,
+            crate::names::slug(&step.label(), 40)
+        ),
     }
 }
 
