@@ -59,6 +59,11 @@ pub struct ClusterArgs {
     /// Kubeconfig context to use (default: the current context)
     #[arg(long, value_name = "NAME")]
     pub context: Option<String>,
+    /// Allow kdrill to touch this context (repeatable; `prefix*` matches many). Also
+    /// KDRILL_ALLOWED_CONTEXTS=a,b, `allowedContexts` in .kdrill.yaml, or the
+    /// `kdrill.dev/allowed` extension of the context. Other contexts are refused.
+    #[arg(long, value_name = "NAME")]
+    pub allow_context: Vec<String>,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -81,18 +86,25 @@ pub struct RunArgs {
     /// Run in this existing namespace instead of a fresh one per scenario (runs one at a time)
     #[arg(short, long, value_name = "NAME")]
     pub namespace: Option<String>,
-    /// Default timeout of each step (a step's or scenario's own `timeout` wins)
-    #[arg(long, default_value = "60s", value_parser = parse_duration_arg, value_name = "DURATION")]
-    pub timeout: std::time::Duration,
-    /// How many scenarios run at once
-    #[arg(short = 'j', long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-    pub parallel: u16,
+    /// Default timeout of each step (a step's or scenario's own `timeout` wins) [default: 60s, or .kdrill.yaml]
+    #[arg(long, value_parser = parse_duration_arg, value_name = "DURATION")]
+    pub timeout: Option<std::time::Duration>,
+    /// How many scenarios run at once [default: 4, or .kdrill.yaml]
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub parallel: Option<u16>,
     /// Start no new scenario after the first failure
     #[arg(long)]
     pub fail_fast: bool,
     /// Only scenarios whose name or path matches this regex
     #[arg(long, value_name = "REGEX")]
     pub filter: Option<String>,
+    /// Only scenarios whose `labels` match this selector: `tier=fast`, `area in (dns,net)`, `!slow`
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+    /// Refuse every step that would change objects outside the scenario's own namespace
+    /// (cluster-scoped objects, other namespaces, host commands)
+    #[arg(long)]
+    pub read_only: bool,
     /// Keep namespaces and objects after the run, for inspection
     #[arg(long)]
     pub keep: bool,
@@ -131,6 +143,9 @@ pub struct ListArgs {
     /// Only scenarios whose name or path matches this regex
     #[arg(long, value_name = "REGEX")]
     pub filter: Option<String>,
+    /// Only scenarios whose `labels` match this selector
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -193,7 +208,7 @@ pub enum ReportTarget {
     Json(PathBuf),
 }
 
-fn parse_report(s: &str) -> Result<ReportTarget, String> {
+pub(crate) fn parse_report(s: &str) -> Result<ReportTarget, String> {
     match s.split_once('=') {
         Some(("junit", p)) if !p.is_empty() => Ok(ReportTarget::Junit(p.into())),
         Some(("json", p)) if !p.is_empty() => Ok(ReportTarget::Json(p.into())),
@@ -222,8 +237,11 @@ mod tests {
             panic!("not run")
         };
         assert_eq!(r.paths, vec![PathBuf::from("scenarios")]);
-        assert_eq!(r.parallel, 4);
-        assert_eq!(r.timeout, std::time::Duration::from_secs(60));
+        assert_eq!(
+            r.parallel, None,
+            "the default comes from .kdrill.yaml, then 4"
+        );
+        assert_eq!(r.timeout, None);
         let cli = Cli::try_parse_from([
             "kdrill",
             "run",
@@ -244,7 +262,8 @@ mod tests {
             panic!("not run")
         };
         assert_eq!(r.paths.len(), 2);
-        assert_eq!(r.timeout, std::time::Duration::from_secs(90));
+        assert_eq!(r.timeout, Some(std::time::Duration::from_secs(90)));
+        assert_eq!(r.parallel, Some(2));
         assert!(r.fail_fast);
         assert_eq!(r.cluster.context.as_deref(), Some("kind"));
     }

@@ -48,7 +48,49 @@ pub struct ConnectOptions {
 
 pub struct Cluster {
     pub client: Client,
+    /// Which cluster this is, for the context allow-list and messages.
+    pub target: Target,
     discovery: Mutex<Option<Discovery>>,
+}
+
+/// The cluster a client talks to, as the kubeconfig names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The kubeconfig context, or `in-cluster` inside a pod.
+    pub context: String,
+    pub server: String,
+    /// The context carries the `kdrill.dev/allowed` extension (the testbed's does).
+    pub marked_allowed: bool,
+}
+
+/// The kubeconfig context extension that allows kdrill to run against a context.
+pub const ALLOWED_EXTENSION: &str = "kdrill.dev/allowed";
+
+/// Name, server and allow mark of the context `opts` picks in `kc`.
+fn target_of(kc: &Kubeconfig, context: Option<&str>) -> Target {
+    let name = context
+        .map(str::to_string)
+        .or_else(|| kc.current_context.clone())
+        .unwrap_or_default();
+    let ctx = kc
+        .contexts
+        .iter()
+        .find(|c| c.name == name)
+        .and_then(|c| c.context.as_ref());
+    let server = ctx
+        .and_then(|c| kc.clusters.iter().find(|k| k.name == c.cluster))
+        .and_then(|k| k.cluster.as_ref())
+        .and_then(|k| k.server.clone())
+        .unwrap_or_default();
+    let marked_allowed = ctx.and_then(|c| c.extensions.as_ref()).is_some_and(|exts| {
+        exts.iter()
+            .any(|e| e.name == ALLOWED_EXTENSION && e.extension != serde_json::Value::Bool(false))
+    });
+    Target {
+        context: name,
+        server,
+        marked_allowed,
+    }
 }
 
 /// kubectl's short names; discovery's aggregated format does not carry them through kube.
@@ -78,21 +120,47 @@ const SHORT_NAMES: &[(&str, &str)] = &[
 ];
 
 impl Cluster {
-    /// Build a client from the kubeconfig (explicit path, else `KUBECONFIG`/default) and context.
+    /// Build a client from the kubeconfig (explicit path, else `KUBECONFIG`/default) and
+    /// context; without any kubeconfig, inside a pod, from its ServiceAccount.
     pub async fn connect(opts: &ConnectOptions) -> Result<Cluster, ClusterError> {
         let kopts = KubeConfigOptions {
             context: opts.context.clone(),
             ..Default::default()
         };
-        let config = match &opts.kubeconfig {
-            Some(path) => {
-                let kc = Kubeconfig::read_from(path)
-                    .map_err(|e| ClusterError::Config(format!("{}: {e}", path.display())))?;
-                Config::from_custom_kubeconfig(kc, &kopts).await
-            }
-            None => Config::from_kubeconfig(&kopts).await,
-        }
-        .map_err(|e| ClusterError::Config(e.to_string()))?;
+        let kc = match &opts.kubeconfig {
+            Some(path) => Some(
+                Kubeconfig::read_from(path)
+                    .map_err(|e| ClusterError::Config(format!("{}: {e}", path.display())))?,
+            ),
+            None => Kubeconfig::read().ok(),
+        };
+        let (config, target) =
+            match kc {
+                Some(kc) => {
+                    let target = target_of(&kc, opts.context.as_deref());
+                    let config = Config::from_custom_kubeconfig(kc, &kopts)
+                        .await
+                        .map_err(|e| ClusterError::Config(e.to_string()))?;
+                    (config, target)
+                }
+                None if opts.context.is_none() => {
+                    let config = Config::incluster().map_err(|e| {
+                        ClusterError::Config(format!(
+                        "no kubeconfig ($KUBECONFIG, ~/.kube/config) and not inside a pod ({e})"
+                    ))
+                    })?;
+                    let target = Target {
+                        context: "in-cluster".into(),
+                        server: config.cluster_url.to_string(),
+                        marked_allowed: false,
+                    };
+                    (config, target)
+                }
+                None => return Err(ClusterError::Config(
+                    "--context needs a kubeconfig ($KUBECONFIG or ~/.kube/config), none was found"
+                        .into(),
+                )),
+            };
         let mut config = config;
         // say who we are in the API server's audit log and metrics
         if let Ok(v) = http::HeaderValue::from_str(&format!("kdrill/{}", env!("CARGO_PKG_VERSION")))
@@ -102,6 +170,7 @@ impl Cluster {
         let client = Client::try_from(config).map_err(|e| ClusterError::Config(e.to_string()))?;
         Ok(Cluster {
             client,
+            target,
             discovery: Mutex::new(None),
         })
     }

@@ -9,11 +9,11 @@ use crate::events::Event;
 use crate::executor::{self, Executor, Options};
 use crate::report::human::{Human, Verbosity};
 use crate::report::Report;
+use crate::safety::AllowList;
 use crate::scenario::{self, LoadError, Scenario};
 use crate::snapshot::{self, review, UpdateMode};
 use crate::steps::{RunInfo, MANAGED_BY, RUN_LABEL};
 use kube::api::{DeleteParams, ListParams};
-use regex::Regex;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -45,17 +45,6 @@ pub fn load_all(paths: &[PathBuf]) -> (Vec<Scenario>, Vec<LoadError>) {
         }
     }
     (scenarios, errors)
-}
-
-fn filter(scenarios: Vec<Scenario>, pattern: Option<&str>) -> Result<Vec<Scenario>, String> {
-    let Some(p) = pattern else {
-        return Ok(scenarios);
-    };
-    let re = Regex::new(p).map_err(|e| format!("--filter: invalid regex: {e}"))?;
-    Ok(scenarios
-        .into_iter()
-        .filter(|s| re.is_match(&s.name) || re.is_match(&s.file.to_string_lossy()))
-        .collect())
 }
 
 fn print_errors(errors: &[LoadError]) {
@@ -113,13 +102,14 @@ fn display_paths(paths: &[PathBuf]) -> String {
 pub fn list(args: &ListArgs) -> u8 {
     let (scenarios, errors) = load_all(&args.paths);
     print_errors(&errors);
-    let scenarios = match filter(scenarios, args.filter.as_deref()) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::USAGE;
-        }
-    };
+    let scenarios =
+        match crate::select::select(scenarios, args.filter.as_deref(), args.selector.as_deref()) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::USAGE;
+            }
+        };
     for s in &scenarios {
         let serial = if s.serial { " [serial]" } else { "" };
         println!("{} ({}){serial}", s.name, s.file.display());
@@ -202,46 +192,32 @@ pub async fn run(args: &RunArgs) -> u8 {
         eprintln!("kdrill: {} error(s) in scenario files; nothing was run (`kdrill lint` checks files without a cluster)", errors.len());
         return exit::USAGE;
     }
-    let scenarios = match filter(scenarios, args.filter.as_deref()) {
-        Ok(s) => s,
+    let project = match crate::config::load() {
+        Ok(p) => p,
         Err(e) => {
             eprintln!("error: {e}");
             return exit::USAGE;
         }
     };
-    if scenarios.is_empty() {
-        eprintln!(
-            "error: no scenarios to run in {}{}",
-            display_paths(&args.paths),
-            if args.filter.is_some() {
-                " (after --filter)"
-            } else {
-                ""
+    let scenarios =
+        match crate::select::select(scenarios, args.filter.as_deref(), args.selector.as_deref()) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::USAGE;
             }
+        };
+    if scenarios.is_empty() {
+        let after = match (&args.filter, &args.selector) {
+            (None, None) => "",
+            _ => " (after --filter/--selector)",
+        };
+        eprintln!(
+            "error: no scenarios to run in {}{after}",
+            display_paths(&args.paths),
         );
         return exit::USAGE;
     }
-    if args.dry_run {
-        print!("{}", plan(&scenarios, args));
-        return exit::OK;
-    }
-    let (cluster, version) = match connect(&args.cluster).await {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::CLUSTER;
-        }
-    };
-    let run = RunInfo {
-        run_id: executor::new_run_id(),
-        kubeconfig: args
-            .cluster
-            .kubeconfig
-            .clone()
-            .or_else(|| std::env::var_os("KUBECONFIG").map(PathBuf::from)),
-        context: args.cluster.context.clone(),
-        sets: args.set.iter().cloned().collect(),
-    };
     let ci = snapshot::in_ci();
     let mode = match UpdateMode::resolve(
         args.update,
@@ -254,17 +230,21 @@ pub async fn run(args: &RunArgs) -> u8 {
             return exit::USAGE;
         }
     };
-    if ci && args.update {
-        eprintln!(
-            "kdrill: CI is set, so --update writes no snapshot: update them locally and commit"
-        );
-    }
+    let defaults = &project.config.defaults;
     let opts = Options {
-        parallel: usize::from(args.parallel),
+        parallel: usize::from(args.parallel.or(defaults.parallel).unwrap_or(4)).max(1),
         fail_fast: args.fail_fast,
         keep: args.keep,
         namespace: args.namespace.clone(),
-        default_timeout: args.timeout,
+        default_timeout: args
+            .timeout
+            .or(defaults.timeout.as_ref().map(|d| d.0))
+            .unwrap_or(std::time::Duration::from_secs(60)),
+        kind_timeouts: defaults
+            .timeouts
+            .iter()
+            .map(|(k, v)| (k.clone(), v.0))
+            .collect(),
         snapshots: snapshot::Settings {
             mode,
             ci,
@@ -272,6 +252,55 @@ pub async fn run(args: &RunArgs) -> u8 {
         },
         artifacts: args.artifacts.clone(),
     };
+    let mut reports = args.report.clone();
+    for r in &defaults.reports {
+        match crate::cli::parse_report(r) {
+            Ok(t) => reports.push(t),
+            Err(e) => {
+                let at = project
+                    .path
+                    .as_deref()
+                    .unwrap_or(std::path::Path::new(crate::config::FILE_NAME));
+                eprintln!("error: {}: defaults.reports: {e}", at.display());
+                return exit::USAGE;
+            }
+        }
+    }
+    if args.dry_run {
+        print!("{}", plan(&scenarios, &opts));
+        return exit::OK;
+    }
+    let (cluster, version) = match connect(&args.cluster).await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::CLUSTER;
+        }
+    };
+    let allow = AllowList::gather(
+        &args.cluster.allow_context,
+        &project.config.allowed_contexts,
+    );
+    if let Err(e) = crate::safety::check(&cluster.target, &allow) {
+        eprintln!("error: {e}");
+        return exit::CLUSTER;
+    }
+    let run = RunInfo {
+        run_id: executor::new_run_id(),
+        kubeconfig: args
+            .cluster
+            .kubeconfig
+            .clone()
+            .or_else(|| std::env::var_os("KUBECONFIG").map(PathBuf::from)),
+        context: args.cluster.context.clone(),
+        sets: args.set.iter().cloned().collect(),
+        read_only: args.read_only,
+    };
+    if ci && args.update {
+        eprintln!(
+            "kdrill: CI is set, so --update writes no snapshot: update them locally and commit"
+        );
+    }
     let cancel = CancellationToken::new();
     watch_signals(cancel.clone());
     let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
@@ -316,7 +345,7 @@ pub async fn run(args: &RunArgs) -> u8 {
     let exec = Arc::new(Executor::new(Arc::new(cluster), run, opts, cancel, tx));
     let totals = exec.run_all(scenarios, version).await;
     let report = reporter.await.unwrap_or_default();
-    for target in &args.report {
+    for target in &reports {
         let (path, text) = match target {
             ReportTarget::Junit(p) => (
                 p,
@@ -350,6 +379,16 @@ pub async fn clean(args: &CleanArgs) -> u8 {
             return exit::CLUSTER;
         }
     };
+    // deleting is touching: the same allow-list as `run`
+    let project = crate::config::load().unwrap_or_default();
+    let allow = AllowList::gather(
+        &args.cluster.allow_context,
+        &project.config.allowed_contexts,
+    );
+    if let Err(e) = crate::safety::check(&cluster.target, &allow) {
+        eprintln!("error: {e}");
+        return exit::CLUSTER;
+    }
     let selector = match &args.run {
         Some(id) => format!("{}={},{RUN_LABEL}={id}", MANAGED_BY.0, MANAGED_BY.1),
         None => format!("{}={}", MANAGED_BY.0, MANAGED_BY.1),
@@ -531,12 +570,12 @@ pub fn snapshots(args: &SnapshotsArgs) -> u8 {
 }
 
 /// What `run` would do, in the order it would do it (`--dry-run`).
-pub fn plan(scenarios: &[Scenario], args: &RunArgs) -> String {
+pub fn plan(scenarios: &[Scenario], opts: &Options) -> String {
     let mut out = String::new();
-    let width = if args.namespace.is_some() {
+    let width = if opts.namespace.is_some() {
         1
     } else {
-        usize::from(args.parallel)
+        opts.parallel
     };
     let (serial, parallel): (Vec<&Scenario>, Vec<&Scenario>) =
         scenarios.iter().partition(|s| s.serial);
@@ -556,7 +595,7 @@ pub fn plan(scenarios: &[Scenario], args: &RunArgs) -> String {
             group.len()
         ));
         for s in group {
-            let ns = match &args.namespace {
+            let ns = match &opts.namespace {
                 Some(n) => format!("namespace {n} (existing)"),
                 None => {
                     let name = crate::executor::namespace_name(&s.name);
@@ -566,7 +605,7 @@ pub fn plan(scenarios: &[Scenario], args: &RunArgs) -> String {
             };
             out.push_str(&format!("  {} ({}) in {ns}\n", s.name, s.file.display()));
             for step in &s.steps {
-                let t = step.timeout.or(s.timeout).unwrap_or(args.timeout);
+                let t = opts.timeout_for(step, s);
                 out.push_str(&format!(
                     "    {:>2}. {} (timeout {}, {})\n",
                     step.number,

@@ -63,6 +63,8 @@ pub enum StepResult {
         snapshots: Vec<crate::snapshot::Outcome>,
     },
     Failed(Box<Failure>),
+    /// Failed, but allowed to (`allowFailure`, or a `catch` step): shown, not counted.
+    Tolerated(Box<Failure>),
     /// Not run because an earlier step failed or the run was interrupted.
     Skipped,
 }

@@ -6,7 +6,7 @@ use crate::cleanup::Cleanup;
 use crate::cluster::Cluster;
 use crate::events::{CleanupResult, Event, Failure, StepResult};
 use crate::evidence;
-use crate::scenario::Scenario;
+use crate::scenario::{SaveSource, Scenario, Section, Step};
 use crate::steps::{self, RunInfo, StepCtx, StepError, MANAGED_BY, RUN_LABEL};
 use crate::wait::{wait_for, Until};
 use k8s_openapi::api::core::v1::Namespace;
@@ -29,9 +29,22 @@ pub struct Options {
     pub namespace: Option<String>,
     /// Step timeout when neither the step nor the scenario sets one.
     pub default_timeout: Duration,
+    /// The project's timeouts per step kind (`.kdrill.yaml`), below the scenario's own.
+    pub kind_timeouts: std::collections::BTreeMap<String, Duration>,
     pub snapshots: crate::snapshot::Settings,
     /// Write the full evidence bundle of failed scenarios here.
     pub artifacts: Option<std::path::PathBuf>,
+}
+
+impl Options {
+    /// A step's timeout: its own, else its scenario's, else the project's for its kind,
+    /// else the run's default.
+    pub fn timeout_for(&self, step: &Step, scenario: &Scenario) -> Duration {
+        step.timeout
+            .or(scenario.timeout)
+            .or_else(|| self.kind_timeouts.get(step.action.keyword()).copied())
+            .unwrap_or(self.default_timeout)
+    }
 }
 
 /// How long cleanup may wait for a namespace to disappear.
@@ -127,8 +140,9 @@ impl Executor {
             run_id: self.run.run_id.clone(),
             scenarios: scenarios.len(),
             parallel,
-            server_version,
+            server_version: server_version.clone(),
         });
+        let server_version = Arc::new(server_version);
         // without node names, snapshots of wide tables and mirror pods hold this machine's name
         let nodes: Api<k8s_openapi::api::core::v1::Node> = Api::all(self.cluster.client.clone());
         let names = match nodes.list_metadata(&Default::default()).await {
@@ -153,7 +167,17 @@ impl Executor {
                 let this = Arc::clone(&self);
                 let sem = Arc::clone(&sem);
                 let stop_new = stop_new.clone();
+                let server_version = Arc::clone(&server_version);
                 set.spawn(async move {
+                    if let Some(reason) = this.skip_reason(&scenario, &server_version).await {
+                        this.emit(Event::ScenarioSkipped {
+                            id,
+                            name: scenario.name.clone(),
+                            file: scenario.file.clone(),
+                            reason,
+                        });
+                        return Outcome::Skipped;
+                    }
                     let permit = tokio::select! {
                         p = sem.acquire_owned() => p.ok(),
                         _ = stop_new.cancelled() => None,
@@ -257,7 +281,13 @@ impl Executor {
         for step in &scenario.steps {
             let location = step.location.clone();
             let label = step.label();
-            if stopped || self.cancel.is_cancelled() {
+            let runs = match step.section {
+                Section::Steps => !stopped,
+                // catch steps gather evidence of a failure: without one they do not exist
+                Section::Catch if !failed => continue,
+                Section::Catch | Section::Finally => true,
+            };
+            if !runs || self.cancel.is_cancelled() {
                 self.emit(Event::StepFinished {
                     id,
                     number: step.number,
@@ -275,10 +305,6 @@ impl Executor {
                 location: location.clone(),
             });
             let step_start = Instant::now();
-            let timeout = step
-                .timeout
-                .or(scenario.timeout)
-                .unwrap_or(self.opts.default_timeout);
             let ctx = StepCtx {
                 cluster: &self.cluster,
                 run: &self.run,
@@ -286,49 +312,15 @@ impl Executor {
                 step,
                 namespace: &namespace,
                 owns_namespace: owns,
-                timeout,
+                timeout: self.opts.timeout_for(step, scenario),
                 cleanup: &cleanup,
                 cancel: &self.cancel,
                 vars: &vars,
             };
-            let attempts = step.retry.as_ref().map_or(1, |r| r.attempts.max(1));
-            let mut result = Err(StepError::Other("not run".into()));
-            for attempt in 1..=attempts {
-                // steps that wait report their own timeout with evidence; this bound
-                // only catches the others (a hung exec, a slow API call)
-                let raw =
-                    match tokio::time::timeout(timeout + Duration::from_secs(5), steps::run(&ctx))
-                        .await
-                    {
-                        Ok(r) => r,
-                        Err(_) => Err(StepError::failed(format!(
-                            "the step did not finish within {}",
-                            crate::duration::format_duration(timeout)
-                        ))),
-                    };
-                let snap = crate::snapshot::Check {
-                    settings: &self.opts.snapshots,
-                    scenario,
-                    step,
-                    redact: &redact,
-                };
-                result = steps::check(&step.expect, raw, Some(&snap));
-                if result.is_ok()
-                    || attempt == attempts
-                    // retrying cannot change a snapshot verdict, only rewrite the pending file
-                    || matches!(result, Err(StepError::Cancelled | StepError::Snapshot { .. }))
-                {
-                    break;
-                }
-                let backoff = step
-                    .retry
-                    .as_ref()
-                    .map_or(Duration::from_secs(1), |r| r.backoff.0);
-                tokio::select! {
-                    _ = tokio::time::sleep(backoff) => {}
-                    _ = self.cancel.cancelled() => break,
-                }
-            }
+            let result = self
+                .attempt(&ctx, &redact)
+                .await
+                .and_then(|out| save(step, &out, &mut vars).map(|()| out));
             let result = match result {
                 Ok(out) => StepResult::Passed {
                     notes: out.notes,
@@ -343,34 +335,25 @@ impl Executor {
                     }))
                 }
                 Err(e) => {
-                    failed = true;
+                    // evidence gathering that fails must not turn into a second failure
+                    let tolerated = step.allow_failure || step.section == Section::Catch;
                     let snapshot_only = matches!(e, StepError::Snapshot { .. });
-                    stopped |= !snapshot_only;
+                    if !tolerated {
+                        failed = true;
+                        stopped |= !snapshot_only;
+                    }
                     // a snapshot diff is its own evidence; the cluster's state is not at fault
-                    let evidence = if self.cancel.is_cancelled() || snapshot_only {
+                    let evidence = if self.cancel.is_cancelled() || snapshot_only || tolerated {
                         None
                     } else {
                         Some(evidence::collect(&self.cluster, &namespace).await)
                     };
-                    let (message, expected, actual) = match e {
-                        StepError::Failed {
-                            message,
-                            expected,
-                            actual,
-                        }
-                        | StepError::Snapshot {
-                            message,
-                            expected,
-                            actual,
-                        } => (message, expected, actual),
-                        other => (other.to_string(), None, None),
-                    };
-                    StepResult::Failed(Box::new(Failure {
-                        message,
-                        expected,
-                        actual,
-                        evidence,
-                    }))
+                    let failure = Box::new(failure_of(e, evidence));
+                    if tolerated {
+                        StepResult::Tolerated(failure)
+                    } else {
+                        StepResult::Failed(failure)
+                    }
                 }
             };
             self.emit(Event::StepFinished {
@@ -402,6 +385,82 @@ impl Executor {
         } else {
             Outcome::Passed
         }
+    }
+
+    /// Why a scenario does not run here: its own `skip`, or a `requires` the cluster lacks.
+    async fn skip_reason(&self, scenario: &Scenario, server_version: &str) -> Option<String> {
+        if let Some(reason) = &scenario.skip {
+            return Some(format!("skip: {reason}"));
+        }
+        let req = scenario.requires.as_ref()?;
+        if let Some(text) = &req.kubernetes {
+            match crate::scenario::VersionReq::parse(text) {
+                Ok(v) if v.matches(server_version) => {}
+                _ => {
+                    return Some(format!(
+                        "requires Kubernetes {text}, the server is {server_version}"
+                    ))
+                }
+            }
+        }
+        for r in &req.resources {
+            let missing = match crate::objref::KindRef::parse(r) {
+                Ok(k) => self.cluster.resolve(&k).await.is_err(),
+                Err(_) => true,
+            };
+            if missing {
+                return Some(format!("requires `{r}`, which this cluster does not serve"));
+            }
+        }
+        None
+    }
+
+    /// Run a step (again, while `retry` allows) and check its expectations.
+    async fn attempt(
+        &self,
+        ctx: &StepCtx<'_>,
+        redact: &crate::snapshot::redact::Context,
+    ) -> Result<steps::Output, StepError> {
+        let step = ctx.step;
+        let attempts = step.retry.as_ref().map_or(1, |r| r.attempts.max(1));
+        let mut result = Err(StepError::Other("not run".into()));
+        for attempt in 1..=attempts {
+            // steps that wait report their own timeout with evidence; this bound
+            // only catches the others (a hung exec, a slow API call)
+            let raw =
+                match tokio::time::timeout(ctx.timeout + Duration::from_secs(5), steps::run(ctx))
+                    .await
+                {
+                    Ok(r) => r,
+                    Err(_) => Err(StepError::failed(format!(
+                        "the step did not finish within {}",
+                        crate::duration::format_duration(ctx.timeout)
+                    ))),
+                };
+            let snap = crate::snapshot::Check {
+                settings: &self.opts.snapshots,
+                scenario: ctx.scenario,
+                step,
+                redact,
+            };
+            result = steps::check(&step.expect, raw, Some(&snap));
+            if result.is_ok()
+                || attempt == attempts
+                // retrying cannot change a snapshot verdict, only rewrite the pending file
+                || matches!(result, Err(StepError::Cancelled | StepError::Snapshot { .. }))
+            {
+                break;
+            }
+            let backoff = step
+                .retry
+                .as_ref()
+                .map_or(Duration::from_secs(1), |r| r.backoff.0);
+            tokio::select! {
+                _ = tokio::time::sleep(backoff) => {}
+                _ = self.cancel.cancelled() => break,
+            }
+        }
+        result
     }
 
     async fn create_namespace(&self, name: &str, scenario: &Scenario) -> Result<(), String> {
@@ -517,6 +576,63 @@ impl Executor {
             CleanupResult::Incomplete { errors }
         }
     }
+}
+
+/// A step error as the report shows it.
+fn failure_of(e: StepError, evidence: Option<crate::evidence::Evidence>) -> Failure {
+    let (message, expected, actual) = match e {
+        StepError::Failed {
+            message,
+            expected,
+            actual,
+        }
+        | StepError::Snapshot {
+            message,
+            expected,
+            actual,
+        } => (message, expected, actual),
+        other => (other.to_string(), None, None),
+    };
+    Failure {
+        message,
+        expected,
+        actual,
+        evidence,
+    }
+}
+
+/// `save:` of a step: variables for the steps after it, from what it produced.
+fn save(step: &Step, out: &steps::Output, vars: &mut crate::vars::Vars) -> Result<(), StepError> {
+    for (name, source) in &step.save {
+        let value = match source {
+            SaveSource::Stdout => out.stdout.as_deref().map(|t| t.trim_end().to_string()),
+            SaveSource::Stderr => out.stderr.as_deref().map(|t| t.trim_end().to_string()),
+            SaveSource::Output => out.output.as_deref().map(|t| t.trim_end().to_string()),
+            SaveSource::Field(path) => match &out.object {
+                Some(obj) => Some(crate::fieldpath::get(obj, path).map_err(|e| {
+                    StepError::failed(format!("save {name}: {e}"))
+                })?),
+                None => {
+                    return Err(StepError::failed(format!(
+                        "save {name}: this step has no single object to read `{path}` from (wait, assert or get one object by name, or apply one document)"
+                    )))
+                }
+            },
+        };
+        let Some(value) = value else {
+            return Err(StepError::failed(format!(
+                "save {name}: a `{}` step produces no {}",
+                step.action.keyword(),
+                match source {
+                    SaveSource::Stdout => "stdout",
+                    SaveSource::Stderr => "stderr",
+                    _ => "text output",
+                }
+            )));
+        };
+        vars.insert(name.clone(), value);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

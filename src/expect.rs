@@ -32,13 +32,16 @@ pub struct ErrorExpect {
     /// HTTP code, e.g. 422.
     pub code: Option<u16>,
     pub message: Option<TextMatch>,
+    /// In an `apply` of many documents: only this one (`kind/name`) must be rejected;
+    /// every other document must be applied.
+    pub object: Option<crate::objref::ObjectRef>,
 }
 
 /// How a text must look. A plain string is a whole-text pattern; a map combines rules.
 #[derive(Debug, Clone)]
 pub enum TextMatch {
     Pattern(String),
-    Rules(TextRules),
+    Rules(Box<TextRules>),
 }
 
 #[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize)]
@@ -58,6 +61,10 @@ pub struct TextRules {
     pub regex: Option<RegexText>,
     /// Compare the normalised text with a stored snapshot (a name, or `true`).
     pub snapshot: Option<SnapshotName>,
+    /// Parse the text as JSON; it must contain this partial object (rules of `assert`).
+    pub json: Option<serde_json::Value>,
+    /// Parse the text as YAML; it must contain this partial object (rules of `assert`).
+    pub yaml: Option<serde_json::Value>,
 }
 
 /// One string or a list of strings.
@@ -104,7 +111,7 @@ impl<'de> Deserialize<'de> for TextMatch {
             type Value = TextMatch;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str(
-                    "a text pattern, or a map with equals/contains/notContains/matches/regex",
+                    "a text pattern, or a map with equals/contains/notContains/matches/regex/snapshot/json/yaml",
                 )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<TextMatch, E> {
@@ -124,16 +131,26 @@ impl<'de> Deserialize<'de> for TextMatch {
                     && rules.matches.is_none()
                     && rules.regex.is_none()
                     && rules.snapshot.is_none()
+                    && rules.json.is_none()
+                    && rules.yaml.is_none()
                 {
                     return Err(de::Error::custom(
-                        "a text expectation needs at least one of equals, contains, notContains, matches, regex, snapshot",
+                        "a text expectation needs at least one of equals, contains, notContains, matches, regex, snapshot, json, yaml",
                     ));
                 }
-                Ok(TextMatch::Rules(rules))
+                Ok(TextMatch::Rules(Box::new(rules)))
             }
         }
         d.deserialize_any(V)
     }
+}
+
+/// A parsed output compared with a partial object, one line per differing path.
+fn subset_gaps(lang: &str, want: &serde_json::Value, got: &serde_json::Value) -> Vec<String> {
+    crate::subset::diff(want, got, false)
+        .into_iter()
+        .map(|m| format!("as {lang}, {m}"))
+        .collect()
 }
 
 fn trim_nl(s: &str) -> &str {
@@ -163,6 +180,11 @@ impl fmt::Display for TextMatch {
                 }
                 if r.snapshot.is_some() {
                     parts.push("as in its snapshot".into());
+                }
+                for (lang, v) in [("JSON", &r.json), ("YAML", &r.yaml)] {
+                    if let Some(v) = v {
+                        parts.push(format!("{lang} containing {v}"));
+                    }
                 }
                 f.write_str(&parts.join(", "))
             }
@@ -229,6 +251,18 @@ impl TextMatch {
                         failed.push(format!("to match regex /{}/", re.as_str()));
                     }
                 }
+                if let Some(want) = &r.json {
+                    match serde_json::from_str::<serde_json::Value>(actual) {
+                        Ok(v) => failed.extend(subset_gaps("JSON", want, &v)),
+                        Err(e) => failed.push(format!("to be JSON ({e})")),
+                    }
+                }
+                if let Some(want) = &r.yaml {
+                    match serde_yaml::from_str::<serde_json::Value>(actual) {
+                        Ok(v) => failed.extend(subset_gaps("YAML", want, &v)),
+                        Err(e) => failed.push(format!("to be YAML ({e})")),
+                    }
+                }
             }
         }
         if failed.is_empty() {
@@ -293,5 +327,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("invalid regex"), "{e}");
+    }
+
+    #[test]
+    fn json_and_yaml_outputs_match_as_subsets() {
+        let m: TextMatch = serde_yaml::from_str("{json: {items: [{name: a}], ok: true}}").unwrap();
+        assert!(m
+            .check(r#"{"items":[{"name":"a","x":1}],"ok":true,"more":2}"#)
+            .is_ok());
+        let e = m
+            .check(r#"{"items":[{"name":"b"}],"ok":true}"#)
+            .unwrap_err();
+        assert_eq!(e, vec![r#"as JSON, items[0].name: expected "a", got "b""#]);
+        assert!(m.check("not json").unwrap_err()[0].starts_with("to be JSON"));
+        let y: TextMatch = serde_yaml::from_str("{yaml: {kind: Pod}}").unwrap();
+        assert!(y.check("kind: Pod\nmetadata: {name: x}\n").is_ok());
     }
 }

@@ -41,10 +41,15 @@ pub fn warnings(s: &Scenario) -> Vec<Warning> {
             ))),
             Action::Apply(a) => {
                 if let Some(m) = &a.manifest {
-                    if let Ok(text) = serde_yaml::to_string(m) {
-                        if text.contains("namespace:") && a.namespace.is_none() {
-                            out.push(w("an inline manifest names its own namespace: objects outside the scenario's namespace are shared with other runs".into()));
-                        }
+                    let docs = crate::steps::apply::documents_of_value(m).unwrap_or_default();
+                    // `${NAMESPACE}` is the scenario's own namespace
+                    let pinned = docs.iter().any(|d| {
+                        d.pointer("/metadata/namespace")
+                            .and_then(serde_json::Value::as_str)
+                            .is_some_and(|ns| ns != "${NAMESPACE}")
+                    });
+                    if pinned && a.namespace.is_none() {
+                        out.push(w("an inline manifest names its own namespace: objects outside the scenario's namespace are shared with other runs".into()));
                     }
                 }
             }

@@ -28,17 +28,7 @@ pub fn expand(text: &str, vars: &Vars) -> Result<String, String> {
             ));
         };
         let name = &after[..end];
-        let valid = !name.is_empty()
-            && name
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !valid {
-            return Err(format!(
-                "`${{{name}}}` is not a variable name (letters, digits and `_`)"
-            ));
-        }
+        check_name(name)?;
         match vars.get(name) {
             Some(v) => out.push_str(v),
             None => {
@@ -50,6 +40,22 @@ pub fn expand(text: &str, vars: &Vars) -> Result<String, String> {
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// A variable name: a letter or `_`, then letters, digits and `_`.
+pub fn check_name(name: &str) -> Result<(), String> {
+    let valid = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "`${{{name}}}` is not a variable name (letters, digits and `_`)"
+        ))
+    }
 }
 
 /// Expand inside a YAML value by way of its text (so keys and values alike can vary).
@@ -66,11 +72,7 @@ pub fn expand_yaml(value: &serde_yaml::Value, vars: &Vars) -> Result<serde_yaml:
 /// Parse `NAME=VALUE` (for `--set`).
 pub fn parse_set(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
-        Some((k, v))
-            if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
-        {
-            Ok((k.to_string(), v.to_string()))
-        }
+        Some((k, v)) if check_name(k).is_ok() => Ok((k.to_string(), v.to_string())),
         _ => Err(format!("expected NAME=VALUE, got `{s}`")),
     }
 }

@@ -447,7 +447,7 @@ pub type Seen = BTreeMap<String, Value>;
 
 /// Watch with `cfg` until `check` of the objects seen returns no mismatch, `timeout`
 /// passes, or `cancel` fires. The one watch loop behind every wait.
-async fn watch_until(
+pub async fn watch_until(
     api: Api<DynamicObject>,
     cfg: watcher::Config,
     check: impl Fn(&Seen) -> Vec<String>,

@@ -38,11 +38,20 @@ fn bundled_basics_scenario_passes_and_cleans_up() {
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("kdrill: 3 passed, 0 failed, 0 skipped"),
+        stdout.contains("kdrill: 4 passed, 0 failed, 0 skipped"),
         "{stdout}"
     );
     assert!(
         stdout.contains("rejected as expected: 422 Invalid"),
+        "{stdout}"
+    );
+    // outputs-and-flow: the allowed failure is shown, the finally steps ran
+    assert!(
+        stdout.contains("failure allowed: the output is not as expected"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("finally: finally steps run after the steps, pass or fail"),
         "{stdout}"
     );
     let run = run_id(&stdout).expect("run id printed");
@@ -71,7 +80,7 @@ fn broken_scenarios_fail_with_location_expectation_and_evidence() {
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("kdrill: 0 passed, 3 failed, 0 skipped"),
+        stdout.contains("kdrill: 0 passed, 4 failed, 0 skipped"),
         "{stdout}"
     );
     // the crash loop: the evidence names the event reason and the crashed container's log line
@@ -120,6 +129,20 @@ fn broken_scenarios_fail_with_location_expectation_and_evidence() {
         "{stdout}"
     );
     assert!(stdout.contains("-  4. never reached"), "{stdout}");
+    // catch steps ran after the failure (their own failure tolerated), finally ran too
+    assert!(
+        stdout.contains("✔  4. catch: collect the object"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("!  5. catch: a failing catch step does not hide the real failure"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("✔  6. finally: clean up by hand"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("-  3. never runs"), "{stdout}");
     let run = run_id(&stdout).expect("run id printed");
     assert_eq!(
         namespaces_of_run(&kc, &run),
@@ -412,5 +435,124 @@ fn set_overrides_scenario_variables() {
     assert!(
         stdout.contains("data.greeting: expected \"hello\", got \"bonjour\""),
         "{stdout}"
+    );
+}
+
+#[test]
+fn skip_and_requires_report_skipped_with_reasons() {
+    let Some(kc) = test_kubeconfig("skip_and_requires_report_skipped_with_reasons") else {
+        return;
+    };
+    let out = kdrill_run(&kc, &["tests/fixtures/skipping"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("kdrill: 0 passed, 0 failed, 3 skipped"),
+        "{stdout}"
+    );
+    for reason in [
+        "skip: the feature it covers is not released yet",
+        "requires `widgets.example.com`, which this cluster does not serve",
+        "requires Kubernetes >=9.0, the server is v1.34",
+    ] {
+        assert!(stdout.contains(reason), "{reason}\n{stdout}");
+    }
+    // --selector picks by labels before anything runs
+    let out = kdrill_run(
+        &kc,
+        &["tests/fixtures/skipping", "--selector", "speed=fast"],
+    );
+    let (stdout, _) = text(&out);
+    assert!(
+        stdout.contains("kdrill: 0 passed, 0 failed, 1 skipped"),
+        "{stdout}"
+    );
+}
+
+/// A copy of the testbed kubeconfig whose context lacks the allow mark.
+fn unmarked_kubeconfig(kc: &Path, dir: &Path) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(kc).unwrap();
+    let mut doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    for c in doc["contexts"].as_sequence_mut().unwrap() {
+        c["context"].as_mapping_mut().unwrap().remove("extensions");
+        c["name"] = "unmarked".into();
+    }
+    doc["current-context"] = "unmarked".into();
+    let path = dir.join("unmarked.kubeconfig");
+    std::fs::write(&path, serde_yaml::to_string(&doc).unwrap()).unwrap();
+    path
+}
+
+#[test]
+fn contexts_that_are_not_allowed_are_refused_untouched() {
+    let Some(kc) = test_kubeconfig("contexts_that_are_not_allowed_are_refused_untouched") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let unmarked = unmarked_kubeconfig(&kc, dir.path());
+    let out = kdrill_run(&unmarked, &["scenarios/basics/variables.yaml"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("refusing to run against context `unmarked`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--allow-context unmarked"), "{stderr}");
+    assert!(
+        !stdout.contains("kdrill: run "),
+        "nothing may start: {stdout}"
+    );
+    // `clean` deletes, so it is refused the same way
+    let out = kdrill(&["clean", "--kubeconfig", unmarked.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    // allowed by the flag or the environment, it runs
+    let out = kdrill_run(
+        &unmarked,
+        &[
+            "scenarios/basics/variables.yaml",
+            "--allow-context",
+            "unmarked",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    let out = kdrill(&[
+        "run",
+        "--kubeconfig",
+        unmarked.to_str().unwrap(),
+        "scenarios/basics/variables.yaml",
+    ])
+    .env("KDRILL_ALLOWED_CONTEXTS", "other,unmark*")
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+}
+
+#[test]
+fn read_only_refuses_changes_outside_the_scenario_namespace() {
+    let Some(kc) = test_kubeconfig("read_only_refuses_changes_outside_the_scenario_namespace")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("outside.yaml");
+    std::fs::write(
+        &scenario,
+        "apiVersion: kdrill.dev/v1alpha1\nkind: Scenario\nname: outside\nsteps:\n  - apply:\n      manifest: {apiVersion: v1, kind: ConfigMap, metadata: {name: mine}}\n  - apply:\n      manifest: {apiVersion: v1, kind: Namespace, metadata: {name: kdrill-read-only-probe}}\n",
+    )
+    .unwrap();
+    let out = kdrill_run(&kc, &[scenario.to_str().unwrap(), "--read-only"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(
+            "--read-only: refusing to change namespace/kdrill-read-only-probe in cluster scope"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("✔  1. apply"),
+        "own namespace is fine: {stdout}"
     );
 }

@@ -143,8 +143,12 @@ pub fn render(report: &Report) -> serde_json::Result<String> {
                             None,
                         ),
                         StepResult::Skipped => ("skipped", vec![], vec![], None),
-                        StepResult::Failed(f) => (
-                            "failed",
+                        StepResult::Failed(f) | StepResult::Tolerated(f) => (
+                            if matches!(st.result, StepResult::Failed(_)) {
+                                "failed"
+                            } else {
+                                "failure-allowed"
+                            },
                             vec![],
                             vec![],
                             Some(JsonFailure {

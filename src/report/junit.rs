@@ -59,6 +59,7 @@ pub fn render(report: &Report) -> Result<String, quick_junit::SerializeError> {
             let result = match step.result {
                 StepResult::Passed { .. } => "passed",
                 StepResult::Failed(_) => "failed",
+                StepResult::Tolerated(_) => "failed (allowed)",
                 StepResult::Skipped => "skipped",
             };
             case.add_property(Property::new(

@@ -3,7 +3,7 @@
 //! collects every problem of every file instead of stopping at the first.
 
 use super::positions::{Pos, PosIndex};
-use super::{Action, Location, Retry, Scenario, Step, API_VERSION, KIND};
+use super::{Action, Location, Retry, Scenario, Section, Step, API_VERSION, KIND};
 use crate::duration::HumanDuration;
 use crate::expect::Expect;
 use crate::steps::{
@@ -64,8 +64,21 @@ struct RawScenario {
     /// Variables for `${NAME}` in manifests, patches and exec commands.
     #[serde(default)]
     vars: BTreeMap<String, String>,
+    /// Tags for `kdrill run --selector key=value`.
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    /// Do not run this scenario; the text says why (reported as skipped).
+    skip: Option<String>,
+    /// Run only on clusters that have these (otherwise reported as skipped).
+    requires: Option<super::Requires>,
     #[schemars(with = "Vec<RawStep>")]
     steps: Option<IgnoredAny>,
+    /// Steps that run only when a step of `steps` failed: collect evidence, describe.
+    #[schemars(with = "Vec<RawStep>")]
+    catch: Option<IgnoredAny>,
+    /// Steps that always run after `steps`, also after a failure.
+    #[schemars(with = "Vec<RawStep>")]
+    finally: Option<IgnoredAny>,
 }
 
 #[derive(schemars::JsonSchema, Deserialize)]
@@ -77,6 +90,13 @@ struct RawStep {
     #[serde(default)]
     expect: Expect,
     retry: Option<Retry>,
+    /// A failure of this step is reported but does not fail the scenario.
+    #[serde(default)]
+    allow_failure: bool,
+    /// Variables for later steps, from this step's outcome: `{POD_IP: .status.podIP}`,
+    /// `{TOKEN: stdout}`.
+    #[serde(default)]
+    save: BTreeMap<String, String>,
     apply: Option<ApplySpec>,
     patch: Option<PatchSpec>,
     delete: Option<DeleteSpec>,
@@ -90,7 +110,7 @@ struct RawStep {
 }
 
 const STEP_KINDS: &str = "apply, patch, delete, wait, assert, exec, logs, get, command, sleep";
-const STEP_FIELDS: [&str; 4] = ["name", "timeout", "expect", "retry"];
+const STEP_FIELDS: [&str; 6] = ["name", "timeout", "expect", "retry", "allowFailure", "save"];
 
 struct Ctx<'a> {
     file: &'a Path,
@@ -219,6 +239,8 @@ pub fn load_str(file: &Path, text: &str) -> Result<Scenario, LoadErrors> {
         return Err(LoadErrors(ctx.errors));
     };
     let steps_value = top.remove("steps");
+    let catch_value = top.remove("catch");
+    let finally_value = top.remove("finally");
     let head: Option<RawScenario> = ctx.de("", serde_yaml::Value::Mapping(top));
     if let Some(h) = &head {
         if h.api_version != API_VERSION {
@@ -245,17 +267,38 @@ pub fn load_str(file: &Path, text: &str) -> Result<Scenario, LoadErrors> {
             "",
             "missing field `steps`: a scenario needs a list of steps",
         ),
-        Some(serde_yaml::Value::Sequence(items)) => {
-            if items.is_empty() {
-                ctx.push("steps", "a scenario needs at least one step");
+        Some(serde_yaml::Value::Sequence(items)) if items.is_empty() => {
+            ctx.push("steps", "a scenario needs at least one step");
+        }
+        Some(v) => lower_section(&mut ctx, Section::Steps, v, &mut steps),
+    }
+    for (section, value) in [
+        (Section::Catch, catch_value),
+        (Section::Finally, finally_value),
+    ] {
+        if let Some(v) = value {
+            lower_section(&mut ctx, section, v, &mut steps);
+        }
+    }
+    if let Some(h) = &head {
+        if let Some(r) = &h.requires {
+            if let Some(v) = &r.kubernetes {
+                if let Err(e) = super::VersionReq::parse(v) {
+                    ctx.push("requires.kubernetes", e);
+                }
             }
-            for (i, item) in items.into_iter().enumerate() {
-                if let Some(step) = lower_step(&mut ctx, i, item) {
-                    steps.push(step);
+            for (i, res) in r.resources.iter().enumerate() {
+                if let Err(e) = crate::objref::KindRef::parse(res) {
+                    ctx.push(&format!("requires.resources[{i}]"), e);
                 }
             }
         }
-        Some(_) => ctx.push("steps", "expected `steps` to be a list of steps"),
+        if h.skip.as_deref().is_some_and(|s| s.trim().is_empty()) {
+            ctx.push(
+                "skip",
+                "`skip` needs a reason: say why the scenario does not run",
+            );
+        }
     }
     if !ctx.errors.is_empty() {
         return Err(LoadErrors(ctx.errors));
@@ -277,12 +320,41 @@ pub fn load_str(file: &Path, text: &str) -> Result<Scenario, LoadErrors> {
         namespace_labels: head.namespace_labels,
         redact: head.redact,
         vars: head.vars,
+        labels: head.labels,
+        skip: head.skip,
+        requires: head.requires,
         steps,
     })
 }
 
-fn lower_step(ctx: &mut Ctx<'_>, i: usize, item: serde_yaml::Value) -> Option<Step> {
-    let base = format!("steps[{i}]");
+/// Lower one list of steps (`steps`, `catch` or `finally`), numbering on from `out`.
+fn lower_section(
+    ctx: &mut Ctx<'_>,
+    section: Section,
+    value: serde_yaml::Value,
+    out: &mut Vec<Step>,
+) {
+    let key = section.keyword();
+    let serde_yaml::Value::Sequence(items) = value else {
+        ctx.push(key, format!("expected `{key}` to be a list of steps"));
+        return;
+    };
+    for (i, item) in items.into_iter().enumerate() {
+        let number = out.len() + 1;
+        if let Some(step) = lower_step(ctx, section, i, number, item) {
+            out.push(step);
+        }
+    }
+}
+
+fn lower_step(
+    ctx: &mut Ctx<'_>,
+    section: Section,
+    i: usize,
+    number: usize,
+    item: serde_yaml::Value,
+) -> Option<Step> {
+    let base = format!("{}[{i}]", section.keyword());
     if !item.is_mapping() {
         ctx.push(
             &base,
@@ -374,6 +446,18 @@ fn lower_step(ctx: &mut Ctx<'_>, i: usize, item: serde_yaml::Value) -> Option<St
             ctx.push(&format!("{base}.expect.{field}"), what);
         }
     }
+    if raw
+        .expect
+        .error
+        .as_ref()
+        .is_some_and(|e| e.object.is_some())
+        && keyword != "apply"
+    {
+        ctx.push(
+            &format!("{base}.expect.error.object"),
+            "`error.object` picks one document of an `apply`; other steps address one object already",
+        );
+    }
     if let Some(r) = &raw.retry {
         if r.attempts == 0 {
             ctx.push(
@@ -385,13 +469,32 @@ fn lower_step(ctx: &mut Ctx<'_>, i: usize, item: serde_yaml::Value) -> Option<St
     if ctx.errors.len() > before {
         return None;
     }
+    for (var, source) in &raw.save {
+        if let Err(e) = crate::vars::check_name(var) {
+            ctx.push(&format!("{base}.save.{var}"), e);
+        }
+        if let Err(e) = super::SaveSource::parse(source) {
+            ctx.push(&format!("{base}.save.{var}"), e);
+        }
+    }
+    if ctx.errors.len() > before {
+        return None;
+    }
+    let save = raw
+        .save
+        .into_iter()
+        .filter_map(|(k, v)| super::SaveSource::parse(&v).ok().map(|s| (k, s)))
+        .collect();
     let pos = ctx.index.find(&base);
     Some(Step {
-        number: i + 1,
+        number,
+        section,
         name: raw.name,
         timeout: raw.timeout.map(|d| d.0),
         expect: raw.expect,
         retry: raw.retry,
+        allow_failure: raw.allow_failure,
+        save,
         action,
         location: ctx.at(pos),
     })

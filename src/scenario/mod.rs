@@ -56,18 +56,162 @@ pub struct Scenario {
     pub vars: crate::vars::Vars,
     /// The scenario's own normalisation rules for snapshots.
     pub redact: Vec<crate::snapshot::redact::RedactRule>,
+    /// Tags, selected with `kdrill run --selector`.
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// Why this scenario does not run, when it does not.
+    pub skip: Option<String>,
+    /// What the cluster must have for this scenario to run.
+    pub requires: Option<Requires>,
+    /// `steps`, then `catch`, then `finally`, numbered on; see [`Step::section`].
     pub steps: Vec<Step>,
+}
+
+impl Scenario {
+    /// The steps of one section, in order.
+    pub fn section(&self, section: Section) -> impl Iterator<Item = &Step> {
+        self.steps.iter().filter(move |s| s.section == section)
+    }
+}
+
+/// Which list of the scenario a step belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    /// The scenario proper: run in order, stopping at the first failure.
+    Steps,
+    /// Run only after a failure of `steps`, to gather evidence.
+    Catch,
+    /// Always run after `steps` (and `catch`).
+    Finally,
+}
+
+impl Section {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Section::Steps => "steps",
+            Section::Catch => "catch",
+            Section::Finally => "finally",
+        }
+    }
+}
+
+/// `requires:` of a scenario: it is skipped (with the reason) on clusters without these.
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Requires {
+    /// Kubernetes server version, e.g. `">=1.30"`, `"<1.35"`, `">=1.29, <1.35"`.
+    pub kubernetes: Option<String>,
+    /// Resources that must be served, as kinds are written elsewhere:
+    /// `certificates.cert-manager.io`, `deployment.apps`, `cronjobs`.
+    #[serde(default)]
+    pub resources: Vec<String>,
+}
+
+/// A version requirement: comma-separated `OP MAJOR.MINOR[.PATCH]` with OP one of
+/// `>=`, `>`, `<=`, `<`, `=`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionReq(Vec<(String, (u64, u64, u64))>);
+
+impl VersionReq {
+    pub fn parse(text: &str) -> Result<VersionReq, String> {
+        let mut parts = Vec::new();
+        for part in text.split(',') {
+            let part = part.trim();
+            let op_len = part
+                .find(|c: char| c.is_ascii_digit() || c == 'v')
+                .unwrap_or(part.len());
+            let (op, version) = part.split_at(op_len);
+            let op = match op.trim() {
+                "" => "=",
+                o @ (">=" | ">" | "<=" | "<" | "=") => o,
+                o => return Err(format!("`{o}` is not a comparison: use >=, >, <=, < or =")),
+            };
+            let v = parse_version(version).ok_or_else(|| {
+                format!("`{version}` is not a version: expected MAJOR.MINOR, e.g. `>=1.30`")
+            })?;
+            parts.push((op.to_string(), v));
+        }
+        Ok(VersionReq(parts))
+    }
+
+    /// Does a server version such as `v1.34.4` satisfy it?
+    pub fn matches(&self, server: &str) -> bool {
+        let Some(v) = parse_version(server) else {
+            return false;
+        };
+        self.0.iter().all(|(op, want)| {
+            // a requirement without patch compares major.minor only
+            let v = if want.2 == u64::MAX {
+                (v.0, v.1, u64::MAX)
+            } else {
+                v
+            };
+            match op.as_str() {
+                ">=" => v >= *want,
+                ">" => v > *want,
+                "<=" => v <= *want,
+                "<" => v < *want,
+                _ => v == *want,
+            }
+        })
+    }
+}
+
+/// `v1.34.4`, `1.34`, `v1.34.4-gke.1` → (1, 34, 4); a missing patch is `u64::MAX`.
+fn parse_version(text: &str) -> Option<(u64, u64, u64)> {
+    let t = text.trim().trim_start_matches('v');
+    let core = t.split(['-', '+']).next()?;
+    let mut it = core.split('.');
+    let major = it.next()?.parse().ok()?;
+    let minor = it.next()?.parse().ok()?;
+    let patch = match it.next() {
+        Some(p) => p.parse().ok()?,
+        None => u64::MAX,
+    };
+    Some((major, minor, patch))
+}
+
+/// Where `save:` takes a value from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SaveSource {
+    Stdout,
+    Stderr,
+    /// The text output of `get` or `logs`.
+    Output,
+    /// A field of the step's object, e.g. `.status.podIP`, `.spec.containers[0].image`.
+    Field(String),
+}
+
+impl SaveSource {
+    pub fn parse(text: &str) -> Result<SaveSource, String> {
+        match text.trim() {
+            "stdout" => Ok(SaveSource::Stdout),
+            "stderr" => Ok(SaveSource::Stderr),
+            "output" => Ok(SaveSource::Output),
+            t if t.starts_with('.') => {
+                crate::fieldpath::validate(t)?;
+                Ok(SaveSource::Field(t.to_string()))
+            }
+            t => Err(format!(
+                "`{t}` is not a source: expected stdout, stderr, output, or a field path such as `.status.podIP`"
+            )),
+        }
+    }
 }
 
 /// One step: what to do, and what to expect of it.
 #[derive(Debug, Clone)]
 pub struct Step {
-    /// 1-based position in the scenario.
+    /// 1-based position in the scenario (`steps`, then `catch`, then `finally`).
     pub number: usize,
+    pub section: Section,
     pub name: Option<String>,
     pub timeout: Option<Duration>,
     pub expect: Expect,
     pub retry: Option<Retry>,
+    /// A failure is reported but does not fail the scenario.
+    pub allow_failure: bool,
+    /// Variables for later steps, taken from this step's outcome.
+    pub save: Vec<(String, SaveSource)>,
     pub action: Action,
     pub location: Location,
 }
@@ -123,7 +267,7 @@ impl Action {
             Action::Patch(s) => format!("patch {} ({})", s.object, s.patch_type.keyword()),
             Action::Delete(s) => format!("delete {}", s.summary()),
             Action::Wait(s) => format!("wait {} {}", s.target(), s.until.summary()),
-            Action::Assert(s) => format!("assert {}", s.object),
+            Action::Assert(s) => format!("assert {}", s.summary()),
             Action::Exec(s) => format!("exec {} -- {}", s.target(), s.command.display()),
             Action::Logs(s) => format!("logs {}", s.summary()),
             Action::Get(s) => format!("get {}", s.summary()),
@@ -134,9 +278,13 @@ impl Action {
 }
 
 impl Step {
-    /// The step's own name, or its summary.
+    /// The step's own name, or its summary; `catch`/`finally` steps say so.
     pub fn label(&self) -> String {
-        self.name.clone().unwrap_or_else(|| self.action.summary())
+        let label = self.name.clone().unwrap_or_else(|| self.action.summary());
+        match self.section {
+            Section::Steps => label,
+            s => format!("{}: {label}", s.keyword()),
+        }
     }
 }
 
@@ -215,5 +363,33 @@ impl<'de> Deserialize<'de> for CommandLine {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_requirements() {
+        let r = VersionReq::parse(">=1.30, <1.35").unwrap();
+        assert!(r.matches("v1.34.4"));
+        assert!(r.matches("v1.30.0-gke.1"));
+        assert!(!r.matches("v1.29.9"));
+        assert!(!r.matches("v1.35.0"));
+        assert!(VersionReq::parse("1.34").unwrap().matches("v1.34.4"));
+        assert!(!VersionReq::parse("=1.34.3").unwrap().matches("v1.34.4"));
+        assert!(VersionReq::parse("~1.3").is_err());
+        assert!(VersionReq::parse(">=one").is_err());
+    }
+
+    #[test]
+    fn save_sources() {
+        assert_eq!(SaveSource::parse("stdout"), Ok(SaveSource::Stdout));
+        assert_eq!(
+            SaveSource::parse(".status.podIP"),
+            Ok(SaveSource::Field(".status.podIP".into()))
+        );
+        assert!(SaveSource::parse("status.podIP").is_err());
     }
 }

@@ -130,7 +130,7 @@ pub fn documents_of_text(text: &str) -> Result<Vec<Value>, String> {
     Ok(out)
 }
 
-fn documents_of_value(v: &serde_yaml::Value) -> Result<Vec<Value>, String> {
+pub fn documents_of_value(v: &serde_yaml::Value) -> Result<Vec<Value>, String> {
     let mut out = Vec::new();
     match v {
         serde_yaml::Value::String(text) => return documents_of_text(text),
@@ -210,9 +210,71 @@ pub async fn run(ctx: &StepCtx<'_>, spec: &ApplySpec) -> Result<Output, StepErro
         }
         (None, None) => return Err(StepError::Other("nothing to apply".into())),
     };
-    let default_ns = spec.namespace.as_deref().unwrap_or(ctx.namespace);
+    // `expect.error.object`: only that document must be rejected, all others applied
+    let rejected_one = match ctx
+        .step
+        .expect
+        .error
+        .as_ref()
+        .and_then(|e| e.object.as_ref())
+    {
+        Some(o) => Some((o, ctx.cluster.resolve(&o.kind).await?)),
+        None => None,
+    };
     let mut out = Output::default();
-    for mut doc in docs {
+    let mut rejection = None;
+    let mut found = false;
+    let single = docs.len() == 1;
+    for doc in docs {
+        let target = rejected_one.as_ref().is_some_and(|(o, r)| {
+            doc.get("kind").and_then(Value::as_str) == Some(r.ar.kind.as_str())
+                && doc.pointer("/metadata/name").and_then(Value::as_str) == Some(o.name.as_str())
+        });
+        found |= target;
+        let what = describe_doc(&doc);
+        match (apply_one(ctx, spec, doc).await, target, &rejected_one) {
+            (Ok((note, obj)), false, _) => {
+                out.notes.push(note);
+                if single {
+                    out.object = Some(obj);
+                }
+            }
+            (Ok(_), true, _) => {
+                return Err(StepError::failed(format!(
+                    "{what} was accepted, but it was expected to be rejected"
+                )))
+            }
+            (Err(StepError::Api(f)), true, _) => rejection = Some(f),
+            (Err(StepError::Api(f)), false, Some((o, _))) => {
+                return Err(StepError::failed(format!(
+                    "{what} was rejected ({} {}: {}), but only {o} was expected to be",
+                    f.code, f.reason, f.message
+                )))
+            }
+            (Err(e), _, _) => return Err(e),
+        }
+    }
+    if let Some((o, _)) = &rejected_one {
+        return match rejection {
+            // `check` compares it with the expected reason and message
+            Some(f) => Err(StepError::Api(f)),
+            None if !found => Err(StepError::failed(format!(
+                "`expect.error.object` names {o}, but no document of this step is {o}"
+            ))),
+            None => Err(StepError::Other(format!("{o} was not applied"))),
+        };
+    }
+    Ok(out)
+}
+
+/// Write one document; returns a note for reports and the object as written.
+async fn apply_one(
+    ctx: &StepCtx<'_>,
+    spec: &ApplySpec,
+    mut doc: Value,
+) -> Result<(String, Value), StepError> {
+    let default_ns = spec.namespace.as_deref().unwrap_or(ctx.namespace);
+    {
         check_doc(&doc).map_err(StepError::Other)?;
         let api_version = doc
             .get("apiVersion")
@@ -238,6 +300,7 @@ pub async fn run(ctx: &StepCtx<'_>, spec: &ApplySpec) -> Result<Output, StepErro
         } else {
             None
         };
+        ctx.may_change(&describe_doc(&doc), ns.as_deref())?;
         label(&mut doc, &ctx.run.run_id);
         let api = ctx.cluster.api(&resolved, ns.as_deref().unwrap_or(""));
         let obj: DynamicObject = serde_json::from_value(doc.clone())
@@ -291,13 +354,14 @@ pub async fn run(ctx: &StepCtx<'_>, spec: &ApplySpec) -> Result<Output, StepErro
                 name: applied_name.clone(),
             });
         }
-        out.notes.push(format!(
+        let note = format!(
             "{}/{} applied",
             resolved.ar.kind.to_ascii_lowercase(),
             applied_name
-        ));
+        );
+        let written = serde_json::to_value(&applied).unwrap_or(Value::Null);
+        Ok((note, written))
     }
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -1,49 +1,331 @@
-//! `assert`: an object must match a partial object (maps partial, lists in order
-//! unless `anyOrder`). Checked on a watch until it holds or the step times out, so
-//! eventually-true state needs no retry loop; a mismatch names each differing path.
+//! `assert`: objects must match a partial object (maps partial, lists in order unless
+//! `anyOrder`). One object by name, or every object of a kind (optionally with a
+//! label selector) with `match: all | any | none` and an optional exact `count`.
+//! Checked on a watch until it holds or the step times out, so eventually-true state
+//! needs no retry loop; a mismatch names each differing path, and for `any` the
+//! closest candidate's.
 
 use super::{Output, StepCtx, StepError};
-use crate::objref::ObjectRef;
-use crate::wait::{wait_for, Until};
+use crate::objref::{KindRef, ObjectRef};
+use crate::subset;
+use crate::wait::{watch_until, Seen};
+use kube::runtime::watcher;
 use serde::Deserialize;
 use serde_json::Value;
 
 #[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AssertSpec {
-    pub object: ObjectRef,
+    /// One object, `kind/name`.
+    pub object: Option<ObjectRef>,
+    /// Every object of this kind (with `selector`: only those with these labels).
+    pub kind: Option<KindRef>,
+    pub selector: Option<String>,
+    /// The partial object (default: `{}`, anything).
+    #[serde(default = "empty_object")]
     pub matches: Value,
     #[serde(default)]
     pub any_order: bool,
+    /// `all`, `any` or `none` of the addressed objects must match (default: `all` for
+    /// one object, `any` for a kind).
+    #[serde(rename = "match")]
+    pub quantifier: Option<Quantifier>,
+    /// Exactly this many objects must match.
+    pub count: Option<usize>,
     pub namespace: Option<String>,
 }
 
+fn empty_object() -> Value {
+    Value::Object(Default::default())
+}
+
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Quantifier {
+    All,
+    Any,
+    None,
+}
+
+impl AssertSpec {
+    pub fn validate(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        match (&self.object, &self.kind) {
+            (Some(_), Some(_)) => out.push((
+                "kind".into(),
+                "give either `object: kind/name` or `kind` (with an optional `selector`), not both"
+                    .into(),
+            )),
+            (None, None) => out.push((
+                String::new(),
+                "`assert` needs `object: kind/name`, or `kind` (and optionally `selector`)".into(),
+            )),
+            (Some(_), None) if self.selector.is_some() => out.push((
+                "selector".into(),
+                "`selector` goes with `kind`, not with `object`".into(),
+            )),
+            _ => {}
+        }
+        if self.object.is_some() && self.count.is_some() {
+            out.push((
+                "count".into(),
+                "`count` counts the objects of a `kind`; one `object` is either there or not"
+                    .into(),
+            ));
+        }
+        if self.quantifier == Some(Quantifier::None) && self.count.is_some() {
+            out.push((
+                "count".into(),
+                "`match: none` and `count` cannot go together (`count: 0` alone says that none matches)".into(),
+            ));
+        }
+        out
+    }
+
+    fn quantifier(&self) -> Quantifier {
+        self.quantifier.unwrap_or(if self.object.is_some() {
+            Quantifier::All
+        } else {
+            Quantifier::Any
+        })
+    }
+
+    pub fn summary(&self) -> String {
+        let target = super::target_summary(
+            self.object.as_ref(),
+            self.kind.as_ref(),
+            self.selector.as_deref(),
+        );
+        let target = if target.is_empty() {
+            self.kind
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        } else {
+            target
+        };
+        match (self.quantifier, self.count) {
+            (_, Some(n)) => format!("{target} (exactly {n} match)"),
+            (Some(Quantifier::None), _) => format!("{target} (none matches)"),
+            (Some(Quantifier::All), _) if self.object.is_none() => format!("{target} (all match)"),
+            _ => target,
+        }
+    }
+}
+
+/// What is still wrong with the objects seen; empty when the assertion holds.
+fn check(spec: &AssertSpec, kind: &str, seen: &Seen) -> Vec<String> {
+    let results: Vec<(&String, Vec<subset::Mismatch>)> = seen
+        .iter()
+        .map(|(n, o)| (n, subset::diff(&spec.matches, o, spec.any_order)))
+        .collect();
+    let matching = results.iter().filter(|(_, m)| m.is_empty()).count();
+    let show = |n: &str, m: &[subset::Mismatch]| {
+        m.iter()
+            .map(|x| format!("{kind}/{n}: {x}"))
+            .collect::<Vec<_>>()
+    };
+    if let Some(want) = spec.count {
+        if matching == want {
+            return Vec::new();
+        }
+        let mut bad = vec![format!(
+            "{matching} of {} object(s) match, expected exactly {want}",
+            seen.len()
+        )];
+        if matching < want {
+            bad.extend(closest(&results).map_or_else(Vec::new, |(n, m)| show(n, m)));
+        }
+        return bad;
+    }
+    match spec.quantifier() {
+        Quantifier::None => results
+            .iter()
+            .filter(|(_, m)| m.is_empty())
+            .map(|(n, _)| format!("{kind}/{n} matches, but no object may"))
+            .collect(),
+        Quantifier::All => {
+            if seen.is_empty() {
+                return vec![match &spec.object {
+                    Some(o) => format!("{o} does not exist"),
+                    None => "no object of this kind exists yet".into(),
+                }];
+            }
+            results.iter().flat_map(|(n, m)| show(n, m)).collect()
+        }
+        Quantifier::Any => {
+            if matching > 0 {
+                return Vec::new();
+            }
+            match closest(&results) {
+                None => vec!["no object of this kind exists yet".into()],
+                Some((n, m)) => {
+                    let mut bad = vec![format!(
+                        "none of {} object(s) matches; the closest is {kind}/{n}:",
+                        seen.len()
+                    )];
+                    bad.extend(show(n, m));
+                    bad
+                }
+            }
+        }
+    }
+}
+
+/// The candidate with the fewest mismatches.
+fn closest<'a>(
+    results: &'a [(&'a String, Vec<subset::Mismatch>)],
+) -> Option<(&'a str, &'a [subset::Mismatch])> {
+    results
+        .iter()
+        .filter(|(_, m)| !m.is_empty())
+        .min_by_key(|(_, m)| m.len())
+        .map(|(n, m)| (n.as_str(), m.as_slice()))
+}
+
 pub async fn run(ctx: &StepCtx<'_>, spec: &AssertSpec) -> Result<Output, StepError> {
-    let resolved = ctx.cluster.resolve(&spec.object.kind).await?;
+    let kind = spec
+        .object
+        .as_ref()
+        .map(|o| &o.kind)
+        .or(spec.kind.as_ref())
+        .ok_or_else(|| StepError::Other("nothing to assert on".into()))?;
+    let resolved = ctx.cluster.resolve(kind).await?;
     let api = ctx.cluster.api(
         &resolved,
         spec.namespace.as_deref().unwrap_or(ctx.namespace),
     );
-    let until = Until {
-        matches: Some(spec.matches.clone()),
-        any_order: spec.any_order,
-        ..Default::default()
+    let mut cfg = watcher::Config::default();
+    if let Some(o) = &spec.object {
+        cfg = cfg.fields(&format!("metadata.name={}", o.name));
+    }
+    if let Some(sel) = &spec.selector {
+        cfg = cfg.labels(sel);
+    }
+    let kind_name = resolved.ar.kind.to_lowercase();
+    let seen = watch_until(
+        api,
+        cfg,
+        |seen| check(spec, &kind_name, seen),
+        ctx.timeout,
+        ctx.cancel,
+    )
+    .await
+    .map_err(|e| {
+        let mut err = StepError::from(e);
+        if let StepError::Failed {
+            message, expected, ..
+        } = &mut err
+        {
+            *message = format!("assert {}: not satisfied ({message})", spec.summary());
+            *expected = serde_yaml::to_string(&spec.matches).ok();
+        }
+        err
+    })?;
+    let object = match &spec.object {
+        Some(o) => seen.get(&o.name).cloned(),
+        None if seen.len() == 1 => seen.values().next().cloned(),
+        None => None,
     };
-    wait_for(api, &spec.object.name, &until, ctx.timeout, ctx.cancel)
-        .await
-        .map_err(|e| {
-            let mut err = StepError::from(e);
-            if let StepError::Failed {
-                message, expected, ..
-            } = &mut err
-            {
-                *message = format!("{} does not match ({message})", spec.object);
-                *expected = serde_yaml::to_string(&spec.matches).ok();
-            }
-            err
-        })?;
     Ok(Output {
-        notes: vec![format!("{} matches", spec.object)],
+        notes: vec![format!("{}: holds", spec.summary())],
+        object,
         ..Default::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn spec(yaml: &str) -> AssertSpec {
+        serde_yaml::from_str(yaml).unwrap()
+    }
+
+    fn seen(objs: &[(&str, Value)]) -> Seen {
+        objs.iter()
+            .map(|(n, v)| (n.to_string(), v.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn any_all_none_and_count() {
+        let s = seen(&[
+            ("a", json!({"status": {"phase": "Running"}})),
+            ("b", json!({"status": {"phase": "Pending"}})),
+        ]);
+        let running = "{kind: pods, matches: {status: {phase: Running}}";
+        assert!(check(&spec(&format!("{running}}}")), "pod", &s).is_empty());
+        let all = check(&spec(&format!("{running}, match: all}}")), "pod", &s);
+        assert_eq!(
+            all,
+            vec!["pod/b: status.phase: expected \"Running\", got \"Pending\""]
+        );
+        let none = check(&spec(&format!("{running}, match: none}}")), "pod", &s);
+        assert_eq!(none, vec!["pod/a matches, but no object may"]);
+        assert!(check(&spec(&format!("{running}, count: 1}}")), "pod", &s).is_empty());
+        let two = check(&spec(&format!("{running}, count: 2}}")), "pod", &s);
+        assert_eq!(two[0], "1 of 2 object(s) match, expected exactly 2");
+        assert!(check(&spec("{kind: pods, count: 0}"), "pod", &Seen::new()).is_empty());
+    }
+
+    #[test]
+    fn any_reports_the_closest_candidate() {
+        let s = seen(&[
+            (
+                "far",
+                json!({"metadata": {"labels": {"app": "x"}}, "status": {"phase": "Pending"}}),
+            ),
+            (
+                "near",
+                json!({"metadata": {"labels": {"app": "web"}}, "status": {"phase": "Pending"}}),
+            ),
+        ]);
+        let bad = check(
+            &spec(
+                "{kind: pods, matches: {metadata: {labels: {app: web}}, status: {phase: Running}}}",
+            ),
+            "pod",
+            &s,
+        );
+        assert_eq!(
+            bad[0],
+            "none of 2 object(s) matches; the closest is pod/near:"
+        );
+        assert_eq!(bad.len(), 2, "{bad:?}");
+    }
+
+    #[test]
+    fn one_object_none_means_absent_or_different() {
+        let s = spec("{object: pod/x, matches: {status: {phase: Failed}}, match: none}");
+        assert!(check(&s, "pod", &Seen::new()).is_empty());
+        assert!(check(
+            &s,
+            "pod",
+            &seen(&[("x", json!({"status": {"phase": "Running"}}))])
+        )
+        .is_empty());
+        assert!(!check(
+            &s,
+            "pod",
+            &seen(&[("x", json!({"status": {"phase": "Failed"}}))])
+        )
+        .is_empty());
+        let one = spec("{object: pod/x, matches: {}}");
+        assert_eq!(
+            check(&one, "pod", &Seen::new()),
+            vec!["pod/x does not exist"]
+        );
+    }
+
+    #[test]
+    fn validation() {
+        assert!(!spec("{matches: {}}").validate().is_empty());
+        assert!(!spec("{object: pod/x, kind: pods}").validate().is_empty());
+        assert!(!spec("{object: pod/x, count: 1}").validate().is_empty());
+        assert!(spec("{kind: pods, selector: app=web, count: 2}")
+            .validate()
+            .is_empty());
+    }
 }

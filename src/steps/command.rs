@@ -31,6 +31,11 @@ impl CommandSpec {
 }
 
 pub async fn run(ctx: &StepCtx<'_>, spec: &CommandSpec) -> Result<Output, StepError> {
+    if ctx.run.read_only {
+        return Err(StepError::failed(
+            "--read-only: refusing to run a host command (it could change anything)",
+        ));
+    }
     let argv = spec.run.argv();
     let Some((program, args)) = argv.split_first() else {
         return Err(StepError::Other("the command is empty".into()));

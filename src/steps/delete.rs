@@ -64,6 +64,7 @@ pub async fn run(ctx: &StepCtx<'_>, spec: &DeleteSpec) -> Result<Output, StepErr
         .ok_or_else(|| StepError::Other("nothing to delete".into()))?;
     let resolved = ctx.cluster.resolve(kind).await?;
     let ns = spec.namespace.as_deref().unwrap_or(ctx.namespace);
+    ctx.may_change(&spec.summary(), resolved.namespaced.then_some(ns))?;
     let api = ctx.cluster.api(&resolved, ns);
     let names: Vec<String> = match (&spec.object, &spec.selector) {
         (Some(o), _) => vec![o.name.clone()],

@@ -72,6 +72,7 @@ pub fn tidy(mut obj: Value) -> Value {
 pub async fn run(ctx: &StepCtx<'_>, spec: &GetSpec) -> Result<Output, StepError> {
     let resolved = ctx.cluster.resolve(&spec.kind).await?;
     let ns = spec.namespace.as_deref().unwrap_or(ctx.namespace);
+    let mut object = None;
     let text = match spec.output {
         GetFormat::Table | GetFormat::Wide => {
             ctx.cluster
@@ -114,7 +115,9 @@ pub async fn run(ctx: &StepCtx<'_>, spec: &GetSpec) -> Result<Output, StepError>
                     values.push(tidy(v));
                 }
                 let doc = if spec.name.is_some() {
-                    values.pop().unwrap_or(Value::Null)
+                    let v = values.pop().unwrap_or(Value::Null);
+                    object = Some(v.clone());
+                    v
                 } else {
                     serde_json::json!({"apiVersion": "v1", "kind": "List", "items": values})
                 };
@@ -124,6 +127,7 @@ pub async fn run(ctx: &StepCtx<'_>, spec: &GetSpec) -> Result<Output, StepError>
     };
     Ok(Output {
         output: Some(text),
+        object,
         ..Default::default()
     })
 }

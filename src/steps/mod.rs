@@ -32,6 +32,8 @@ pub struct RunInfo {
     pub context: Option<String>,
     /// `--set NAME=VALUE`: they win over a scenario's own `vars:`.
     pub sets: crate::vars::Vars,
+    /// `--read-only`: refuse changes outside the scenario's own namespace.
+    pub read_only: bool,
 }
 
 /// Labels on everything kdrill creates.
@@ -60,6 +62,22 @@ impl StepCtx<'_> {
     pub fn path(&self, p: &str) -> PathBuf {
         self.scenario.dir.join(p)
     }
+
+    /// Under `--read-only`, refuse to change `what` unless it lives in the scenario's
+    /// own namespace (`namespace` None: a cluster-scoped object).
+    pub fn may_change(&self, what: &str, namespace: Option<&str>) -> Result<(), StepError> {
+        if !self.run.read_only || namespace == Some(self.namespace) {
+            return Ok(());
+        }
+        let place = match namespace {
+            Some(ns) => format!("namespace {ns}"),
+            None => "cluster scope".into(),
+        };
+        Err(StepError::failed(format!(
+            "--read-only: refusing to change {what} in {place}; only the scenario's own namespace {} may change",
+            self.namespace
+        )))
+    }
 }
 
 /// What a step produced, for expectations, snapshots and reports.
@@ -74,6 +92,8 @@ pub struct Output {
     pub notes: Vec<String>,
     /// Snapshots compared (and perhaps written) by this step.
     pub snapshots: Vec<crate::snapshot::Outcome>,
+    /// The object the step ended on (waited for, asserted, got, applied), for `save`.
+    pub object: Option<serde_json::Value>,
 }
 
 /// An error returned by the Kubernetes API.
@@ -224,7 +244,8 @@ pub fn validate(action: &Action) -> Vec<(String, String)> {
         Action::Get(s) => s.validate(),
         Action::Wait(s) => s.validate(),
         Action::Logs(s) => s.validate(),
-        Action::Assert(_) | Action::Sleep(_) => Vec::new(),
+        Action::Assert(s) => s.validate(),
+        Action::Sleep(_) => Vec::new(),
     }
 }
 

@@ -94,10 +94,9 @@ impl PatchSpec {
 
 pub async fn run(ctx: &StepCtx<'_>, spec: &PatchSpec) -> Result<Output, StepError> {
     let resolved = ctx.cluster.resolve(&spec.object.kind).await?;
-    let api = ctx.cluster.api(
-        &resolved,
-        spec.namespace.as_deref().unwrap_or(ctx.namespace),
-    );
+    let ns = spec.namespace.as_deref().unwrap_or(ctx.namespace);
+    ctx.may_change(&spec.object.to_string(), resolved.namespaced.then_some(ns))?;
+    let api = ctx.cluster.api(&resolved, ns);
     let mut spec = spec.clone();
     spec.patch = crate::vars::expand_yaml(&spec.patch, ctx.vars).map_err(StepError::failed)?;
     let patch = spec.build().map_err(StepError::Other)?;

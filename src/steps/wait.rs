@@ -57,18 +57,20 @@ pub async fn run(ctx: &StepCtx<'_>, spec: &WaitSpec) -> Result<Output, StepError
         spec.namespace.as_deref().unwrap_or(ctx.namespace),
     );
     let result = match (&spec.target, &spec.selector) {
-        (Some(t), _) => wait_for(api, &t.name, &spec.until, ctx.timeout, ctx.cancel)
-            .await
-            .map(|_| ()),
+        (Some(t), _) => wait_for(api, &t.name, &spec.until, ctx.timeout, ctx.cancel).await,
         (None, Some(sel)) => {
             let kind = resolved.ar.kind.to_ascii_lowercase();
             wait_for_selector(api, &kind, sel, &spec.until, ctx.timeout, ctx.cancel)
                 .await
-                .map(|_| ())
+                // one match is an object `save` can read; many are not
+                .map(|seen| match seen.len() {
+                    1 => seen.into_values().next(),
+                    _ => None,
+                })
         }
-        _ => Ok(()),
+        _ => Ok(None),
     };
-    result.map_err(|e| {
+    let object = result.map_err(|e| {
         let mut err = StepError::from(e);
         if let StepError::Failed { expected, .. } = &mut err {
             *expected = Some(format!("{} {}", spec.target(), spec.until.summary()));
@@ -77,6 +79,7 @@ pub async fn run(ctx: &StepCtx<'_>, spec: &WaitSpec) -> Result<Output, StepError
     })?;
     Ok(Output {
         notes: vec![format!("{} {}", spec.target(), spec.until.summary())],
+        object,
         ..Default::default()
     })
 }
