@@ -74,10 +74,10 @@ struct RawScenario {
     #[schemars(with = "Vec<RawStep>")]
     steps: Option<IgnoredAny>,
     /// Steps that run only when a step of `steps` failed: collect evidence, describe.
-    #[schemars(with = "Vec<RawStep>")]
+    #[schemars(with = "Option<Vec<RawStep>>")]
     catch: Option<IgnoredAny>,
     /// Steps that always run after `steps`, also after a failure.
-    #[schemars(with = "Vec<RawStep>")]
+    #[schemars(with = "Option<Vec<RawStep>>")]
     finally: Option<IgnoredAny>,
 }
 
