@@ -42,7 +42,7 @@ pub enum Command {
     Import(ImportArgs),
     /// Print the JSON Schema of scenario files (for editors: see docs/scenario-format.md)
     Schema,
-    /// Explain a step kind with examples (apply, patch, delete, wait, assert, exec, logs, get, command, sleep), or `expect`, `patterns`, `objects`
+    /// Explain a step kind with examples (apply, patch, delete, wait, assert, exec, logs, get, command, canI, events, http, sleep), or `expect`, `patterns`, `objects`
     Explain {
         /// What to explain; without it, the list of topics
         topic: Option<String>,

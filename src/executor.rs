@@ -422,6 +422,7 @@ impl Executor {
         redact: &crate::snapshot::redact::Context,
     ) -> Result<steps::Output, StepError> {
         let step = ctx.step;
+        let expect = step.expect_with(ctx.vars).map_err(StepError::failed)?;
         let attempts = step.retry.as_ref().map_or(1, |r| r.attempts.max(1));
         let mut result = Err(StepError::Other("not run".into()));
         for attempt in 1..=attempts {
@@ -443,7 +444,7 @@ impl Executor {
                 step,
                 redact,
             };
-            result = steps::check(&step.expect, raw, Some(&snap));
+            result = steps::check(&expect, raw, Some(&snap));
             if result.is_ok()
                 || attempt == attempts
                 // retrying cannot change a snapshot verdict, only rewrite the pending file

@@ -21,6 +21,13 @@ pub struct Expect {
     pub output: Option<TextMatch>,
     /// The step must fail with this API error.
     pub error: Option<ErrorExpect>,
+    /// HTTP status of an `http` step; without it, 2xx and 3xx pass.
+    pub status: Option<u16>,
+    /// Response headers of an `http` step (names in any case).
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, TextMatch>,
+    /// Response body of an `http` step.
+    pub body: Option<TextMatch>,
 }
 
 /// An API error the step must produce (Kubernetes `Status` fields).
@@ -194,11 +201,12 @@ impl fmt::Display for TextMatch {
 
 impl Expect {
     /// The text expectations with the output field each reads.
-    pub fn text_fields(&self) -> [(&'static str, Option<&TextMatch>); 3] {
+    pub fn text_fields(&self) -> [(&'static str, Option<&TextMatch>); 4] {
         [
             ("stdout", self.stdout.as_ref()),
             ("stderr", self.stderr.as_ref()),
             ("output", self.output.as_ref()),
+            ("body", self.body.as_ref()),
         ]
     }
 }

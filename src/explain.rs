@@ -57,7 +57,7 @@ mod tests {
                 "{kind}'s example does not use it"
             );
         }
-        assert_eq!(topics().len(), 10);
+        assert_eq!(topics().len(), 13);
     }
 
     #[test]

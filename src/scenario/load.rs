@@ -7,8 +7,9 @@ use super::{Action, Location, Retry, Scenario, Section, Step, API_VERSION, KIND}
 use crate::duration::HumanDuration;
 use crate::expect::Expect;
 use crate::steps::{
-    apply::ApplySpec, assert::AssertSpec, command::CommandSpec, delete::DeleteSpec, exec::ExecSpec,
-    get::GetSpec, logs::LogsSpec, patch::PatchSpec, wait::WaitSpec,
+    apply::ApplySpec, assert::AssertSpec, can_i::CanISpec, command::CommandSpec,
+    delete::DeleteSpec, events::EventsSpec, exec::ExecSpec, get::GetSpec, http::HttpSpec,
+    logs::LogsSpec, patch::PatchSpec, wait::WaitSpec,
 };
 use serde::de::IgnoredAny;
 use serde::Deserialize;
@@ -106,10 +107,14 @@ struct RawStep {
     logs: Option<LogsSpec>,
     get: Option<GetSpec>,
     command: Option<CommandSpec>,
+    can_i: Option<CanISpec>,
+    events: Option<EventsSpec>,
+    http: Option<HttpSpec>,
     sleep: Option<HumanDuration>,
 }
 
-const STEP_KINDS: &str = "apply, patch, delete, wait, assert, exec, logs, get, command, sleep";
+const STEP_KINDS: &str =
+    "apply, patch, delete, wait, assert, exec, logs, get, command, canI, events, http, sleep";
 const STEP_FIELDS: [&str; 6] = ["name", "timeout", "expect", "retry", "allowFailure", "save"];
 
 struct Ctx<'a> {
@@ -373,12 +378,18 @@ fn lower_step(
             }
         }
     }
+    // expectations that use `${VARS}` are read again once the variables are known
+    let expect_source = item
+        .get("expect")
+        .filter(|e| serde_yaml::to_string(e).is_ok_and(|t| t.contains("${")))
+        .cloned();
     let raw: RawStep = ctx.de(&base, item)?;
     let mut actions: Vec<(&str, Action)> = Vec::new();
     macro_rules! take {
         ($field:ident, $variant:ident) => {
             if let Some(spec) = raw.$field {
-                actions.push((stringify!($field), Action::$variant(spec)));
+                let action = Action::$variant(spec);
+                actions.push((action.keyword(), action));
             }
         };
     }
@@ -391,6 +402,9 @@ fn lower_step(
     take!(logs, Logs);
     take!(get, Get);
     take!(command, Command);
+    take!(can_i, CanI);
+    take!(events, Events);
+    take!(http, Http);
     if let Some(d) = raw.sleep {
         actions.push(("sleep", Action::Sleep(d.0)));
     }
@@ -432,6 +446,9 @@ fn lower_step(
         ("stderr", raw.expect.stderr.is_some()),
         ("output", raw.expect.output.is_some()),
         ("error", raw.expect.error.is_some()),
+        ("status", raw.expect.status.is_some()),
+        ("headers", !raw.expect.headers.is_empty()),
+        ("body", raw.expect.body.is_some()),
     ];
     for (field, present) in given {
         if present && !allowed.contains(&field) {
@@ -492,6 +509,7 @@ fn lower_step(
         name: raw.name,
         timeout: raw.timeout.map(|d| d.0),
         expect: raw.expect,
+        expect_source,
         retry: raw.retry,
         allow_failure: raw.allow_failure,
         save,

@@ -10,8 +10,9 @@ pub use load::{discover, load_file, load_str, schema_root, LoadError, LoadErrors
 use crate::duration::HumanDuration;
 use crate::expect::Expect;
 use crate::steps::{
-    apply::ApplySpec, assert::AssertSpec, command::CommandSpec, delete::DeleteSpec, exec::ExecSpec,
-    get::GetSpec, logs::LogsSpec, patch::PatchSpec, wait::WaitSpec,
+    apply::ApplySpec, assert::AssertSpec, can_i::CanISpec, command::CommandSpec,
+    delete::DeleteSpec, events::EventsSpec, exec::ExecSpec, get::GetSpec, http::HttpSpec,
+    logs::LogsSpec, patch::PatchSpec, wait::WaitSpec,
 };
 use serde::Deserialize;
 use std::fmt;
@@ -207,6 +208,8 @@ pub struct Step {
     pub name: Option<String>,
     pub timeout: Option<Duration>,
     pub expect: Expect,
+    /// The `expect` as written, when it uses `${VARS}`: expanded when the step runs.
+    pub expect_source: Option<serde_yaml::Value>,
     pub retry: Option<Retry>,
     /// A failure is reported but does not fail the scenario.
     pub allow_failure: bool,
@@ -230,6 +233,9 @@ pub enum Action {
     Logs(LogsSpec),
     Get(GetSpec),
     Command(CommandSpec),
+    CanI(CanISpec),
+    Events(EventsSpec),
+    Http(HttpSpec),
     Sleep(Duration),
 }
 
@@ -246,6 +252,9 @@ impl Action {
             Action::Logs(_) => "logs",
             Action::Get(_) => "get",
             Action::Command(_) => "command",
+            Action::CanI(_) => "canI",
+            Action::Events(_) => "events",
+            Action::Http(_) => "http",
             Action::Sleep(_) => "sleep",
         }
     }
@@ -256,7 +265,12 @@ impl Action {
             Action::Apply(_) | Action::Patch(_) | Action::Delete(_) => &["error"],
             Action::Exec(_) | Action::Command(_) => &["exitCode", "stdout", "stderr"],
             Action::Logs(_) | Action::Get(_) => &["output", "error"],
-            Action::Wait(_) | Action::Assert(_) | Action::Sleep(_) => &[],
+            Action::Http(_) => &["status", "headers", "body"],
+            Action::Wait(_)
+            | Action::Assert(_)
+            | Action::CanI(_)
+            | Action::Events(_)
+            | Action::Sleep(_) => &[],
         }
     }
 
@@ -272,12 +286,26 @@ impl Action {
             Action::Logs(s) => format!("logs {}", s.summary()),
             Action::Get(s) => format!("get {}", s.summary()),
             Action::Command(s) => format!("command {}", s.run.display()),
+            Action::CanI(s) => format!("canI {}", s.summary()),
+            Action::Events(s) => format!("events {}", s.summary()),
+            Action::Http(s) => format!("http {}", s.summary()),
             Action::Sleep(d) => format!("sleep {}", crate::duration::format_duration(*d)),
         }
     }
 }
 
 impl Step {
+    /// The step's expectations with `${VARS}` replaced.
+    pub fn expect_with(&self, vars: &crate::vars::Vars) -> Result<Expect, String> {
+        match &self.expect_source {
+            None => Ok(self.expect.clone()),
+            Some(src) => {
+                let v = crate::vars::expand_yaml(src, vars)?;
+                serde_yaml::from_value(v).map_err(|e| format!("expect, after variables: {e}"))
+            }
+        }
+    }
+
     /// The step's own name, or its summary; `catch`/`finally` steps say so.
     pub fn label(&self) -> String {
         let label = self.name.clone().unwrap_or_else(|| self.action.summary());

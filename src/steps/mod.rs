@@ -4,10 +4,13 @@
 
 pub mod apply;
 pub mod assert;
+pub mod can_i;
 pub mod command;
 pub mod delete;
+pub mod events;
 pub mod exec;
 pub mod get;
+pub mod http;
 pub mod logs;
 pub mod patch;
 pub mod wait;
@@ -94,6 +97,10 @@ pub struct Output {
     pub snapshots: Vec<crate::snapshot::Outcome>,
     /// The object the step ended on (waited for, asserted, got, applied), for `save`.
     pub object: Option<serde_json::Value>,
+    /// The status code of an `http` step.
+    pub http_status: Option<u16>,
+    /// Response headers of an `http` step, names in lower case.
+    pub headers: std::collections::BTreeMap<String, String>,
 }
 
 /// An error returned by the Kubernetes API.
@@ -245,7 +252,9 @@ pub fn validate(action: &Action) -> Vec<(String, String)> {
         Action::Wait(s) => s.validate(),
         Action::Logs(s) => s.validate(),
         Action::Assert(s) => s.validate(),
-        Action::Sleep(_) => Vec::new(),
+        Action::CanI(s) => s.validate(),
+        Action::Http(s) => s.validate(),
+        Action::Events(_) | Action::Sleep(_) => Vec::new(),
     }
 }
 
@@ -261,6 +270,9 @@ pub async fn run(ctx: &StepCtx<'_>) -> Result<Output, StepError> {
         Action::Logs(s) => logs::run(ctx, s).await,
         Action::Get(s) => get::run(ctx, s).await,
         Action::Command(s) => command::run(ctx, s).await,
+        Action::CanI(s) => can_i::run(ctx, s).await,
+        Action::Events(s) => events::run(ctx, s).await,
+        Action::Http(s) => http::run(ctx, s).await,
         Action::Sleep(d) => {
             tokio::select! {
                 _ = tokio::time::sleep(*d) => Ok(Output::default()),
@@ -328,10 +340,42 @@ pub fn check(
             actual.push(format!("exit code {code}"));
         }
     }
+    if let Some(code) = out.http_status {
+        // like exitCode: without an expectation, anything but success fails
+        let ok = match expect.status {
+            Some(want) => code == want,
+            None => (200..400).contains(&code),
+        };
+        if !ok {
+            gaps.push(match expect.status {
+                Some(want) => format!("status {want}"),
+                None => "a 2xx or 3xx status".into(),
+            });
+            actual.push(format!("status {code}"));
+        }
+    }
+    for (name, m) in &expect.headers {
+        let got = out.headers.get(&name.to_ascii_lowercase());
+        match got {
+            Some(v) => {
+                if let Err(e) = m.check(v) {
+                    for g in e {
+                        gaps.push(format!("header {name} {g}"));
+                    }
+                    actual.push(format!("header {name}: {v}"));
+                }
+            }
+            None => {
+                gaps.push(format!("a header {name}"));
+                actual.push(format!("no header {name}"));
+            }
+        }
+    }
     for (label, matcher, text) in [
         ("stdout", &expect.stdout, &out.stdout),
         ("stderr", &expect.stderr, &out.stderr),
         ("output", &expect.output, &out.output),
+        ("body", &expect.body, &out.output),
     ] {
         if let Some(m) = matcher {
             let t = text.as_deref().unwrap_or("");

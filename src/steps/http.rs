@@ -1,0 +1,199 @@
+//! `http`: an HTTP request to a Service or pod, sent through the API server's proxy
+//! (`.../services/NAME:PORT/proxy/PATH`), so a check from the host needs neither a
+//! port-forward nor `curl` inside an image. Status, headers and body are expectations.
+
+use super::{Output, StepCtx, StepError};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HttpSpec {
+    /// A Service of the namespace.
+    pub service: Option<String>,
+    /// Or a pod.
+    pub pod: Option<String>,
+    /// Port number or name (default: the proxy's default, the first port).
+    pub port: Option<PortRef>,
+    /// `https` for a TLS backend (default `http`).
+    pub scheme: Option<String>,
+    /// Path and query, e.g. `/healthz?verbose` (default `/`).
+    #[serde(default = "root")]
+    pub path: String,
+    /// `GET` (default), `POST`, `PUT`, `PATCH`, `DELETE`, `HEAD`.
+    #[serde(default = "get")]
+    pub method: String,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Request body (with `${VARS}`).
+    pub body: Option<String>,
+    pub namespace: Option<String>,
+}
+
+/// A port by number or by name.
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum PortRef {
+    Number(u16),
+    Name(String),
+}
+
+fn root() -> String {
+    "/".into()
+}
+
+fn get() -> String {
+    "GET".into()
+}
+
+const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+impl HttpSpec {
+    pub fn validate(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        match (&self.service, &self.pod) {
+            (Some(_), Some(_)) => {
+                out.push(("pod".into(), "give `service` or `pod`, not both".into()))
+            }
+            (None, None) => out.push((
+                String::new(),
+                "`http` needs `service: NAME` or `pod: NAME`".into(),
+            )),
+            _ => {}
+        }
+        if !METHODS.contains(&self.method.to_ascii_uppercase().as_str()) {
+            out.push((
+                "method".into(),
+                format!("`{}` is not one of {}", self.method, METHODS.join(", ")),
+            ));
+        }
+        if !self.path.starts_with('/') {
+            out.push(("path".into(), "the path starts with `/`".into()));
+        }
+        out
+    }
+
+    pub fn summary(&self) -> String {
+        let target = match (&self.service, &self.pod) {
+            (Some(s), _) => format!("service/{s}"),
+            (_, Some(p)) => format!("pod/{p}"),
+            _ => String::new(),
+        };
+        let port = match &self.port {
+            Some(PortRef::Number(n)) => format!(":{n}"),
+            Some(PortRef::Name(n)) => format!(":{n}"),
+            None => String::new(),
+        };
+        format!(
+            "{} {target}{port}{}",
+            self.method.to_ascii_uppercase(),
+            self.path
+        )
+    }
+
+    /// The API server proxy path for this request.
+    fn proxy_path(&self, namespace: &str) -> String {
+        let (resource, name) = match (&self.service, &self.pod) {
+            (Some(s), _) => ("services", s.as_str()),
+            (_, Some(p)) => ("pods", p.as_str()),
+            _ => ("services", ""),
+        };
+        let mut target = String::new();
+        if let Some(s) = &self.scheme {
+            target.push_str(&format!("{s}:"));
+        }
+        target.push_str(name);
+        match &self.port {
+            Some(PortRef::Number(n)) => target.push_str(&format!(":{n}")),
+            Some(PortRef::Name(n)) => target.push_str(&format!(":{n}")),
+            None if self.scheme.is_some() => target.push(':'),
+            None => {}
+        }
+        format!(
+            "/api/v1/namespaces/{namespace}/{resource}/{target}/proxy{}",
+            self.path
+        )
+    }
+}
+
+pub async fn run(ctx: &StepCtx<'_>, spec: &HttpSpec) -> Result<Output, StepError> {
+    let ns = spec.namespace.as_deref().unwrap_or(ctx.namespace);
+    let path = crate::vars::expand(&spec.proxy_path(ns), ctx.vars).map_err(StepError::failed)?;
+    let body = match &spec.body {
+        Some(b) => crate::vars::expand(b, ctx.vars).map_err(StepError::failed)?,
+        None => String::new(),
+    };
+    let mut req = http::Request::builder()
+        .method(spec.method.to_ascii_uppercase().as_str())
+        .uri(&path);
+    for (k, v) in &spec.headers {
+        let v = crate::vars::expand(v, ctx.vars).map_err(StepError::failed)?;
+        req = req.header(k.as_str(), v);
+    }
+    let req = req
+        .body(kube::client::Body::from(body.into_bytes()))
+        .map_err(|e| StepError::Other(format!("cannot build the request {path}: {e}")))?;
+    let resp = tokio::select! {
+        r = ctx.cluster.client.send(req) => r.map_err(|e| StepError::Other(format!("{}: {e}", spec.summary())))?,
+        _ = ctx.cancel.cancelled() => return Err(StepError::Cancelled),
+    };
+    let status = resp.status().as_u16();
+    let headers = resp
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_ascii_lowercase(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let bytes = resp
+        .into_body()
+        .collect_bytes()
+        .await
+        .map_err(|e| StepError::Other(format!("{}: reading the body: {e}", spec.summary())))?;
+    Ok(Output {
+        output: Some(String::from_utf8_lossy(&bytes).into_owned()),
+        http_status: Some(status),
+        headers,
+        notes: vec![format!("{} answered {status}", spec.summary())],
+        ..Default::default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(yaml: &str) -> HttpSpec {
+        serde_yaml::from_str(yaml).unwrap()
+    }
+
+    #[test]
+    fn proxy_paths() {
+        assert_eq!(
+            spec("{service: web, port: 80, path: /index.html}").proxy_path("ns"),
+            "/api/v1/namespaces/ns/services/web:80/proxy/index.html"
+        );
+        assert_eq!(
+            spec("{pod: nginx, port: http}").proxy_path("ns"),
+            "/api/v1/namespaces/ns/pods/nginx:http/proxy/"
+        );
+        assert_eq!(
+            spec("{service: api, scheme: https}").proxy_path("ns"),
+            "/api/v1/namespaces/ns/services/https:api:/proxy/"
+        );
+        assert_eq!(spec("{service: web}").summary(), "GET service/web/");
+    }
+
+    #[test]
+    fn validation() {
+        assert!(!spec("{path: /}").validate().is_empty());
+        assert_eq!(
+            spec("{service: a, method: FETCH}").validate()[0].0,
+            "method"
+        );
+        assert_eq!(spec("{service: a, path: x}").validate()[0].0, "path");
+    }
+}
