@@ -317,10 +317,15 @@ impl Executor {
                 cancel: &self.cancel,
                 vars: &vars,
             };
-            let result = self
-                .attempt(&ctx, &redact)
-                .await
-                .and_then(|out| save(step, &out, &mut vars).map(|()| out));
+            let result = self.attempt(&ctx, &redact).await.and_then(|mut out| {
+                save(step, &out, &mut vars)?;
+                if !step.save.is_empty() {
+                    // names only: a saved value may be a token
+                    let names: Vec<&str> = step.save.iter().map(|(n, _)| n.as_str()).collect();
+                    out.notes.push(format!("saved {}", names.join(", ")));
+                }
+                Ok(out)
+            });
             let result = match result {
                 Ok(out) => StepResult::Passed {
                     notes: out.notes,

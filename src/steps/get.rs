@@ -111,13 +111,16 @@ pub async fn run(ctx: &StepCtx<'_>, spec: &GetSpec) -> Result<Output, StepError>
                         m.insert("apiVersion".into(), resolved.ar.api_version.clone().into());
                         m.insert("kind".into(), resolved.ar.kind.clone().into());
                     }
+                    // `save` reads the whole object (uid, resourceVersion...), the text is tidy;
+                    // Secret values stay out of both
                     crate::artifacts::redact_secret(&mut v);
+                    if spec.name.is_some() {
+                        object = Some(v.clone());
+                    }
                     values.push(tidy(v));
                 }
                 let doc = if spec.name.is_some() {
-                    let v = values.pop().unwrap_or(Value::Null);
-                    object = Some(v.clone());
-                    v
+                    values.pop().unwrap_or(Value::Null)
                 } else {
                     serde_json::json!({"apiVersion": "v1", "kind": "List", "items": values})
                 };
