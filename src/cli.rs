@@ -120,7 +120,8 @@ pub struct RunArgs {
     /// Print the plan (scenarios, steps, order) without touching the cluster
     #[arg(long)]
     pub dry_run: bool,
-    /// Also write a report: `junit=PATH` or `json=PATH` (repeatable)
+    /// Also write a report: `junit=PATH`, `json=PATH`, or `configmap=NAMESPACE/NAME` (JUnit,
+    /// JSON and a summary in a ConfigMap, for runs inside the cluster) (repeatable)
     #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_report)]
     pub report: Vec<ReportTarget>,
     /// Write new and changed snapshots instead of failing (never in CI; also KDRILL_UPDATE=always|new|no)
@@ -206,13 +207,23 @@ pub struct SnapshotsArgs {
 pub enum ReportTarget {
     Junit(PathBuf),
     Json(PathBuf),
+    /// A ConfigMap in the cluster: namespace and name.
+    ConfigMap(String, String),
 }
 
 pub(crate) fn parse_report(s: &str) -> Result<ReportTarget, String> {
     match s.split_once('=') {
         Some(("junit", p)) if !p.is_empty() => Ok(ReportTarget::Junit(p.into())),
         Some(("json", p)) if !p.is_empty() => Ok(ReportTarget::Json(p.into())),
-        _ => Err(format!("expected junit=PATH or json=PATH, got `{s}`")),
+        Some(("configmap", r)) => match r.split_once('/') {
+            Some((ns, name)) if !ns.is_empty() && !name.is_empty() => {
+                Ok(ReportTarget::ConfigMap(ns.into(), name.into()))
+            }
+            _ => Err(format!("expected configmap=NAMESPACE/NAME, got `{s}`")),
+        },
+        _ => Err(format!(
+            "expected junit=PATH, json=PATH or configmap=NAMESPACE/NAME, got `{s}`"
+        )),
     }
 }
 

@@ -342,11 +342,22 @@ pub async fn run(args: &RunArgs) -> u8 {
         }
         report
     });
+    let client = cluster.client.clone();
     let exec = Arc::new(Executor::new(Arc::new(cluster), run, opts, cancel, tx));
     let totals = exec.run_all(scenarios, version).await;
     let report = reporter.await.unwrap_or_default();
     for target in &reports {
         let (path, text) = match target {
+            ReportTarget::ConfigMap(ns, name) => {
+                if let Err(e) =
+                    crate::report::configmap::write(client.clone(), ns, name, &report).await
+                {
+                    eprintln!("error: cannot write the report: {e}");
+                    return exit::CLUSTER;
+                }
+                eprintln!("kdrill: report written to configmap {ns}/{name}");
+                continue;
+            }
             ReportTarget::Junit(p) => (
                 p,
                 crate::report::junit::render(&report).map_err(|e| e.to_string()),

@@ -236,6 +236,66 @@ impl Until {
         bad
     }
 
+    /// Why the condition can never hold any more, when the object says so: a Job that
+    /// failed while `Complete` is awaited, a pod that terminated while it should run,
+    /// a Deployment past its progress deadline. The wait then ends at once instead of
+    /// at its timeout.
+    pub fn hopeless(&self, obj: &Value) -> Option<String> {
+        if self.deleted.is_some() || self.matches.is_some() {
+            return None;
+        }
+        let cond = |t: &str| {
+            obj.pointer("/status/conditions")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .find(|c| c.get("type").and_then(Value::as_str) == Some(t))
+        };
+        let text = |c: &Value, k: &str| c.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        if let Some(want) = &self.condition {
+            let wants_true = want.status.eq_ignore_ascii_case("true");
+            // Job: Complete and Failed exclude each other
+            for (awaited, opposite) in [("Complete", "Failed"), ("Failed", "Complete")] {
+                if want.type_ == awaited && wants_true {
+                    if let Some(c) = cond(opposite).filter(|c| text(c, "status") == "True") {
+                        return Some(format!(
+                            "condition {opposite}=True (reason {}: {})",
+                            text(c, "reason"),
+                            text(c, "message")
+                        ));
+                    }
+                }
+            }
+            if want.type_ == "Progressing" || want.type_ == "Available" {
+                if let Some(c) =
+                    cond("Progressing").filter(|c| text(c, "reason") == "ProgressDeadlineExceeded")
+                {
+                    return Some(format!("the rollout is stuck: {}", text(c, "message")));
+                }
+            }
+        }
+        // a pod that has terminated never runs again
+        let phase = obj.pointer("/status/phase").and_then(Value::as_str)?;
+        let terminal = matches!(phase, "Succeeded" | "Failed");
+        let wants_running = self
+            .phase
+            .as_deref()
+            .is_some_and(|p| p != "Succeeded" && p != "Failed")
+            || self.condition.as_ref().is_some_and(|c| c.type_ == "Ready");
+        if terminal && wants_running {
+            return Some(format!("the pod has terminated (phase {phase})"));
+        }
+        if terminal
+            && self
+                .phase
+                .as_deref()
+                .is_some_and(|p| p != phase && (p == "Succeeded" || p == "Failed"))
+        {
+            return Some(format!("the pod ended with phase {phase}"));
+        }
+        None
+    }
+
     /// Short text for progress lines and labels.
     pub fn summary(&self) -> String {
         let mut parts = Vec::new();
@@ -440,6 +500,12 @@ pub enum WaitError {
     },
     #[error("interrupted")]
     Cancelled,
+    /// The object reached a state from which the condition cannot hold.
+    #[error("{reason}")]
+    Hopeless {
+        reason: String,
+        last_object: Option<Box<Value>>,
+    },
 }
 
 /// Objects seen by a watch, by name.
@@ -451,6 +517,18 @@ pub async fn watch_until(
     api: Api<DynamicObject>,
     cfg: watcher::Config,
     check: impl Fn(&Seen) -> Vec<String>,
+    timeout: Duration,
+    cancel: &CancellationToken,
+) -> Result<Seen, WaitError> {
+    watch_until_or(api, cfg, check, |_| None, timeout, cancel).await
+}
+
+/// [`watch_until`], ending early when `hopeless` finds the condition unreachable.
+pub async fn watch_until_or(
+    api: Api<DynamicObject>,
+    cfg: watcher::Config,
+    check: impl Fn(&Seen) -> Vec<String>,
+    hopeless: impl Fn(&Seen) -> Option<(String, Value)>,
     timeout: Duration,
     cancel: &CancellationToken,
 ) -> Result<Seen, WaitError> {
@@ -513,6 +591,12 @@ pub async fn watch_until(
             if last_mismatch.is_empty() {
                 return Ok(current);
             }
+            if let Some((reason, obj)) = hopeless(&current) {
+                return Err(WaitError::Hopeless {
+                    reason,
+                    last_object: Some(Box::new(obj)),
+                });
+            }
         }
     }
 }
@@ -527,10 +611,14 @@ pub async fn wait_for(
     cancel: &CancellationToken,
 ) -> Result<Option<Value>, WaitError> {
     let cfg = watcher::Config::default().fields(&format!("metadata.name={name}"));
-    let seen = watch_until(
+    let seen = watch_until_or(
         api,
         cfg,
         |seen| until.check(seen.get(name)),
+        |seen| {
+            let o = seen.get(name)?;
+            until.hopeless(o).map(|r| (r, o.clone()))
+        },
         timeout,
         cancel,
     )
@@ -578,10 +666,18 @@ pub async fn wait_for_selector(
     cancel: &CancellationToken,
 ) -> Result<Seen, WaitError> {
     let cfg = watcher::Config::default().labels(selector);
-    watch_until(
+    // every match must satisfy `until`: one that never can dooms the wait
+    watch_until_or(
         api,
         cfg,
         |seen| check_all(until, kind, seen),
+        |seen| {
+            seen.iter().find_map(|(n, o)| {
+                until
+                    .hopeless(o)
+                    .map(|r| (format!("{kind}/{n}: {r}"), o.clone()))
+            })
+        },
         timeout,
         cancel,
     )
@@ -683,6 +779,24 @@ mod tests {
             check_all(&until("{deleted: true}"), "pod", &seen),
             vec!["2 object(s) still exist: pod/a, pod/b"]
         );
+    }
+
+    #[test]
+    fn hopeless_states_end_waits_early() {
+        let failed_job = json!({"status": {"conditions": [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit"}]}});
+        assert_eq!(
+            until("{condition: Complete}").hopeless(&failed_job).unwrap(),
+            "condition Failed=True (reason BackoffLimitExceeded: Job has reached the specified backoff limit)"
+        );
+        assert!(until("{condition: Failed}").hopeless(&failed_job).is_none());
+        let done = json!({"status": {"phase": "Succeeded"}});
+        assert!(until("{phase: Running}").hopeless(&done).is_some());
+        assert!(until("{condition: Ready}").hopeless(&done).is_some());
+        assert!(until("{phase: Succeeded}").hopeless(&done).is_none());
+        assert!(until("{phase: Failed}").hopeless(&done).is_some());
+        assert!(until("{deleted: true}").hopeless(&done).is_none());
+        let pending = json!({"status": {"phase": "Pending"}});
+        assert!(until("{phase: Running}").hopeless(&pending).is_none());
     }
 
     #[test]

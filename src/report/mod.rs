@@ -1,6 +1,7 @@
 //! The report model: one tree (run → scenario → step) built from executor events.
 //! Every renderer (human, and later JUnit and JSON) reads this same model.
 
+pub mod configmap;
 pub mod human;
 pub mod json;
 pub mod junit;

@@ -172,6 +172,18 @@ impl From<WaitError> for StepError {
     fn from(e: WaitError) -> Self {
         match e {
             WaitError::Cancelled => StepError::Cancelled,
+            WaitError::Hopeless {
+                reason,
+                last_object,
+            } => StepError::Failed {
+                message: format!("the condition can no longer be met: {reason}"),
+                expected: None,
+                actual: last_object.and_then(|o| {
+                    let status = o.get("status")?;
+                    let y = serde_yaml::to_string(status).ok()?;
+                    Some(format!("last status seen:\n{}", indent(&y, "  ")))
+                }),
+            },
             WaitError::Timeout {
                 timeout,
                 last_mismatch,

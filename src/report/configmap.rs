@@ -1,0 +1,66 @@
+//! Reports kept in the cluster: `--report configmap=NAMESPACE/NAME` writes the JUnit
+//! and JSON reports and a one-line summary into a ConfigMap, so a kdrill Job or
+//! CronJob leaves its results where `kubectl get configmap -o yaml` finds them.
+//! The ConfigMap is not labelled as a run's object: cleanup and `kdrill clean` keep it.
+
+use super::{Report, Status};
+use k8s_openapi::api::core::v1::ConfigMap;
+use kube::api::{Api, Patch, PatchParams};
+use std::collections::BTreeMap;
+
+/// A label that marks report ConfigMaps (for `kubectl get cm -l kdrill.dev/report`).
+pub const REPORT_LABEL: &str = "kdrill.dev/report";
+
+/// `passed=3 failed=0 skipped=1 run=abc123`
+pub fn summary(report: &Report) -> String {
+    let count = |st: Status| report.scenarios.iter().filter(|s| s.status == st).count();
+    format!(
+        "passed={} failed={} skipped={} run={}{}",
+        count(Status::Passed),
+        count(Status::Failed),
+        count(Status::Skipped),
+        report.run_id,
+        if report.interrupted {
+            " interrupted"
+        } else {
+            ""
+        }
+    )
+}
+
+/// Write (create or replace, by server-side apply) the report ConfigMap.
+pub async fn write(
+    client: kube::Client,
+    namespace: &str,
+    name: &str,
+    report: &Report,
+) -> Result<(), String> {
+    let junit = super::junit::render(report).map_err(|e| e.to_string())?;
+    let json = super::json::render(report).map_err(|e| e.to_string())?;
+    let data: BTreeMap<String, String> = [
+        ("summary".to_string(), summary(report)),
+        ("junit.xml".to_string(), junit),
+        ("report.json".to_string(), json),
+    ]
+    .into_iter()
+    .collect();
+    let cm = ConfigMap {
+        metadata: kube::api::ObjectMeta {
+            name: Some(name.to_string()),
+            namespace: Some(namespace.to_string()),
+            labels: Some([(REPORT_LABEL.to_string(), "true".to_string())].into()),
+            ..Default::default()
+        },
+        data: Some(data),
+        ..Default::default()
+    };
+    let api: Api<ConfigMap> = Api::namespaced(client, namespace);
+    api.patch(
+        name,
+        &PatchParams::apply("kdrill").force(),
+        &Patch::Apply(&cm),
+    )
+    .await
+    .map_err(|e| format!("configmap {namespace}/{name}: {e}"))?;
+    Ok(())
+}
