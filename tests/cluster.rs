@@ -239,6 +239,45 @@ fn an_imported_post_runs_once_its_todos_are_done() {
     let (stdout, stderr) = text(&run);
     assert_eq!(run.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(stdout.contains("kdrill: 1 passed, 0 failed"), "{stdout}");
+    // the replay is stable: a second run, as in CI (nothing written), matches every
+    // snapshot the first one accepted
+    let snapshots_before = tree_text(dir.path());
+    let mut cmd = kdrill(&["run", "--kubeconfig"]);
+    let again = cmd.arg(&kc).arg(&out).env("CI", "1").output().unwrap();
+    let (stdout, stderr) = text(&again);
+    assert_eq!(again.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert_eq!(
+        tree_text(dir.path()),
+        snapshots_before,
+        "the second run changed files"
+    );
+}
+
+/// Every file under `root` with its content, to compare trees before and after.
+fn tree_text(root: &Path) -> String {
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    files
+        .iter()
+        .map(|f| {
+            format!(
+                "{}\n{}",
+                f.display(),
+                std::fs::read_to_string(f).unwrap_or_default()
+            )
+        })
+        .collect()
 }
 
 #[test]

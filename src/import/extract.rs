@@ -16,6 +16,8 @@ pub struct Command {
     pub on_node: bool,
     /// Lines joined because the blog engine wrapped the command mid-way.
     pub rejoined: Vec<usize>,
+    /// The body of a here-document (`cat <<EOF > pod.yaml`, `kubectl apply -f - <<EOF`).
+    pub heredoc: Option<String>,
 }
 
 /// Something found in a post, in order.
@@ -92,7 +94,7 @@ pub fn extract(post: &str) -> Vec<Item> {
             (false, "", String::new())
         };
         if !is_open {
-            i += 1;
+            i += indented_block(&lines, i, &mut items).unwrap_or(1);
             continue;
         }
         let start = i + 1;
@@ -104,6 +106,47 @@ pub fn extract(post: &str) -> Vec<Item> {
         i = end + 1;
     }
     items
+}
+
+fn indented(line: &str) -> bool {
+    (line.starts_with("    ") || line.starts_with('\t')) && !line.trim().is_empty()
+}
+
+/// A markdown indented code block starting at `lines[i]`: it follows a blank line
+/// (it cannot interrupt a paragraph) and is not a list item's continuation. Taken
+/// only when it shows a shell session (a prompt) or a manifest, since prose under
+/// a list is indented too. Returns how many lines it spans.
+fn indented_block(lines: &[&str], i: usize, items: &mut Vec<Item>) -> Option<usize> {
+    if !indented(lines[i]) || (i > 0 && !lines[i - 1].trim().is_empty()) {
+        return None;
+    }
+    let before = lines[..i].iter().rev().find(|l| !l.trim().is_empty());
+    let list = Regex::new(r"^\s*(?:[-*+]|\d+[.)])\s").expect("list regex");
+    if before.is_some_and(|l| list.is_match(l) || indented(l)) {
+        return None;
+    }
+    let mut end = i;
+    while end < lines.len() && (indented(lines[end]) || lines[end].trim().is_empty()) {
+        end += 1;
+    }
+    while end > i && lines[end - 1].trim().is_empty() {
+        end -= 1;
+    }
+    let body: Vec<&str> = lines[i..end]
+        .iter()
+        .map(|l| {
+            l.strip_prefix("    ")
+                .or_else(|| l.strip_prefix('\t'))
+                .unwrap_or(l.trim_start())
+        })
+        .collect();
+    let text = body.join("\n");
+    let has_prompt = body.iter().any(|l| prompt_re().is_match(l));
+    let manifest = text.contains("apiVersion:") && text.contains("kind:");
+    if has_prompt || manifest {
+        block(&body, i + 1, "indented", items);
+    }
+    Some(end - i)
 }
 
 /// One code block (`first` is the 1-based line of its first content line).
@@ -127,7 +170,8 @@ fn block(body: &[&str], first: usize, info: &str, items: &mut Vec<Item>) {
         if shell {
             let mut idx = 0;
             while idx < body.len() {
-                let (cmd, used, rejoined) = read_command(body, idx, body[idx].trim(), first);
+                let (cmd, used, rejoined, heredoc) =
+                    read_command(body, idx, body[idx].trim(), first);
                 if !cmd.is_empty() && !cmd.starts_with('#') {
                     items.push(Item::Command(Command {
                         line: first + idx,
@@ -135,6 +179,7 @@ fn block(body: &[&str], first: usize, info: &str, items: &mut Vec<Item>) {
                         output: String::new(),
                         on_node: false,
                         rejoined,
+                        heredoc,
                     }));
                 }
                 idx += used;
@@ -154,13 +199,14 @@ fn block(body: &[&str], first: usize, info: &str, items: &mut Vec<Item>) {
                 .name("node")
                 .is_some_and(|n| !n.as_str().starts_with("root@localhost"));
             let start = c.name("cmd").map_or("", |m| m.as_str()).trim();
-            let (cmd, used, rejoined) = read_command(body, idx, start, first);
+            let (cmd, used, rejoined, heredoc) = read_command(body, idx, start, first);
             current = Some(Command {
                 line: first + idx,
                 text: cmd,
                 output: String::new(),
                 on_node,
                 rejoined,
+                heredoc,
             });
             idx += used;
             continue;
@@ -176,10 +222,56 @@ fn block(body: &[&str], first: usize, info: &str, items: &mut Vec<Item>) {
     }
 }
 
+fn heredoc_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r#"<<(-?)\s*['"]?([A-Za-z_][A-Za-z0-9_]*)['"]?"#).expect("heredoc regex")
+    })
+}
+
+/// The end marker of the here-document a command opens, if any.
+pub fn heredoc_delimiter(cmd: &str) -> Option<String> {
+    heredoc_re().captures(cmd).map(|c| c[2].to_string())
+}
+
 /// A command starting at `body[idx]` (its text after the prompt is `start`), with
-/// `\`/backtick continuations and blog-wrapped lines (unbalanced quotes) joined.
-/// Returns the command, how many lines it used, and the lines that were rejoined.
+/// `\`/backtick continuations and blog-wrapped lines (unbalanced quotes) joined, and
+/// the body of a here-document it opens. Returns the command, how many lines it used,
+/// the lines that were rejoined, and the here-document.
 fn read_command(
+    body: &[&str],
+    idx: usize,
+    start: &str,
+    first: usize,
+) -> (String, usize, Vec<usize>, Option<String>) {
+    let (cmd, used, rejoined) = read_command_line(body, idx, start, first);
+    let Some(c) = heredoc_re().captures(&cmd) else {
+        return (cmd, used, rejoined, None);
+    };
+    let tabs = !c[1].is_empty();
+    let delim = c[2].to_string();
+    let mut text = String::new();
+    let mut n = used;
+    while let Some(line) = body.get(idx + n) {
+        n += 1;
+        let l = if tabs {
+            line.trim_start_matches('\t')
+        } else {
+            line
+        };
+        // prompts of posts sometimes show `> ` before each line of a here-document
+        let l = l.strip_prefix("> ").unwrap_or(l);
+        if l.trim_end() == delim {
+            return (cmd, n, rejoined, Some(text));
+        }
+        text.push_str(l);
+        text.push('\n');
+    }
+    // no end marker: the block ended first, keep what there is
+    (cmd, n, rejoined, Some(text))
+}
+
+fn read_command_line(
     body: &[&str],
     idx: usize,
     start: &str,
@@ -316,6 +408,30 @@ mod tests {
         );
         assert!(
             matches!(&items[2], Item::Command(c) if c.text.starts_with("kubectl patch") && c.line == 11)
+        );
+    }
+
+    #[test]
+    fn here_documents_are_part_of_their_command() {
+        let post = "```console\n$ cat <<EOF > pod.yaml\n> apiVersion: v1\n> kind: Pod\n> EOF\n$ kubectl apply -f - <<-END\n\tkind: X\n\tEND\nconfigmap/x created\n```\n";
+        let c = commands(post);
+        assert_eq!(c.len(), 2, "{c:?}");
+        assert_eq!(c[0].heredoc.as_deref(), Some("apiVersion: v1\nkind: Pod\n"));
+        assert!(c[0].output.is_empty());
+        assert_eq!(c[1].heredoc.as_deref(), Some("kind: X\n"));
+        assert_eq!(c[1].output, "configmap/x created\n");
+    }
+
+    #[test]
+    fn indented_blocks_with_sessions_or_manifests_count() {
+        let post = "Run this:\n\n    $ kubectl get pods\n    No resources found\n\nThe manifest:\n\n    apiVersion: v1\n    kind: Pod\n    metadata:\n      name: a\n\n- a list item\n\n    continued prose, not code\n\nplain text\n    not a block (no blank line before)\n";
+        let items = extract(post);
+        assert_eq!(items.len(), 2, "{items:?}");
+        assert!(
+            matches!(&items[0], Item::Command(c) if c.text == "kubectl get pods" && c.line == 3 && c.output == "No resources found\n")
+        );
+        assert!(
+            matches!(&items[1], Item::Manifest { line: 8, text } if text.starts_with("apiVersion: v1\nkind: Pod\n"))
         );
     }
 }

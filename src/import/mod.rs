@@ -27,7 +27,7 @@ pub struct Summary {
 /// The first line of a manifest file that import could not fill; `apply` refuses it.
 pub const TODO_MARKER: &str = "# kdrill-import: TODO";
 
-fn manifest_name(text: &str) -> String {
+pub(crate) fn manifest_name(text: &str) -> String {
     let v: serde_yaml::Value = serde_yaml::from_str(text).unwrap_or_default();
     let kind = v
         .get("kind")
@@ -112,6 +112,13 @@ pub fn import(post_name: &str, post: &str, out: &Path) -> std::io::Result<Summar
                 for d in drafts {
                     if let Some(m) = &d.manifest {
                         needed.push((m.clone(), c.line));
+                    }
+                    if let Some((file, body)) = &d.write {
+                        std::fs::write(
+                            manifests_dir.join(file),
+                            format!("# from the post, line {} (here-document)\n{body}", c.line),
+                        )?;
+                        summary.manifests.push(manifests_dir.join(file));
                     }
                     if let Some(t) = &d.todo {
                         todo_rows.push(format!("- [ ] {t}"));
@@ -245,12 +252,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("scenarios/working-with-pods");
         let s = import("working-with-pods.md", post, &out).unwrap();
+        // the files themselves: the_seed_post_imports_to_the_committed_tree
         let scenario = std::fs::read_to_string(&s.scenario).unwrap();
-        insta::assert_snapshot!("seed_scenario", scenario);
-        insta::assert_snapshot!(
-            "seed_import_md",
-            std::fs::read_to_string(out.join("IMPORT.md")).unwrap()
-        );
         // the draft is a valid scenario: it loads (lint would pass)
         crate::scenario::load_str(&s.scenario, &scenario).expect("the imported scenario loads");
         assert!(out.join("manifests/job-hello.yaml").exists());
@@ -272,6 +275,90 @@ mod tests {
             get.contains("nginx   1/1     Running   0          [AGE]"),
             "{get}"
         );
+    }
+
+    /// Every file the import writes (scenario, IMPORT.md, manifests, TODO files,
+    /// snapshots), as one text: the generated tree is the golden file.
+    fn tree(root: &Path) -> String {
+        fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+            let mut entries: Vec<_> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            entries.sort();
+            for p in entries {
+                if p.is_dir() {
+                    walk(&p, out);
+                } else {
+                    out.push(p);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(root, &mut files);
+        files
+            .iter()
+            .map(|f| {
+                let rel = f.strip_prefix(root).unwrap().display().to_string();
+                format!("=== {rel}\n{}", std::fs::read_to_string(f).unwrap())
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn the_seed_post_imports_to_the_committed_tree() {
+        let post = include_str!("../../tests/fixtures/posts/working-with-pods.md");
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("scenarios/working-with-pods");
+        import("working-with-pods.md", post, &out).unwrap();
+        insta::assert_snapshot!("seed_tree", tree(dir.path()));
+    }
+
+    #[test]
+    fn every_shell_block_of_the_seed_post_is_accounted_for() {
+        let post = include_str!("../../tests/fixtures/posts/working-with-pods.md");
+        let dir = tempfile::tempdir().unwrap();
+        import("working-with-pods.md", post, dir.path()).unwrap();
+        let report = std::fs::read_to_string(dir.path().join("IMPORT.md")).unwrap();
+        // the post lines IMPORT.md's table cites
+        let cited: Vec<usize> = report
+            .lines()
+            .filter_map(|l| l.strip_prefix("| "))
+            .filter_map(|l| l.split(' ').next()?.parse().ok())
+            .collect();
+        let lines: Vec<&str> = post.lines().collect();
+        let mut i = 0;
+        let mut blocks = 0;
+        while i < lines.len() {
+            let l = lines[i].trim_start();
+            let closer = if l.starts_with("```") {
+                "```"
+            } else if l.starts_with("{% highlight") {
+                "{% endhighlight"
+            } else {
+                i += 1;
+                continue;
+            };
+            let start = i + 1;
+            let mut end = start;
+            while end < lines.len() && !lines[end].trim_start().starts_with(closer) {
+                end += 1;
+            }
+            let body = &lines[start..end];
+            if body.iter().any(|l| !l.trim().is_empty()) {
+                blocks += 1;
+                assert!(
+                    cited.iter().any(|c| *c > start && *c <= end),
+                    "the block at post lines {}-{} is not in IMPORT.md:\n{}",
+                    start + 1,
+                    end,
+                    body.join("\n")
+                );
+            }
+            i = end + 1;
+        }
+        assert_eq!(blocks, 7, "the seed post has 7 code blocks");
     }
 
     #[test]

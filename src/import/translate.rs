@@ -18,6 +18,8 @@ pub struct Draft {
     pub manifest: Option<String>,
     /// Something a human must look at.
     pub todo: Option<String>,
+    /// A file to write beside the scenario (`manifests/NAME`): a here-document's body.
+    pub write: Option<(String, String)>,
 }
 
 /// Split a command line like a POSIX shell would (quotes removed, no expansion).
@@ -222,6 +224,7 @@ pub fn translate(c: &Command, n: usize) -> Vec<Draft> {
         snapshot: None,
         manifest: None,
         todo: None,
+        write: None,
     };
     let (Some(program), rest) = (
         tokens.first().map(String::as_str),
@@ -239,6 +242,11 @@ pub fn translate(c: &Command, n: usize) -> Vec<Draft> {
     } else {
         rest
     };
+    if let Some(body) = &c.heredoc {
+        if let Some(d) = heredoc(program, rest, body, &comments) {
+            return vec![d];
+        }
+    }
     if program == "kubectl" {
         if let Some(d) = kubectl(c, rest, n, &comments) {
             return d;
@@ -251,6 +259,7 @@ pub fn translate(c: &Command, n: usize) -> Vec<Draft> {
             snapshot: None,
             manifest: None,
             todo: None,
+            write: None,
         }],
         ("minikube", Some("cp")) if rest.len() >= 3 => {
             let src = portable_name(&rest[1]);
@@ -261,7 +270,11 @@ pub fn translate(c: &Command, n: usize) -> Vec<Draft> {
             vec![d]
         }
         _ => {
-            let mut d = draft(map(vec![("command", map(vec![("run", s(c.text.trim_start_matches("sudo ")))]))]), comments);
+            let mut run = c.text.trim_start_matches("sudo ").to_string();
+            if let (Some(body), Some(delim)) = (&c.heredoc, super::extract::heredoc_delimiter(&c.text)) {
+                run = format!("{run}\n{body}{delim}\n");
+            }
+            let mut d = draft(map(vec![("command", map(vec![("run", s(&run))]))]), comments);
             d.todo = Some(format!("line {}: `{}` is not a kubectl command kdrill knows; it runs on this machine as a host command: check that is right", c.line, c.text));
             if !c.output.is_empty() {
                 let name = format!("{n:02}-{}", slug(&c.text));
@@ -271,6 +284,64 @@ pub fn translate(c: &Command, n: usize) -> Vec<Draft> {
             vec![d]
         }
     }
+}
+
+/// A command with a here-document: `kubectl apply -f - <<EOF` applies the manifest
+/// it carries; `cat <<EOF > FILE` (or `cat > FILE`, `tee FILE`) writes a file the
+/// post uses later, kept beside the scenario. Anything else stays a host command,
+/// here-document included (see the caller).
+fn heredoc(program: &str, args: &[String], body: &str, comments: &[String]) -> Option<Draft> {
+    let manifest = body.contains("apiVersion:") && body.contains("kind:");
+    let stdin =
+        args.iter().any(|a| a == "-") || args.windows(2).any(|w| w[0] == "-f" && w[1] == "-");
+    if program == "kubectl"
+        && matches!(args.first().map(String::as_str), Some("apply" | "create"))
+        && stdin
+        && manifest
+    {
+        let name = super::manifest_name(body);
+        return Some(Draft {
+            comments: comments.to_vec(),
+            step: Some(map(vec![(
+                "apply",
+                map(vec![("file", s(&format!("manifests/{name}")))]),
+            )])),
+            snapshot: None,
+            manifest: None,
+            todo: None,
+            write: Some((name, body.to_string())),
+        });
+    }
+    // where `cat`/`tee` writes: `> FILE`, `>FILE`, or tee's argument
+    let target = match program {
+        "cat" => args.iter().enumerate().find_map(|(i, a)| {
+            if a == ">" {
+                args.get(i + 1).cloned()
+            } else {
+                a.strip_prefix('>')
+                    .filter(|f| !f.is_empty() && !f.starts_with('>'))
+                    .map(str::to_string)
+            }
+        }),
+        "tee" => args
+            .iter()
+            .find(|a| !a.starts_with('-') && !a.starts_with("<<"))
+            .cloned(),
+        _ => None,
+    };
+    let file = portable_name(&target?);
+    let mut comments = comments.to_vec();
+    comments.push(format!(
+        "the post writes {file} with a here-document: kept as manifests/{file}"
+    ));
+    Some(Draft {
+        comments,
+        step: None,
+        snapshot: None,
+        manifest: None,
+        todo: None,
+        write: Some((file, body.to_string())),
+    })
 }
 
 fn kubectl(c: &Command, args: &[String], n: usize, comments: &[String]) -> Option<Vec<Draft>> {
@@ -310,6 +381,7 @@ fn kubectl(c: &Command, args: &[String], n: usize, comments: &[String]) -> Optio
         snapshot: None,
         manifest: None,
         todo: None,
+        write: None,
     };
     let snap_name = |what: &str| format!("{n:02}-{}", slug(what));
     match verb {
@@ -381,6 +453,7 @@ fn kubectl(c: &Command, args: &[String], n: usize, comments: &[String]) -> Optio
                         snapshot: None,
                         manifest: None,
                         todo: None,
+                        write: None,
                     });
                 }
             }
@@ -424,6 +497,7 @@ fn kubectl(c: &Command, args: &[String], n: usize, comments: &[String]) -> Optio
                 snapshot: None,
                 manifest: None,
                 todo: None,
+                write: None,
             };
             Some(vec![wait, get])
         }
@@ -526,6 +600,7 @@ mod tests {
             output: output.into(),
             on_node: false,
             rejoined: vec![],
+            heredoc: None,
         }
     }
 
@@ -664,5 +739,34 @@ mod tests {
             .step
             .is_none());
         assert!(translate(&cmd("", ""), 11).is_empty());
+    }
+
+    #[test]
+    fn here_documents_become_manifests_or_stay_commands() {
+        let mut c = cmd("kubectl apply -f - <<EOF", "");
+        c.heredoc = Some("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n".into());
+        let d = &translate(&c, 1)[0];
+        assert_eq!(
+            yaml(d),
+            "apply:\n  file: manifests/configmap-settings.yaml\n"
+        );
+        assert_eq!(d.write.as_ref().unwrap().0, "configmap-settings.yaml");
+        let mut c = cmd("cat <<'EOF' > .\\pods\\pod.yaml", "");
+        c.heredoc = Some("apiVersion: v1\nkind: Pod\n".into());
+        let d = &translate(&c, 1)[0];
+        assert!(d.step.is_none());
+        assert_eq!(d.write.as_ref().unwrap().0, "pod.yaml");
+        let mut c = cmd("sudo tee /etc/motd <<EOF", "");
+        c.heredoc = Some("hello\n".into());
+        let d = &translate(&c, 1)[0];
+        assert_eq!(d.write.as_ref().unwrap().0, "motd");
+        let mut c = cmd("wc -l <<EOF", "2\n");
+        c.heredoc = Some("a\nb\n".into());
+        let d = &translate(&c, 3)[0];
+        assert!(
+            yaml(d).contains("run: |\n    wc -l <<EOF\n    a\n    b\n    EOF\n"),
+            "{}",
+            yaml(d)
+        );
     }
 }
