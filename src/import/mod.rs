@@ -203,7 +203,7 @@ pub fn import(post_name: &str, post: &str, out: &Path) -> std::io::Result<Summar
         std::fs::create_dir_all(&snap_dir)?;
         let f = SnapshotFile::new(
             &[
-                ("scenario", scenario_path.display().to_string()),
+                ("scenario", snapshot::repo_relative(&scenario_path)),
                 ("captured", format!("the post's output at line {line}")),
                 (
                     "source",
@@ -217,11 +217,7 @@ pub fn import(post_name: &str, post: &str, out: &Path) -> std::io::Result<Summar
         summary.snapshots.push(p);
     }
     if !snapshots.is_empty() {
-        // the path as a reader of the repository sees it
-        let shown = snap_dir.to_string_lossy().into_owned();
-        let shown = shown
-            .find("snapshots/")
-            .map_or(shown.as_str(), |i| &shown[i..]);
+        let shown = snapshot::repo_relative(&snap_dir);
         todo_rows.push(format!("- [ ] snapshots under `{shown}` hold the post's outputs: run once, then `kdrill review` what differs on your cluster (versions, banners, names)"));
     }
     summary.todos = todo_rows.clone();

@@ -108,6 +108,17 @@ pub struct Settings {
     pub colour: bool,
 }
 
+/// A path as a reader of the repository sees it: from its `scenarios/` or `snapshots/`
+/// directory on (absolute temporary directories stay out of committed files).
+pub fn repo_relative(p: &Path) -> String {
+    let shown = p.to_string_lossy().into_owned();
+    ["scenarios/", "snapshots/"]
+        .iter()
+        .filter_map(|d| shown.find(d))
+        .min()
+        .map_or(shown.clone(), |i| shown[i..].to_string())
+}
+
 /// The directory holding a scenario's snapshots: `snapshots/<path under scenarios/>/<stem>/`
 /// when the file lives under a `scenarios` directory, else `__snapshots__/<stem>/` beside it.
 pub fn dir_for(scenario_file: &Path) -> PathBuf {
@@ -249,7 +260,7 @@ impl Check<'_> {
         let pending = dir.join(format!("{name}.{}", file::PENDING_EXT));
         let fresh = SnapshotFile::new(
             &[
-                ("scenario", self.scenario.file.display().to_string()),
+                ("scenario", repo_relative(&self.scenario.file)),
                 (
                     "step",
                     format!("{} ({})", self.step.number, self.step.label()),
