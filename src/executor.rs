@@ -485,7 +485,7 @@ impl Executor {
         let api: Api<Namespace> = Api::all(self.cluster.client.clone());
         api.create(&PostParams::default(), &ns)
             .await
-            .map_err(|e| format!("cannot create namespace {name}: {e}"))?;
+            .map_err(|e| format!("cannot create namespace {name}: {}", StepError::from(e)))?;
         // pods are refused until the ServiceAccount controller has made `default`
         let sa = ApiResource::erase::<k8s_openapi::api::core::v1::ServiceAccount>(&());
         let sa_api: Api<DynamicObject> =
