@@ -13,6 +13,7 @@
 
 K8S_VERSION=${K8S_VERSION:-v1.34.4}
 ETCD_VERSION=${ETCD_VERSION:-v3.6.8}
+COREDNS_VERSION=v1.14.7 # keep in step with coredns/go.mod
 KUBE_COMMANDS="kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy"
 APT_PACKAGES="containerd runc containernetworking-plugins docker-registry skopeo umoci busybox-static iptables iproute2 conntrack curl openssl ca-certificates gcc libc6-dev util-linux mount"
 
@@ -24,6 +25,7 @@ nginx build_image_nginx library/nginx:latest,mainline,stable
 bitnami-nginx build_image_bitnami_nginx bitnami/nginx:latest
 busybox build_image_busybox library/busybox:1.28,latest
 pause build_image_pause pause:3.10
+coredns build_image_coredns coredns/coredns:v1.14.7
 "
 
 CACHE_ROOT="${KDRILL_CACHE:-$HOME/.cache/kdrill}/testbed"
@@ -39,7 +41,7 @@ part_hash() { # file patterns, relative to testbed/ (quote them: expanded here)
 
 cache_key() {
 	local h
-	h=$( (cd "$TESTBED" && cat k8s/go.mod k8s/go.sum k8s/*.go etcd/go.mod etcd/go.sum images/* lib/build.sh; echo "$K8S_VERSION $ETCD_VERSION $(go version 2>/dev/null)") | sha256sum | cut -c1-12)
+	h=$( (cd "$TESTBED" && cat k8s/go.mod k8s/go.sum k8s/*.go etcd/go.mod etcd/go.sum coredns/go.mod coredns/go.sum coredns/*.go images/* lib/build.sh; echo "$K8S_VERSION $ETCD_VERSION $(go version 2>/dev/null)") | sha256sum | cut -c1-12)
 	echo "$K8S_VERSION-$h"
 }
 
@@ -128,6 +130,23 @@ build_etcd() { # cache
 	mv "$out.tmp" "$out"
 	echo "$hash" > "$out.hash"
 	log "built etcd in $((SECONDS - t0))s"
+}
+
+# CoreDNS with only the plugins cluster DNS needs (testbed/coredns/main.go), in its
+# own module like etcd so its client-go does not move the apiserver's
+build_coredns() { # cache
+	local cache=$1 out=$1/bin/coredns hash
+	hash=$( (part_hash coredns/go.mod coredns/go.sum 'coredns/*.go'; echo "-s -w $(go version)") | sha256sum | cut -c1-16)
+	[ -x "$out" ] && [ "$(cat "$out.hash" 2>/dev/null)" = "$hash" ] && return 0
+	reuse_part "$cache" bin/coredns "$hash" && return 0
+	log "building CoreDNS $COREDNS_VERSION from Go modules (1-2 min cold), log $cache/build-coredns.log"
+	mkdir -p "$cache/bin"
+	local t0=$SECONDS
+	(cd "$TESTBED/coredns" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out.tmp" .) \
+		>"$cache/build-coredns.log" 2>&1 || { tail -30 "$cache/build-coredns.log" >&2; die "CoreDNS build failed (log $cache/build-coredns.log)"; }
+	mv "$out.tmp" "$out"
+	echo "$hash" > "$out.hash"
+	log "built CoreDNS in $((SECONDS - t0))s"
 }
 
 # ---------------------------------------------------------------- images
@@ -235,15 +254,28 @@ build_image_pause() { # rootfs
 	IMAGE_CONFIG=(--config.entrypoint /pause --config.user 65535:65535)
 }
 
-build_images() { # cache
+# CoreDNS: the static binary alone, as upstream ships it; runs as nobody, listens
+# on 1053 (no privileged port), the Service maps 53 to it
+build_image_coredns() { # rootfs
+	local r=$1
+	mkdir -p "$r"/{etc/coredns,tmp}
+	chmod 1777 "$r/tmp"
+	cp "$cache/bin/coredns" "$r/coredns"
+	printf 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n' > "$r/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\n' > "$r/etc/group"
+	IMAGE_CONFIG=(--config.entrypoint /coredns --config.cmd=-conf --config.cmd /etc/coredns/Corefile
+		--config.user 65534:65534 --config.exposedports 1053/udp --config.exposedports 1053/tcp)
+}
+
+build_images() { # cache (bin/coredns must be built)
 	local cache=$1 hash
-	hash=$(part_hash 'images/*' lib/build.sh)
+	hash=$(part_hash 'images/*' lib/build.sh coredns/go.mod coredns/go.sum 'coredns/*.go')
 	[ -f "$cache/images/.hash" ] && [ "$(cat "$cache/images/.hash")" = "$hash" ] && return 0
 	if reuse_part "$cache" images.tar "$hash"; then
 		rm -rf "$cache/images" && mkdir -p "$cache/images" && tar -C "$cache/images" -xf "$cache/images.tar" && echo "$hash" > "$cache/images/.hash"
 		return 0
 	fi
-	log "building images (nginx, bitnami/nginx, busybox, pause) from Debian packages"
+	log "building images (nginx, bitnami/nginx, busybox, pause, coredns) from Debian packages and our builds"
 	local t0=$SECONDS work debs
 	work=$(mktemp -d /tmp/kdrill-images.XXXXXX)
 	debs=$cache/debs
@@ -287,9 +319,10 @@ build_all() {
 	local cache t0=$SECONDS
 	cache=$(cache_dir)
 	mkdir -p "$cache"
-	if [ -f "$cache/.complete" ] && [ -x "$cache/bin/kube" ] && [ -x "$cache/bin/etcd" ] && [ -d "$cache/images" ]; then
+	if [ -f "$cache/.complete" ] && [ -x "$cache/bin/kube" ] && [ -x "$cache/bin/etcd" ] && [ -x "$cache/bin/coredns" ] && [ -d "$cache/images" ]; then
 		return 0
 	fi
+	build_coredns "$cache"
 	build_images "$cache"
 	build_etcd "$cache"
 	build_kube "$cache"
