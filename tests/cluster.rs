@@ -595,3 +595,32 @@ fn read_only_refuses_changes_outside_the_scenario_namespace() {
         "own namespace is fine: {stdout}"
     );
 }
+
+#[test]
+fn the_cluster_setup_suite_passes_from_inside_the_cluster_as_a_job() {
+    let Some(kc) =
+        test_kubeconfig("the_cluster_setup_suite_passes_from_inside_the_cluster_as_a_job")
+    else {
+        return;
+    };
+    // this very binary, in an image built the no-Docker way and pushed to the
+    // testbed's registry
+    let built = std::process::Command::new(common::root().join("deploy/build-image"))
+        .arg(env!("CARGO_BIN_EXE_kdrill"))
+        .arg("kdrill/kdrill:test")
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{:?}", text(&built));
+    let out = kdrill_run(
+        &kc,
+        &[
+            "tests/fixtures/in-cluster/cluster-setup-job.yaml",
+            "--set",
+            "IMAGE=kdrill/kdrill:test",
+            "-v",
+        ],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("kdrill: 1 passed, 0 failed"), "{stdout}");
+}
