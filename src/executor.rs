@@ -246,6 +246,16 @@ impl Executor {
                     duration: start.elapsed(),
                     result: StepResult::Failed(Box::new(Failure {
                         message: e,
+                        // an admission policy or a quota on namespaces refuses here: say
+                        // what was asked for, so the refusal can be read against it
+                        expected: Some(format!(
+                            "a namespace {namespace} labelled {}",
+                            self.namespace_labels(scenario)
+                                .iter()
+                                .map(|(k, v)| format!("{k}={v}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
                         ..Default::default()
                     })),
                 });
@@ -469,11 +479,16 @@ impl Executor {
         result
     }
 
-    async fn create_namespace(&self, name: &str, scenario: &Scenario) -> Result<(), String> {
-        let mut labels: std::collections::BTreeMap<String, String> =
-            scenario.namespace_labels.clone();
+    /// The labels of a scenario's namespace: its own `namespaceLabels` and kdrill's.
+    fn namespace_labels(&self, scenario: &Scenario) -> std::collections::BTreeMap<String, String> {
+        let mut labels = scenario.namespace_labels.clone();
         labels.insert(MANAGED_BY.0.into(), MANAGED_BY.1.into());
         labels.insert(RUN_LABEL.into(), self.run.run_id.clone());
+        labels
+    }
+
+    async fn create_namespace(&self, name: &str, scenario: &Scenario) -> Result<(), String> {
+        let labels = self.namespace_labels(scenario);
         let ns = Namespace {
             metadata: kube::api::ObjectMeta {
                 name: Some(name.into()),

@@ -6,9 +6,11 @@ use super::{Output, StepCtx, StepError};
 use crate::scenario::CommandLine;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Status;
-use kube::api::{Api, AttachParams};
+use kube::api::AttachParams;
+use kube::Resource;
 use serde::Deserialize;
-use tokio::io::AsyncReadExt;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite as ws;
 
 #[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -61,22 +63,67 @@ pub fn exit_code(status: &Status) -> Result<i32, String> {
         .unwrap_or_else(|| "the command could not be run".into()))
 }
 
-/// Everything a stream of the process sends (nothing when it was not attached).
-async fn read_all<R: tokio::io::AsyncRead + Unpin>(
-    stream: Option<&mut R>,
-) -> std::io::Result<Vec<u8>> {
-    let mut buf = Vec::new();
-    if let Some(s) = stream {
-        s.read_to_end(&mut buf).await?;
+/// How long to keep reading after the exit status: the API server relays each stream of
+/// the process separately, so the last stdout frame may arrive after the status frame.
+const TRAILING_OUTPUT: Duration = Duration::from_secs(2);
+
+/// What the process printed and how it ended.
+#[derive(Debug, Default)]
+struct Collected {
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+    status: Option<Status>,
+}
+
+/// Read the exec websocket until the server closes it. kube's `AttachedProcess` stops
+/// at the status frame and drops stdout that arrives after it (seen here as an empty
+/// stdout from a command that printed); kubectl reads to the end, and so do we.
+async fn collect<S>(
+    mut stream: S,
+    cancel: &tokio_util::sync::CancellationToken,
+) -> Result<Collected, StepError>
+where
+    S: futures::Stream<Item = Result<ws::Message, ws::Error>> + Unpin,
+{
+    use futures::StreamExt;
+    let mut out = Collected::default();
+    loop {
+        let next = match out.status {
+            // the status came: what is still in flight arrives within moments
+            Some(_) => match tokio::time::timeout(TRAILING_OUTPUT, stream.next()).await {
+                Ok(m) => m,
+                Err(_) => break,
+            },
+            None => tokio::select! {
+                m = stream.next() => m,
+                _ = cancel.cancelled() => return Err(StepError::Cancelled),
+            },
+        };
+        let bytes = match next {
+            None | Some(Ok(ws::Message::Close(_))) => break,
+            Some(Ok(ws::Message::Binary(b))) => b,
+            Some(Ok(_)) => continue,
+            // after the status a torn-down connection loses nothing we need
+            Some(Err(_)) if out.status.is_some() => break,
+            Some(Err(e)) => return Err(StepError::Other(format!("exec stream: {e}"))),
+        };
+        match bytes.first() {
+            Some(1) => out.stdout.extend_from_slice(&bytes[1..]),
+            Some(2) => out.stderr.extend_from_slice(&bytes[1..]),
+            Some(3) => {
+                out.status = Some(serde_json::from_slice(&bytes[1..]).map_err(|e| {
+                    StepError::Other(format!("exec: unreadable status from the API: {e}"))
+                })?)
+            }
+            // stdin (0), resize (4), close (255): nothing to collect
+            _ => {}
+        }
     }
-    Ok(buf)
+    Ok(out)
 }
 
 pub async fn run(ctx: &StepCtx<'_>, spec: &ExecSpec) -> Result<Output, StepError> {
-    let pods: Api<Pod> = Api::namespaced(
-        ctx.cluster.client.clone(),
-        spec.namespace.as_deref().unwrap_or(ctx.namespace),
-    );
+    let namespace = spec.namespace.as_deref().unwrap_or(ctx.namespace);
     let mut ap = AttachParams::default()
         .stdin(false)
         .stdout(true)
@@ -91,22 +138,13 @@ pub async fn run(ctx: &StepCtx<'_>, spec: &ExecSpec) -> Result<Output, StepError
         .map(|a| crate::vars::expand(a, ctx.vars))
         .collect::<Result<Vec<_>, _>>()
         .map_err(StepError::failed)?;
-    let mut proc = pods.exec(&spec.pod, argv, &ap).await?;
-    let status = proc.take_status();
-    let mut stdout = proc.stdout();
-    let mut stderr = proc.stderr();
-    let (out, err) = tokio::select! {
-        r = async { tokio::join!(read_all(stdout.as_mut()), read_all(stderr.as_mut())) } => r,
-        _ = ctx.cancel.cancelled() => { proc.abort(); return Err(StepError::Cancelled) }
-    };
-    let out = out.map_err(|e| StepError::Other(format!("reading stdout: {e}")))?;
-    let err = err.map_err(|e| StepError::Other(format!("reading stderr: {e}")))?;
-    let status = match status {
-        Some(s) => s.await,
-        None => None,
-    };
-    let code = match status {
-        Some(s) => exit_code(&s).map_err(|m| StepError::failed(format!("exec failed: {m}")))?,
+    let req = kube::core::Request::new(Pod::url_path(&(), Some(namespace)))
+        .exec(&spec.pod, argv, &ap)
+        .map_err(|e| StepError::Other(format!("exec request: {e}")))?;
+    let conn = ctx.cluster.client.connect(req).await?;
+    let collected = collect(conn.into_stream(), ctx.cancel).await?;
+    let code = match &collected.status {
+        Some(s) => exit_code(s).map_err(|m| StepError::failed(format!("exec failed: {m}")))?,
         None => {
             return Err(StepError::Other(
                 "the exec stream ended without an exit status".into(),
@@ -114,8 +152,8 @@ pub async fn run(ctx: &StepCtx<'_>, spec: &ExecSpec) -> Result<Output, StepError
         }
     };
     Ok(Output {
-        stdout: Some(String::from_utf8_lossy(&out).into_owned()),
-        stderr: Some(String::from_utf8_lossy(&err).into_owned()),
+        stdout: Some(String::from_utf8_lossy(&collected.stdout).into_owned()),
+        stderr: Some(String::from_utf8_lossy(&collected.stderr).into_owned()),
         exit_code: Some(code),
         ..Default::default()
     })
@@ -153,5 +191,38 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(exit_code(&broken), Err("executable file not found".into()));
+    }
+
+    fn frame(channel: u8, data: &[u8]) -> Result<ws::Message, ws::Error> {
+        let mut v = vec![channel];
+        v.extend_from_slice(data);
+        Ok(ws::Message::binary(v))
+    }
+
+    #[tokio::test]
+    async fn output_after_the_status_frame_is_kept() {
+        let frames = vec![
+            frame(1, b"first\n"),
+            frame(3, br#"{"status":"Success"}"#),
+            frame(1, b"2\n"),
+            frame(2, b"warning\n"),
+            Ok(ws::Message::Close(None)),
+        ];
+        let cancel = tokio_util::sync::CancellationToken::new();
+        let c = collect(futures::stream::iter(frames), &cancel)
+            .await
+            .unwrap();
+        assert_eq!(c.stdout, b"first\n2\n");
+        assert_eq!(c.stderr, b"warning\n");
+        assert_eq!(exit_code(c.status.as_ref().unwrap()), Ok(0));
+    }
+
+    #[tokio::test]
+    async fn a_stream_without_status_or_close_ends_when_it_ends() {
+        let cancel = tokio_util::sync::CancellationToken::new();
+        let c = collect(futures::stream::iter(vec![frame(1, b"x")]), &cancel)
+            .await
+            .unwrap();
+        assert!(c.status.is_none());
     }
 }
