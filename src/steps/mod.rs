@@ -421,10 +421,12 @@ pub fn check(
     if gaps.is_empty() {
         return Ok(out);
     }
-    // a failed exit code is easier to read with the streams beside it
-    if expect.stdout.is_none() && expect.stderr.is_none() && out.exit_code.is_some() {
+    // a process's failure is easier to read with every stream it wrote beside it
+    // (stderr usually says why stdout is not what was expected)
+    if out.exit_code.is_some() {
         for (label, text) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
-            if let Some(t) = text.as_deref().filter(|t| !t.is_empty()) {
+            let shown = actual.iter().any(|a| a.starts_with(&format!("{label}:")));
+            if let Some(t) = text.as_deref().filter(|t| !t.is_empty() && !shown) {
                 actual.push(format!("{label}:\n{}", indent(t, "    | ")));
             }
         }
