@@ -40,6 +40,8 @@ pub enum Command {
     Snapshots(SnapshotsArgs),
     /// Draft a scenario from a markdown tutorial: commands become steps, outputs snapshots
     Import(ImportArgs),
+    /// Convert Kyverno Chainsaw or KUTTL tests into kdrill scenarios (+ MIGRATION.md)
+    Migrate(MigrateArgs),
     /// Print the JSON Schema of scenario files (for editors: see docs/scenario-format.md)
     Schema,
     /// Explain a step kind with examples (apply, patch, delete, wait, assert, exec, logs, get, command, canI, events, http, sleep), or `expect`, `patterns`, `objects`
@@ -171,6 +173,27 @@ pub struct ImportArgs {
     /// Write into a directory that is not empty
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The format of the tests
+    #[arg(value_enum)]
+    pub from: MigrateFrom,
+    /// A directory of tests (Chainsaw: chainsaw-test.yaml files; KUTTL: kuttl-test.yaml or test dirs)
+    pub path: PathBuf,
+    /// Where to write the scenarios (default: scenarios/migrated/<directory name>)
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Write into a directory that is not empty
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MigrateFrom {
+    Chainsaw,
+    Kuttl,
 }
 
 #[derive(Debug, Args)]

@@ -1,8 +1,8 @@
 //! What each subcommand does, with errors turned into messages and exit codes.
 
 use crate::cli::{
-    CleanArgs, ClusterArgs, ImportArgs, LintArgs, ListArgs, ReportTarget, ReviewArgs, RunArgs,
-    SnapshotsArgs,
+    CleanArgs, ClusterArgs, ImportArgs, LintArgs, ListArgs, MigrateArgs, MigrateFrom, ReportTarget,
+    ReviewArgs, RunArgs, SnapshotsArgs,
 };
 use crate::cluster::{Cluster, ConnectOptions};
 use crate::events::Event;
@@ -721,4 +721,72 @@ fn import_to_temp(post: &std::path::Path) -> Result<PathBuf, String> {
     crate::import::import(&name, &text, &out)
         .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     Ok(out)
+}
+
+/// A directory with files in it (a write there needs --force).
+fn occupied(dir: &std::path::Path) -> bool {
+    std::fs::read_dir(dir)
+        .map(|mut d| d.next().is_some())
+        .unwrap_or(false)
+}
+
+pub fn migrate(args: &MigrateArgs) -> u8 {
+    let stem = args
+        .path
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "suite".into());
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("scenarios/migrated").join(&stem));
+    if occupied(&out) && !args.force {
+        eprintln!(
+            "error: {} is not empty: choose another --out, or --force to write into it",
+            out.display()
+        );
+        return exit::USAGE;
+    }
+    let read = match args.from {
+        MigrateFrom::Chainsaw => crate::migrate::chainsaw::read(&args.path),
+        MigrateFrom::Kuttl => crate::migrate::kuttl::read(&args.path),
+    };
+    let migration = match read {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    match crate::migrate::write(&migration, &out) {
+        Ok(s) => {
+            println!(
+                "kdrill migrate {}: {} test(s) from {}",
+                migration.format,
+                s.scenarios.len(),
+                args.path.display()
+            );
+            println!("  scenarios  {} (in {})", s.scenarios.len(), out.display());
+            println!("  steps      {}", s.steps);
+            println!("  manifests  {}", s.files);
+            println!(
+                "  to check   {} (listed in {})",
+                s.notes,
+                out.join("MIGRATION.md").display()
+            );
+            // what was written must load: a converter bug must not reach `run`
+            let (_, errors) = load_all(std::slice::from_ref(&out));
+            if !errors.is_empty() {
+                print_errors(&errors);
+                eprintln!("kdrill migrate: the converted scenarios do not load (a bug in the converter: please report it)");
+                return exit::FAILED;
+            }
+            exit::OK
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::USAGE
+        }
+    }
 }

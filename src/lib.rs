@@ -20,6 +20,7 @@ pub mod explain;
 pub mod fieldpath;
 pub mod import;
 pub mod lint;
+pub mod migrate;
 pub mod names;
 pub mod objref;
 pub mod pattern;

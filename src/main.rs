@@ -14,6 +14,7 @@ fn main() -> ExitCode {
         Command::Snapshots(a) => commands::snapshots(a),
         Command::Explain { topic } => commands::explain(topic.as_deref()),
         Command::Import(a) => commands::import(a),
+        Command::Migrate(a) => commands::migrate(a),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(

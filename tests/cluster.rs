@@ -2,7 +2,7 @@
 //! (`KDRILL_TEST_KUBECONFIG`, see tests/common).
 
 mod common;
-use common::{kdrill, kdrill_run, run_id, test_kubeconfig, text};
+use common::{kdrill, kdrill_run, run_id, test_kubeconfig, text, tree_text};
 use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Api, ListParams};
 use std::io::{BufRead, BufReader};
@@ -251,33 +251,6 @@ fn an_imported_post_runs_once_its_todos_are_done() {
         snapshots_before,
         "the second run changed files"
     );
-}
-
-/// Every file under `root` with its content, to compare trees before and after.
-fn tree_text(root: &Path) -> String {
-    let mut files = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
-    files
-        .iter()
-        .map(|f| {
-            format!(
-                "{}\n{}",
-                f.display(),
-                std::fs::read_to_string(f).unwrap_or_default()
-            )
-        })
-        .collect()
 }
 
 #[test]
@@ -623,4 +596,32 @@ fn the_cluster_setup_suite_passes_from_inside_the_cluster_as_a_job() {
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(stdout.contains("kdrill: 1 passed, 0 failed"), "{stdout}");
+}
+
+#[test]
+fn migrated_chainsaw_and_kuttl_suites_pass() {
+    let Some(kc) = test_kubeconfig("migrated_chainsaw_and_kuttl_suites_pass") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["chainsaw", "kuttl"] {
+        let o = kdrill(&[
+            "migrate",
+            format,
+            &format!("tests/fixtures/migrate/{format}"),
+            "--out",
+        ])
+        .arg(dir.path().join(format))
+        .output()
+        .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    }
+    let out = kdrill_run(&kc, &[dir.path().to_str().unwrap(), "-j", "4"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    // 11 tests each; the Chainsaw test with spec.skip is reported skipped
+    assert!(
+        stdout.contains("kdrill: 21 passed, 0 failed, 1 skipped"),
+        "{stdout}"
+    );
 }

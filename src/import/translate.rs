@@ -73,7 +73,7 @@ pub fn portable_name(path: &str) -> String {
     path.rsplit(['/', '\\']).next().unwrap_or(path).to_string()
 }
 
-fn map(pairs: Vec<(&str, Value)>) -> Value {
+pub(crate) fn map(pairs: Vec<(&str, Value)>) -> Value {
     let mut m = Mapping::new();
     for (k, v) in pairs {
         m.insert(Value::String(k.into()), v);
@@ -81,7 +81,7 @@ fn map(pairs: Vec<(&str, Value)>) -> Value {
     Value::Mapping(m)
 }
 
-fn s(v: &str) -> Value {
+pub(crate) fn s(v: &str) -> Value {
     Value::String(v.to_string())
 }
 

@@ -57,3 +57,30 @@ pub fn run_id(stdout: &str) -> Option<String> {
         .and_then(|r| r.split(':').next())
         .map(str::to_string)
 }
+
+/// Every file under `root` with its content, to compare trees before and after.
+pub fn tree_text(root: &Path) -> String {
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    files
+        .iter()
+        .map(|f| {
+            format!(
+                "=== {}\n{}",
+                f.strip_prefix(root).unwrap_or(f).display(),
+                std::fs::read_to_string(f).unwrap_or_default()
+            )
+        })
+        .collect()
+}

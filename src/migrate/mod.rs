@@ -1,0 +1,305 @@
+//! `kdrill migrate chainsaw|kuttl PATH`: convert a directory of Kyverno Chainsaw or
+//! KUTTL tests into kdrill scenarios. Each source format has its reader
+//! ([`chainsaw`], [`kuttl`]); both produce the same [`Test`]s, which this module
+//! writes: one directory per test with its scenario and the manifests it uses, and
+//! `MIGRATION.md` listing, with file:line, every construct that had no exact
+//! equivalent and was converted to the closest one (nothing is dropped silently).
+
+pub mod chainsaw;
+pub mod kuttl;
+
+use crate::import::translate::{map, s};
+use serde_yaml::Value;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// One converted test.
+#[derive(Debug, Clone, Default)]
+pub struct Test {
+    pub name: String,
+    /// Where it came from, for the scenario's description.
+    pub source: PathBuf,
+    pub timeout: Option<String>,
+    pub serial: bool,
+    pub skip: Option<String>,
+    pub steps: Vec<Value>,
+    pub catch: Vec<Value>,
+    pub finally: Vec<Value>,
+    /// Files written beside the scenario: (name, content).
+    pub files: Vec<(String, String)>,
+}
+
+/// Something a human should look at: where, and what was done instead.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    pub file: PathBuf,
+    pub line: usize,
+    pub text: String,
+}
+
+/// A whole converted suite.
+#[derive(Debug, Clone, Default)]
+pub struct Migration {
+    pub format: &'static str,
+    pub tests: Vec<Test>,
+    pub notes: Vec<Note>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    #[error("{path}: {message}")]
+    Input { path: PathBuf, message: String },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+pub(crate) fn input_error(path: &Path, message: impl Into<String>) -> MigrateError {
+    MigrateError::Input {
+        path: path.to_path_buf(),
+        message: message.into(),
+    }
+}
+
+/// What a migration wrote.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub scenarios: Vec<PathBuf>,
+    pub steps: usize,
+    pub files: usize,
+    pub notes: usize,
+}
+
+/// The documents of a YAML file, empty ones skipped.
+pub(crate) fn documents(path: &Path, text: &str) -> Result<Vec<(usize, Value)>, MigrateError> {
+    let mut out = Vec::new();
+    let mut line = 1;
+    for chunk in text.split("\n---") {
+        let start = line;
+        line += chunk.matches('\n').count() + 1;
+        let v: Value = serde_yaml::from_str(chunk)
+            .map_err(|e| input_error(path, format!("line {}: {e}", start)))?;
+        if !v.is_null() {
+            // the document starts after its `---` line
+            let first = if start == 1 { 1 } else { start + 1 };
+            out.push((first, v));
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+/// `apps/v1/Deployment`, `v1/Pod`: a kind as kdrill addresses it, from a manifest's
+/// apiVersion and kind (exact, so CRDs resolve too).
+pub(crate) fn kind_of(doc: &Value) -> Option<String> {
+    Some(format!(
+        "{}/{}",
+        str_of(doc, "apiVersion")?,
+        str_of(doc, "kind")?
+    ))
+}
+
+pub(crate) fn name_of(doc: &Value) -> Option<&str> {
+    doc.get("metadata").and_then(|m| str_of(m, "name"))
+}
+
+/// `k=v,k2=v2` from `metadata.labels` (or a `labels` map).
+pub(crate) fn selector_of(labels: Option<&Value>) -> Option<String> {
+    let m = labels?.as_mapping()?;
+    let parts: Vec<String> = m
+        .iter()
+        .filter_map(|(k, v)| {
+            let v = match v {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                _ => return None,
+            };
+            Some(format!("{}={v}", k.as_str()?))
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(","))
+}
+
+/// The partial object an assertion compares: the document without what names it
+/// (apiVersion, kind, the namespace the test ran in).
+pub(crate) fn partial(doc: &Value) -> Value {
+    let mut d = doc.clone();
+    if let Value::Mapping(m) = &mut d {
+        m.remove("apiVersion");
+        m.remove("kind");
+        if let Some(Value::Mapping(meta)) = m.get_mut("metadata") {
+            meta.remove("namespace");
+            meta.remove("name");
+            if meta.is_empty() {
+                m.remove("metadata");
+            }
+        }
+    }
+    d
+}
+
+/// An assertion on one document: by name, or over its kind (with its labels) when it
+/// names none; `none` turns it into an absence check.
+pub(crate) fn assert_step(doc: &Value, none: bool, timeout: Option<&str>) -> Option<Value> {
+    let kind = kind_of(doc)?;
+    let mut a = match name_of(doc) {
+        Some(n) => vec![("object", s(&format!("{kind}/{n}")))],
+        None => {
+            let mut v = vec![("kind", s(&kind))];
+            let labels = doc.get("metadata").and_then(|m| m.get("labels"));
+            if let Some(sel) = selector_of(labels) {
+                v.push(("selector", s(&sel)));
+            }
+            v
+        }
+    };
+    if let Some(ns) = doc.get("metadata").and_then(|m| str_of(m, "namespace")) {
+        a.push(("namespace", s(ns)));
+    }
+    let body = partial(doc);
+    if body.as_mapping().is_some_and(|m| !m.is_empty()) {
+        a.push(("matches", body));
+    }
+    if none {
+        a.push(("match", s("none")));
+    }
+    let mut step = vec![("assert", map(a))];
+    if let Some(t) = timeout {
+        step.push(("timeout", s(t)));
+    }
+    Some(map(step))
+}
+
+/// Chainsaw's and KUTTL's durations (`30s`, `1m`, a number of seconds) as kdrill's.
+pub(crate) fn duration(v: &Value) -> Option<String> {
+    match v {
+        Value::Number(n) => Some(format!("{n}s")),
+        Value::String(t) => crate::duration::parse_duration(t).ok().map(|_| t.clone()),
+        _ => None,
+    }
+}
+
+/// A safe file and directory name.
+pub(crate) fn file_name(text: &str) -> String {
+    let n = crate::names::slug(text, 60);
+    if n.is_empty() {
+        "test".into()
+    } else {
+        n
+    }
+}
+
+fn scenario_text(format: &str, t: &Test) -> String {
+    let mut top = vec![
+        ("apiVersion", s(crate::scenario::API_VERSION)),
+        ("kind", s(crate::scenario::KIND)),
+        ("name", s(&t.name)),
+        (
+            "description",
+            s(&format!(
+                "Migrated from {format} ({}) by kdrill migrate; see MIGRATION.md.",
+                t.source.display()
+            )),
+        ),
+        ("labels", map(vec![("migrated-from", s(format))])),
+    ];
+    if let Some(d) = &t.timeout {
+        top.push(("timeout", s(d)));
+    }
+    if t.serial {
+        top.push(("serial", Value::Bool(true)));
+    }
+    if let Some(r) = &t.skip {
+        top.push(("skip", s(r)));
+    }
+    top.push(("steps", Value::Sequence(t.steps.clone())));
+    if !t.catch.is_empty() {
+        top.push(("catch", Value::Sequence(t.catch.clone())));
+    }
+    if !t.finally.is_empty() {
+        top.push(("finally", Value::Sequence(t.finally.clone())));
+    }
+    let body = serde_yaml::to_string(&map(top)).unwrap_or_default();
+    format!("# kdrill migrate {format}: {}\n{body}", t.source.display())
+}
+
+/// Write every test (scenario + files) under `out`, and `MIGRATION.md`.
+pub fn write(m: &Migration, out: &Path) -> Result<Summary, MigrateError> {
+    let w = |path: &Path, text: &str| -> Result<(), MigrateError> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| MigrateError::Write {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        std::fs::write(path, text).map_err(|source| MigrateError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+    };
+    let mut summary = Summary::default();
+    for t in &m.tests {
+        let dir = out.join(file_name(&t.name));
+        let path = dir.join(format!("{}.yaml", file_name(&t.name)));
+        w(&path, &scenario_text(m.format, t))?;
+        for (name, text) in &t.files {
+            w(&dir.join(name), text)?;
+        }
+        summary.scenarios.push(path);
+        summary.steps += t.steps.len() + t.catch.len() + t.finally.len();
+        summary.files += t.files.len();
+    }
+    let mut md = format!(
+        "# Migration from {}\n\nWritten by `kdrill migrate {}`: {} test(s), one directory each \
+(scenario + the manifests it applies). Run them with `kdrill run` on this directory.\n\n",
+        m.format,
+        m.format,
+        m.tests.len(),
+    );
+    if m.notes.is_empty() {
+        md.push_str("Every construct had an exact equivalent: nothing needs a human.\n");
+    } else {
+        md.push_str("## What needs a human\n\nEach of these had no exact equivalent and was converted to the closest one (or left as a comment); check it.\n\n");
+        for n in &m.notes {
+            let _ = writeln!(md, "- [ ] `{}:{}`: {}", n.file.display(), n.line, n.text);
+        }
+    }
+    w(&out.join("MIGRATION.md"), &md)?;
+    summary.notes = m.notes.len();
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assertions_by_name_by_kind_and_absence() {
+        let doc: Value = serde_yaml::from_str(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nstatus: {readyReplicas: 2}\n",
+        )
+        .unwrap();
+        let y = serde_yaml::to_string(&assert_step(&doc, false, Some("30s")).unwrap()).unwrap();
+        assert_eq!(y, "assert:\n  object: apps/v1/Deployment/web\n  matches:\n    status:\n      readyReplicas: 2\ntimeout: 30s\n");
+        let doc: Value =
+            serde_yaml::from_str("apiVersion: v1\nkind: Pod\nmetadata: {labels: {app: web}}\n")
+                .unwrap();
+        let y = serde_yaml::to_string(&assert_step(&doc, true, None).unwrap()).unwrap();
+        assert_eq!(
+            y,
+            "assert:\n  kind: v1/Pod\n  selector: app=web\n  matches:\n    metadata:\n      labels:\n        app: web\n  match: none\n"
+        );
+    }
+
+    #[test]
+    fn documents_know_their_lines() {
+        let d = documents(Path::new("x"), "a: 1\n---\nb: 2\n---\n\n---\nc: 3\n").unwrap();
+        assert_eq!(d.iter().map(|(l, _)| *l).collect::<Vec<_>>(), vec![1, 3, 7]);
+    }
+}
