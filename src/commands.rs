@@ -170,15 +170,18 @@ fn watch_signals(cancel: CancellationToken) {
 
 pub async fn run(args: &RunArgs) -> u8 {
     let mut paths = args.paths.clone();
+    // the draft of --from-markdown lives as long as this run
+    let mut _draft = None;
     if let Some(post) = &args.from_markdown {
         match import_to_temp(post) {
-            Ok(dir) => {
+            Ok((root, dir)) => {
                 eprintln!(
-                    "kdrill: imported {} into {} (see IMPORT.md there)",
+                    "kdrill: imported {} into {} for this run (`kdrill import` keeps a draft)",
                     post.display(),
                     dir.display()
                 );
                 paths = vec![dir];
+                _draft = Some(RemoveOnDrop(root));
             }
             Err(e) => {
                 eprintln!("error: {e}");
@@ -714,13 +717,23 @@ fn read_post(post: &std::path::Path) -> Result<(String, String, String), String>
 }
 
 /// Import a post into a fresh temporary `scenarios/` tree (for `run --from-markdown`).
-fn import_to_temp(post: &std::path::Path) -> Result<PathBuf, String> {
+/// Import a post into a new temporary directory: (that directory, the scenario dir).
+fn import_to_temp(post: &std::path::Path) -> Result<(PathBuf, PathBuf), String> {
     let (text, name, stem) = read_post(post)?;
     let root = std::env::temp_dir().join(format!("kdrill-import-{}", executor::new_run_id()));
     let out = root.join("scenarios").join(&stem);
     crate::import::import(&name, &text, &out)
         .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
-    Ok(out)
+    Ok((root, out))
+}
+
+/// A temporary directory removed when the run ends, whichever way it ends.
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// A directory with files in it (a write there needs --force).
