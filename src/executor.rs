@@ -315,19 +315,25 @@ impl Executor {
                 location: location.clone(),
             });
             let step_start = Instant::now();
-            let ctx = StepCtx {
-                cluster: &self.cluster,
-                run: &self.run,
-                scenario,
-                step,
-                namespace: &namespace,
-                owns_namespace: owns,
-                timeout: self.opts.timeout_for(step, scenario),
-                cleanup: &cleanup,
-                cancel: &self.cancel,
-                vars: &vars,
+            let result = match step.with_vars(&vars) {
+                Ok(expanded) => {
+                    let ctx = StepCtx {
+                        cluster: &self.cluster,
+                        run: &self.run,
+                        scenario,
+                        step: &expanded,
+                        namespace: &namespace,
+                        owns_namespace: owns,
+                        timeout: self.opts.timeout_for(step, scenario),
+                        cleanup: &cleanup,
+                        cancel: &self.cancel,
+                        vars: &vars,
+                    };
+                    self.attempt(&ctx, &redact).await
+                }
+                Err(e) => Err(StepError::failed(e)),
             };
-            let result = self.attempt(&ctx, &redact).await.and_then(|mut out| {
+            let result = result.and_then(|mut out| {
                 save(step, &out, &mut vars)?;
                 if !step.save.is_empty() {
                     // names only: a saved value may be a token

@@ -24,6 +24,7 @@ pub mod migrate;
 pub mod names;
 pub mod objref;
 pub mod pattern;
+pub mod render;
 pub mod report;
 pub mod safety;
 pub mod scenario;

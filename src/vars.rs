@@ -69,17 +69,6 @@ pub fn expand_yaml(value: &serde_yaml::Value, vars: &Vars) -> Result<serde_yaml:
         .map_err(|e| format!("after substituting variables the YAML is invalid: {e}"))
 }
 
-/// Expand inside a JSON value (partial objects of `assert` and `wait`).
-pub fn expand_json(value: &serde_json::Value, vars: &Vars) -> Result<serde_json::Value, String> {
-    let text = value.to_string();
-    if !text.contains("${") {
-        return Ok(value.clone());
-    }
-    let y: serde_yaml::Value = serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
-    let y = expand_yaml(&y, vars)?;
-    serde_yaml::from_value(y).map_err(|e| e.to_string())
-}
-
 /// Parse `NAME=VALUE` (for `--set`).
 pub fn parse_set(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {

@@ -38,7 +38,7 @@ fn bundled_basics_scenario_passes_and_cleans_up() {
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("kdrill: 4 passed, 0 failed, 0 skipped"),
+        stdout.contains("kdrill: 5 passed, 0 failed, 0 skipped"),
         "{stdout}"
     );
     assert!(

@@ -113,6 +113,9 @@ struct RawStep {
     sleep: Option<HumanDuration>,
 }
 
+/// Step kinds whose fields are expanded as a whole (see `Step::action_with`).
+const EXPANDED_KINDS: [&str; 7] = ["wait", "assert", "delete", "logs", "get", "events", "canI"];
+
 const STEP_KINDS: &str =
     "apply, patch, delete, wait, assert, exec, logs, get, command, canI, events, http, sleep";
 const STEP_FIELDS: [&str; 6] = ["name", "timeout", "expect", "retry", "allowFailure", "save"];
@@ -383,6 +386,16 @@ fn lower_step(
         .get("expect")
         .filter(|e| serde_yaml::to_string(e).is_ok_and(|t| t.contains("${")))
         .cloned();
+    // step kinds without their own `${VARS}` handling are read again once the
+    // variables are known (apply, patch, exec and http expand inside; host commands
+    // get the variables as environment, so the shell keeps its own `${...}`)
+    let action_source = item.as_mapping().and_then(|m| {
+        EXPANDED_KINDS.iter().find_map(|k| {
+            let v = m.get(*k)?;
+            let text = serde_yaml::to_string(v).ok()?;
+            text.contains("${").then(|| (k.to_string(), v.clone()))
+        })
+    });
     let raw: RawStep = ctx.de(&base, item)?;
     let mut actions: Vec<(&str, Action)> = Vec::new();
     macro_rules! take {
@@ -510,6 +523,7 @@ fn lower_step(
         timeout: raw.timeout.map(|d| d.0),
         expect: raw.expect,
         expect_source,
+        action_source,
         retry: raw.retry,
         allow_failure: raw.allow_failure,
         save,

@@ -210,6 +210,9 @@ pub struct Step {
     pub expect: Expect,
     /// The `expect` as written, when it uses `${VARS}`: expanded when the step runs.
     pub expect_source: Option<serde_yaml::Value>,
+    /// The action as written (keyword, value), when it uses `${VARS}` and its kind has
+    /// no expansion of its own: read again when the step runs.
+    pub action_source: Option<(String, serde_yaml::Value)>,
     pub retry: Option<Retry>,
     /// A failure is reported but does not fail the scenario.
     pub allow_failure: bool,
@@ -295,6 +298,31 @@ impl Action {
 }
 
 impl Step {
+    /// This step with `${VARS}` replaced in its action (a copy only when needed).
+    pub fn with_vars(
+        &self,
+        vars: &crate::vars::Vars,
+    ) -> Result<std::borrow::Cow<'_, Step>, String> {
+        let Some((keyword, src)) = &self.action_source else {
+            return Ok(std::borrow::Cow::Borrowed(self));
+        };
+        let v = crate::vars::expand_yaml(src, vars)?;
+        let fail = |e: serde_yaml::Error| format!("{keyword}, after variables: {e}");
+        let action = match keyword.as_str() {
+            "wait" => Action::Wait(serde_yaml::from_value(v).map_err(fail)?),
+            "assert" => Action::Assert(serde_yaml::from_value(v).map_err(fail)?),
+            "delete" => Action::Delete(serde_yaml::from_value(v).map_err(fail)?),
+            "logs" => Action::Logs(serde_yaml::from_value(v).map_err(fail)?),
+            "get" => Action::Get(serde_yaml::from_value(v).map_err(fail)?),
+            "events" => Action::Events(serde_yaml::from_value(v).map_err(fail)?),
+            "canI" => Action::CanI(serde_yaml::from_value(v).map_err(fail)?),
+            _ => return Ok(std::borrow::Cow::Borrowed(self)),
+        };
+        let mut step = self.clone();
+        step.action = action;
+        Ok(std::borrow::Cow::Owned(step))
+    }
+
     /// The step's expectations with `${VARS}` replaced.
     pub fn expect_with(&self, vars: &crate::vars::Vars) -> Result<Expect, String> {
         match &self.expect_source {

@@ -7,6 +7,7 @@ use crate::cleanup::Created;
 use kube::api::{DynamicObject, Patch, PatchParams, PostParams};
 use serde::Deserialize;
 use serde_json::Value;
+use std::path::Path;
 
 #[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -16,6 +17,10 @@ pub struct ApplySpec {
     /// Inline manifest(s): a mapping, a list of mappings, or YAML text.
     #[schemars(with = "Option<serde_json::Value>")]
     pub manifest: Option<serde_yaml::Value>,
+    /// A kustomization directory, rendered with `kubectl kustomize` (or `kustomize build`).
+    pub kustomize: Option<String>,
+    /// A Helm chart, rendered with `helm template`.
+    pub helm: Option<crate::render::HelmSource>,
     /// Namespace for namespaced objects that name none (default: the scenario's).
     pub namespace: Option<String>,
     /// How objects are written (default `apply`: server-side apply).
@@ -42,15 +47,41 @@ pub enum ApplyMode {
 
 impl ApplySpec {
     pub fn validate(&self) -> Vec<(String, String)> {
+        let sources = [
+            self.file.is_some(),
+            self.manifest.is_some(),
+            self.kustomize.is_some(),
+            self.helm.is_some(),
+        ];
+        match sources.iter().filter(|s| **s).count() {
+            0 => {
+                return vec![(
+                    String::new(),
+                    "`apply` needs one source: `file`, `manifest`, `kustomize` or `helm`".into(),
+                )]
+            }
+            1 => {}
+            _ => {
+                return vec![(
+                    String::new(),
+                    "`apply` takes exactly one source of `file`, `manifest`, `kustomize`, `helm`"
+                        .into(),
+                )]
+            }
+        }
+        if let Some(h) = &self.helm {
+            return h
+                .validate()
+                .into_iter()
+                .map(|(k, m)| (format!("helm.{k}"), m))
+                .collect();
+        }
         match (&self.file, &self.manifest) {
             (Some(_), Some(_)) => vec![(
                 "manifest".into(),
                 "give either `file` or `manifest`, not both".into(),
             )],
-            (None, None) => vec![(
-                String::new(),
-                "`apply` needs `file: PATH` or `manifest: ...`".into(),
-            )],
+            (None, None) => Vec::new(),
             (None, Some(m)) => match documents_of_value(m) {
                 Ok(d) if d.is_empty() => vec![(
                     "manifest".into(),
@@ -68,6 +99,12 @@ impl ApplySpec {
     }
 
     pub fn summary(&self) -> String {
+        if let Some(k) = &self.kustomize {
+            return format!("kustomize {k}");
+        }
+        if let Some(h) = &self.helm {
+            return format!("helm {}", h.chart);
+        }
         match (&self.file, &self.manifest) {
             (Some(f), _) => f.clone(),
             (None, Some(m)) => match documents_of_value(m) {
@@ -208,7 +245,29 @@ pub async fn run(ctx: &StepCtx<'_>, spec: &ApplySpec) -> Result<Output, StepErro
             let m = crate::vars::expand_yaml(m, ctx.vars).map_err(StepError::failed)?;
             documents_of_value(&m).map_err(StepError::Other)?
         }
-        (None, None) => return Err(StepError::Other("nothing to apply".into())),
+        (None, None) => {
+            let text = match (&spec.kustomize, &spec.helm) {
+                (Some(k), _) => {
+                    crate::render::kustomize(Path::new(k), &ctx.scenario.dir, ctx.cancel).await
+                }
+                (None, Some(h)) => {
+                    crate::render::helm(h, &ctx.scenario.dir, ctx.namespace, ctx.cancel).await
+                }
+                (None, None) => return Err(StepError::Other("nothing to apply".into())),
+            }
+            .map_err(|e| match e {
+                crate::render::RenderError::Cancelled => StepError::Cancelled,
+                other => StepError::failed(other.to_string()),
+            })?;
+            let docs = documents_of_text(&text).map_err(StepError::Other)?;
+            if docs.is_empty() {
+                return Err(StepError::failed(format!(
+                    "{} rendered no object",
+                    spec.summary()
+                )));
+            }
+            docs
+        }
     };
     // `expect.error.object`: only that document must be rejected, all others applied
     let rejected_one = match ctx
@@ -383,7 +442,9 @@ mod tests {
             serde_yaml::from_str("manifest: {kind: Pod, metadata: {name: a}}").unwrap();
         assert_eq!(spec.validate()[0].1, "manifest pod/a has no `apiVersion`");
         let spec: ApplySpec = serde_yaml::from_str("{}").unwrap();
-        assert!(spec.validate()[0].1.contains("needs `file"));
+        assert!(spec.validate()[0].1.contains("needs one source: `file`"));
+        let spec: ApplySpec = serde_yaml::from_str("{file: a.yaml, kustomize: k}").unwrap();
+        assert!(spec.validate()[0].1.contains("exactly one source"));
     }
 
     #[test]

@@ -184,9 +184,6 @@ fn closest<'a>(
 }
 
 pub async fn run(ctx: &StepCtx<'_>, spec: &AssertSpec) -> Result<Output, StepError> {
-    let mut spec = spec.clone();
-    spec.matches = crate::vars::expand_json(&spec.matches, ctx.vars).map_err(StepError::failed)?;
-    let spec = &spec;
     let kind = spec
         .object
         .as_ref()

@@ -45,12 +45,6 @@ impl WaitSpec {
 }
 
 pub async fn run(ctx: &StepCtx<'_>, spec: &WaitSpec) -> Result<Output, StepError> {
-    let mut spec = spec.clone();
-    if let Some(m) = &spec.until.matches {
-        spec.until.matches =
-            Some(crate::vars::expand_json(m, ctx.vars).map_err(StepError::failed)?);
-    }
-    let spec = &spec;
     let kind = spec
         .target
         .as_ref()
