@@ -35,13 +35,41 @@ fn colour_wanted() -> bool {
 }
 
 /// Load every scenario under `paths`; all problems of all files, not just the first.
+/// Suite files (`suite.yaml`, `kind: Suite`) are not scenarios: each scenario is
+/// attached to the nearest suite file in its directory or above.
 pub fn load_all(paths: &[PathBuf]) -> (Vec<Scenario>, Vec<LoadError>) {
     let (files, mut errors) = scenario::discover(paths);
     let mut scenarios = Vec::new();
     for f in files {
         match scenario::load_file(&f) {
+            Ok(s) if s.is_suite => {}
             Ok(s) => scenarios.push(s),
             Err(e) => errors.extend(e.0),
+        }
+    }
+    let mut suites: std::collections::HashMap<PathBuf, Option<Arc<Scenario>>> = Default::default();
+    for s in &mut scenarios {
+        for dir in s.dir.ancestors() {
+            let file = dir.join(scenario::SUITE_FILE);
+            if !suites.contains_key(&file) {
+                let loaded = if file.is_file() {
+                    match scenario::load_file(&file) {
+                        Ok(x) if x.is_suite => Some(Arc::new(x)),
+                        Ok(_) => None,
+                        Err(e) => {
+                            errors.extend(e.0);
+                            None
+                        }
+                    }
+                } else {
+                    None
+                };
+                suites.insert(file.clone(), loaded);
+            }
+            if let Some(Some(suite)) = suites.get(&file) {
+                s.suite = Some(Arc::clone(suite));
+                break;
+            }
         }
     }
     (scenarios, errors)

@@ -8,6 +8,7 @@ use crate::events::{CleanupResult, Event, Failure, StepResult};
 use crate::evidence;
 use crate::scenario::{SaveSource, Scenario, Section, Step};
 use crate::steps::{self, RunInfo, StepCtx, StepError, MANAGED_BY, RUN_LABEL};
+use crate::vars::Vars;
 use crate::wait::{wait_for, Until};
 use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Api, DeleteParams, DynamicObject, PostParams};
@@ -76,6 +77,26 @@ enum Outcome {
     Passed,
     Failed,
     Skipped,
+}
+
+impl Totals {
+    fn count(&mut self, o: Outcome) {
+        match o {
+            Outcome::Passed => self.passed += 1,
+            Outcome::Failed => self.failed += 1,
+            Outcome::Skipped => self.skipped += 1,
+        }
+    }
+}
+
+/// Scenarios that share a suite (or none), with their ids.
+type Group = (Option<Arc<Scenario>>, Vec<(usize, Scenario)>);
+
+/// What every batch of a run shares.
+struct BatchCtx {
+    parallel: usize,
+    stop_new: CancellationToken,
+    server_version: Arc<String>,
 }
 
 /// A new random run id: short, DNS-label safe.
@@ -155,60 +176,37 @@ impl Executor {
         };
         let _ = self.nodes.set(names);
         let stop_new = CancellationToken::new();
-        let (serial, parallel_ones): (Vec<_>, Vec<_>) = scenarios
-            .into_iter()
-            .enumerate()
-            .partition(|(_, s)| s.serial);
-        let mut totals = Totals::default();
-        for (batch, width) in [(parallel_ones, parallel), (serial, 1)] {
-            let sem = Arc::new(Semaphore::new(width));
-            let mut set = tokio::task::JoinSet::new();
-            for (id, scenario) in batch {
-                let this = Arc::clone(&self);
-                let sem = Arc::clone(&sem);
-                let stop_new = stop_new.clone();
-                let server_version = Arc::clone(&server_version);
-                set.spawn(async move {
-                    if let Some(reason) = this.skip_reason(&scenario, &server_version).await {
-                        this.emit(Event::ScenarioSkipped {
-                            id,
-                            name: scenario.name.clone(),
-                            file: scenario.file.clone(),
-                            reason,
-                        });
-                        return Outcome::Skipped;
-                    }
-                    let permit = tokio::select! {
-                        p = sem.acquire_owned() => p.ok(),
-                        _ = stop_new.cancelled() => None,
-                        _ = this.cancel.cancelled() => None,
-                    };
-                    if permit.is_none() || stop_new.is_cancelled() || this.cancel.is_cancelled() {
-                        let reason = if this.cancel.is_cancelled() {
-                            "run interrupted"
-                        } else {
-                            "--fail-fast: an earlier scenario failed"
-                        };
-                        this.emit(Event::ScenarioSkipped {
-                            id,
-                            name: scenario.name.clone(),
-                            file: scenario.file.clone(),
-                            reason: reason.into(),
-                        });
-                        return Outcome::Skipped;
-                    }
-                    let outcome = this.run_scenario(id, &scenario).await;
-                    if matches!(outcome, Outcome::Failed) && this.opts.fail_fast {
-                        stop_new.cancel();
-                    }
-                    outcome
-                });
+        // scenarios without a suite, then each suite: setup, its scenarios, teardown
+        let count = scenarios.len();
+        let mut groups: Vec<Group> = Vec::new();
+        for (id, s) in scenarios.into_iter().enumerate() {
+            let key = s.suite.as_ref().map(|x| x.file.clone());
+            match groups
+                .iter_mut()
+                .find(|(g, _)| g.as_ref().map(|x| x.file.clone()) == key)
+            {
+                Some((_, members)) => members.push((id, s)),
+                None => groups.push((s.suite.clone(), vec![(id, s)])),
             }
-            while let Some(res) = set.join_next().await {
-                match res {
-                    Ok(Outcome::Passed) => totals.passed += 1,
-                    Ok(Outcome::Failed) | Err(_) => totals.failed += 1,
-                    Ok(Outcome::Skipped) => totals.skipped += 1,
+        }
+        groups.sort_by_key(|(g, _)| g.is_some());
+        let mut totals = Totals::default();
+        for (n, (suite, members)) in groups.into_iter().enumerate() {
+            let ctx = BatchCtx {
+                parallel,
+                stop_new: stop_new.clone(),
+                server_version: Arc::clone(&server_version),
+            };
+            match suite {
+                None => {
+                    Arc::clone(&self)
+                        .run_batch(members, Arc::new(Vars::new()), &ctx, &mut totals)
+                        .await
+                }
+                Some(suite) => {
+                    Arc::clone(&self)
+                        .run_suite(count + n, &suite, members, &ctx, &mut totals)
+                        .await
                 }
             }
         }
@@ -220,8 +218,49 @@ impl Executor {
         totals
     }
 
-    async fn run_scenario(&self, id: usize, scenario: &Scenario) -> Outcome {
+    async fn run_scenario(&self, id: usize, scenario: &Scenario, extra: &Vars) -> Outcome {
         let start = Instant::now();
+        let Some((namespace, owns)) = self.begin(id, scenario, start).await else {
+            return Outcome::Failed;
+        };
+        let cleanup = Cleanup::default();
+        let mut vars = self.vars_for(scenario, &namespace, extra);
+        let mut failed = false;
+        let all = [Section::Steps, Section::Catch, Section::Finally];
+        self.run_steps(
+            id,
+            scenario,
+            &all,
+            &namespace,
+            owns,
+            &cleanup,
+            &mut vars,
+            &mut failed,
+        )
+        .await;
+        self.finish(id, scenario, &namespace, owns, &cleanup, failed, start)
+            .await
+    }
+
+    /// The variables of a scenario: its own, the suite's (and what its setup saved),
+    /// `--set`, and the built-ins.
+    fn vars_for(&self, scenario: &Scenario, namespace: &str, extra: &Vars) -> Vars {
+        let mut vars = extra.clone();
+        vars.extend(scenario.vars.clone());
+        vars.extend(self.run.sets.clone());
+        vars.insert("NAMESPACE".into(), namespace.to_string());
+        vars.insert("RUN_ID".into(), self.run.run_id.clone());
+        vars
+    }
+
+    /// Make the scenario's namespace and say it started; None (reported) when the
+    /// namespace was refused.
+    async fn begin(
+        &self,
+        id: usize,
+        scenario: &Scenario,
+        start: Instant,
+    ) -> Option<(String, bool)> {
         let (namespace, owns) = match &self.opts.namespace {
             Some(ns) => (ns.clone(), false),
             None => (namespace_name(&scenario.name), true),
@@ -266,7 +305,7 @@ impl Executor {
                     cleanup,
                     artifacts: None,
                 });
-                return Outcome::Failed;
+                return None;
             }
         }
         self.emit(Event::ScenarioStarted {
@@ -275,27 +314,43 @@ impl Executor {
             file: scenario.file.clone(),
             namespace: namespace.clone(),
         });
-        let cleanup = Cleanup::default();
+        Some((namespace, owns))
+    }
+
+    /// Run the steps of the given sections, in order. `failed` carries over between
+    /// calls (a suite's teardown runs long after its setup).
+    #[allow(clippy::too_many_arguments)] // one scenario's running state, passed through
+    async fn run_steps(
+        &self,
+        id: usize,
+        scenario: &Scenario,
+        sections: &[Section],
+        namespace: &str,
+        owns: bool,
+        cleanup: &Cleanup,
+        vars: &mut Vars,
+        failed: &mut bool,
+    ) {
+        let namespace = namespace.to_string();
         let redact = crate::snapshot::redact::Context {
             namespace: namespace.clone(),
             nodes: self.nodes.get().cloned().unwrap_or_default(),
             run_id: self.run.run_id.clone(),
         };
-        let mut vars = scenario.vars.clone();
-        vars.extend(self.run.sets.clone());
-        vars.insert("NAMESPACE".into(), namespace.clone());
-        vars.insert("RUN_ID".into(), self.run.run_id.clone());
-        let mut failed = false;
         // a snapshot difference fails the scenario but lets later steps run
         let mut stopped = false;
-        for step in &scenario.steps {
+        for step in scenario
+            .steps
+            .iter()
+            .filter(|s| sections.contains(&s.section))
+        {
             let location = step.location.clone();
             let label = step.label();
             let runs = match step.section {
-                Section::Steps => !stopped,
+                Section::Steps | Section::Setup => !stopped,
                 // catch steps gather evidence of a failure: without one they do not exist
-                Section::Catch if !failed => continue,
-                Section::Catch | Section::Finally => true,
+                Section::Catch if !*failed => continue,
+                Section::Catch | Section::Finally | Section::Teardown => true,
             };
             if !runs || self.cancel.is_cancelled() {
                 self.emit(Event::StepFinished {
@@ -315,7 +370,7 @@ impl Executor {
                 location: location.clone(),
             });
             let step_start = Instant::now();
-            let result = match step.with_vars(&vars) {
+            let result = match step.with_vars(vars) {
                 Ok(expanded) => {
                     let ctx = StepCtx {
                         cluster: &self.cluster,
@@ -325,16 +380,16 @@ impl Executor {
                         namespace: &namespace,
                         owns_namespace: owns,
                         timeout: self.opts.timeout_for(step, scenario),
-                        cleanup: &cleanup,
+                        cleanup,
                         cancel: &self.cancel,
-                        vars: &vars,
+                        vars,
                     };
                     self.attempt(&ctx, &redact).await
                 }
                 Err(e) => Err(StepError::failed(e)),
             };
             let result = result.and_then(|mut out| {
-                save(step, &out, &mut vars)?;
+                save(step, &out, vars)?;
                 if !step.save.is_empty() {
                     // names only: a saved value may be a token
                     let names: Vec<&str> = step.save.iter().map(|(n, _)| n.as_str()).collect();
@@ -348,7 +403,7 @@ impl Executor {
                     snapshots: out.snapshots,
                 },
                 Err(StepError::Cancelled) => {
-                    failed = true;
+                    *failed = true;
                     stopped = true;
                     StepResult::Failed(Box::new(Failure {
                         message: "interrupted".into(),
@@ -360,7 +415,7 @@ impl Executor {
                     let tolerated = step.allow_failure || step.section == Section::Catch;
                     let snapshot_only = matches!(e, StepError::Snapshot { .. });
                     if !tolerated {
-                        failed = true;
+                        *failed = true;
                         stopped |= !snapshot_only;
                     }
                     // a snapshot diff is its own evidence; the cluster's state is not at fault
@@ -386,15 +441,29 @@ impl Executor {
                 result,
             });
         }
+    }
+
+    /// Evidence bundle, cleanup, and the scenario's end.
+    #[allow(clippy::too_many_arguments)] // one scenario's running state, passed through
+    async fn finish(
+        &self,
+        id: usize,
+        scenario: &Scenario,
+        namespace: &str,
+        owns: bool,
+        cleanup: &Cleanup,
+        failed: bool,
+        start: Instant,
+    ) -> Outcome {
         // the bundle must be taken before cleanup removes what it shows
         let artifacts = match (&self.opts.artifacts, failed) {
             (Some(dir), true) => {
-                Some(crate::artifacts::write(&self.cluster, &namespace, dir, &scenario.name).await)
+                Some(crate::artifacts::write(&self.cluster, namespace, dir, &scenario.name).await)
             }
             _ => None,
         };
         self.emit(Event::CleanupStarted { id });
-        let cleanup_result = self.cleanup(&cleanup, &namespace, owns).await;
+        let cleanup_result = self.cleanup(cleanup, namespace, owns).await;
         self.emit(Event::ScenarioFinished {
             id,
             duration: start.elapsed(),
@@ -406,6 +475,130 @@ impl Executor {
         } else {
             Outcome::Passed
         }
+    }
+
+    /// Run scenarios: in parallel (`width` at a time), then the serial ones alone.
+    async fn run_batch(
+        self: Arc<Self>,
+        batch: Vec<(usize, Scenario)>,
+        extra: Arc<Vars>,
+        ctx: &BatchCtx,
+        totals: &mut Totals,
+    ) {
+        let (serial, parallel_ones): (Vec<_>, Vec<_>) =
+            batch.into_iter().partition(|(_, s)| s.serial);
+        for (batch, width) in [(parallel_ones, ctx.parallel), (serial, 1)] {
+            let sem = Arc::new(Semaphore::new(width));
+            let mut set = tokio::task::JoinSet::new();
+            for (id, scenario) in batch {
+                let this = Arc::clone(&self);
+                let sem = Arc::clone(&sem);
+                let stop_new = ctx.stop_new.clone();
+                let server_version = Arc::clone(&ctx.server_version);
+                let extra = Arc::clone(&extra);
+                set.spawn(async move {
+                    if let Some(reason) = this.skip_reason(&scenario, &server_version).await {
+                        this.skip(id, &scenario, reason);
+                        return Outcome::Skipped;
+                    }
+                    let permit = tokio::select! {
+                        p = sem.acquire_owned() => p.ok(),
+                        _ = stop_new.cancelled() => None,
+                        _ = this.cancel.cancelled() => None,
+                    };
+                    if permit.is_none() || stop_new.is_cancelled() || this.cancel.is_cancelled() {
+                        let reason = if this.cancel.is_cancelled() {
+                            "run interrupted"
+                        } else {
+                            "--fail-fast: an earlier scenario failed"
+                        };
+                        this.skip(id, &scenario, reason.into());
+                        return Outcome::Skipped;
+                    }
+                    let outcome = this.run_scenario(id, &scenario, &extra).await;
+                    if matches!(outcome, Outcome::Failed) && this.opts.fail_fast {
+                        stop_new.cancel();
+                    }
+                    outcome
+                });
+            }
+            while let Some(res) = set.join_next().await {
+                totals.count(res.unwrap_or(Outcome::Failed));
+            }
+        }
+    }
+
+    fn skip(&self, id: usize, scenario: &Scenario, reason: String) {
+        self.emit(Event::ScenarioSkipped {
+            id,
+            name: scenario.name.clone(),
+            file: scenario.file.clone(),
+            reason,
+        });
+    }
+
+    /// A suite: its setup in a namespace of its own, then its scenarios (which see
+    /// `SUITE_NAMESPACE` and what the setup saved), then its teardown, also after
+    /// failures. Reported as one more scenario, `<name> (suite)`.
+    async fn run_suite(
+        self: Arc<Self>,
+        id: usize,
+        suite: &Scenario,
+        members: Vec<(usize, Scenario)>,
+        ctx: &BatchCtx,
+        totals: &mut Totals,
+    ) {
+        let start = Instant::now();
+        let Some((namespace, owns)) = self.begin(id, suite, start).await else {
+            totals.count(Outcome::Failed);
+            for (mid, m) in &members {
+                self.skip(*mid, m, format!("the setup of suite {} failed", suite.name));
+                totals.count(Outcome::Skipped);
+            }
+            return;
+        };
+        let cleanup = Cleanup::default();
+        let mut vars = self.vars_for(suite, &namespace, &Vars::new());
+        let mut failed = false;
+        self.run_steps(
+            id,
+            suite,
+            &[Section::Setup],
+            &namespace,
+            owns,
+            &cleanup,
+            &mut vars,
+            &mut failed,
+        )
+        .await;
+        if failed {
+            for (mid, m) in &members {
+                self.skip(*mid, m, format!("the setup of suite {} failed", suite.name));
+                totals.count(Outcome::Skipped);
+            }
+        } else {
+            let mut extra = vars.clone();
+            extra.remove("NAMESPACE");
+            extra.insert("SUITE_NAMESPACE".into(), namespace.clone());
+            Arc::clone(&self)
+                .run_batch(members, Arc::new(extra), ctx, totals)
+                .await;
+        }
+        self.run_steps(
+            id,
+            suite,
+            &[Section::Teardown],
+            &namespace,
+            owns,
+            &cleanup,
+            &mut vars,
+            &mut failed,
+        )
+        .await;
+        let outcome = self
+            .finish(id, suite, &namespace, owns, &cleanup, failed, start)
+            .await;
+        totals.count(outcome);
     }
 
     /// Why a scenario does not run here: its own `skip`, or a `requires` the cluster lacks.

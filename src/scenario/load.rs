@@ -3,7 +3,7 @@
 //! collects every problem of every file instead of stopping at the first.
 
 use super::positions::{Pos, PosIndex};
-use super::{Action, Location, Retry, Scenario, Section, Step, API_VERSION, KIND};
+use super::{Action, Location, Retry, Scenario, Section, Step, API_VERSION, KIND, SUITE_KIND};
 use crate::duration::HumanDuration;
 use crate::expect::Expect;
 use crate::steps::{
@@ -80,6 +80,12 @@ struct RawScenario {
     /// Steps that always run after `steps`, also after a failure.
     #[schemars(with = "Option<Vec<RawStep>>")]
     finally: Option<IgnoredAny>,
+    /// `kind: Suite` only: steps run once before the directory's scenarios.
+    #[schemars(with = "Option<Vec<RawStep>>")]
+    setup: Option<IgnoredAny>,
+    /// `kind: Suite` only: steps run once after them, also after failures.
+    #[schemars(with = "Option<Vec<RawStep>>")]
+    teardown: Option<IgnoredAny>,
 }
 
 #[derive(schemars::JsonSchema, Deserialize)]
@@ -246,9 +252,24 @@ pub fn load_str(file: &Path, text: &str) -> Result<Scenario, LoadErrors> {
         );
         return Err(LoadErrors(ctx.errors));
     };
-    let steps_value = top.remove("steps");
-    let catch_value = top.remove("catch");
-    let finally_value = top.remove("finally");
+    // a Suite (setup and teardown around a directory's scenarios) shares the
+    // scenario's format: its setup steps run like steps, its teardown like finally
+    let is_suite = top.get("kind").and_then(serde_yaml::Value::as_str) == Some(SUITE_KIND);
+    let (steps_key, finally_key) = if is_suite {
+        ("setup", "teardown")
+    } else {
+        ("steps", "finally")
+    };
+    if is_suite {
+        for key in ["steps", "catch", "finally"] {
+            if top.contains_key(key) {
+                ctx.push(key, format!("a Suite has `setup` and `teardown`, not `{key}`: scenarios go in files of their own beside it"));
+            }
+        }
+    }
+    let steps_value = top.remove(steps_key);
+    let catch_value = if is_suite { None } else { top.remove("catch") };
+    let finally_value = top.remove(finally_key);
     let head: Option<RawScenario> = ctx.de("", serde_yaml::Value::Mapping(top));
     if let Some(h) = &head {
         if h.api_version != API_VERSION {
@@ -265,25 +286,34 @@ pub fn load_str(file: &Path, text: &str) -> Result<Scenario, LoadErrors> {
             };
             ctx.push("apiVersion", hint);
         }
-        if h.kind != KIND {
-            ctx.push("kind", format!("expected `kind: {KIND}`, got `{}`", h.kind));
+        if h.kind != KIND && h.kind != SUITE_KIND {
+            ctx.push(
+                "kind",
+                format!(
+                    "expected `kind: {KIND}` (or `{SUITE_KIND}`), got `{}`",
+                    h.kind
+                ),
+            );
         }
     }
     let mut steps = Vec::new();
+    let (first, last) = if is_suite {
+        (Section::Setup, Section::Teardown)
+    } else {
+        (Section::Steps, Section::Finally)
+    };
     match steps_value {
+        None if is_suite => {}
         None => ctx.push(
             "",
             "missing field `steps`: a scenario needs a list of steps",
         ),
-        Some(serde_yaml::Value::Sequence(items)) if items.is_empty() => {
+        Some(serde_yaml::Value::Sequence(items)) if items.is_empty() && !is_suite => {
             ctx.push("steps", "a scenario needs at least one step");
         }
-        Some(v) => lower_section(&mut ctx, Section::Steps, v, &mut steps),
+        Some(v) => lower_section(&mut ctx, first, v, &mut steps),
     }
-    for (section, value) in [
-        (Section::Catch, catch_value),
-        (Section::Finally, finally_value),
-    ] {
+    for (section, value) in [(Section::Catch, catch_value), (last, finally_value)] {
         if let Some(v) = value {
             lower_section(&mut ctx, section, v, &mut steps);
         }
@@ -332,6 +362,8 @@ pub fn load_str(file: &Path, text: &str) -> Result<Scenario, LoadErrors> {
         skip: head.skip,
         requires: head.requires,
         steps,
+        is_suite,
+        suite: None,
     })
 }
 
@@ -625,12 +657,22 @@ pub fn schema_root() -> serde_json::Value {
     let mut v = serde_json::to_value(schema).unwrap_or_default();
     if let Some(props) = v.pointer_mut("/properties") {
         props["apiVersion"] = serde_json::json!({"const": API_VERSION});
-        props["kind"] = serde_json::json!({"const": KIND});
+        props["kind"] = serde_json::json!({"enum": [KIND, SUITE_KIND]});
     }
     if let Some(req) = v.pointer_mut("/required").and_then(|r| r.as_array_mut()) {
-        if !req.iter().any(|x| x == "steps") {
-            req.push("steps".into());
-        }
+        req.retain(|x| x != "steps");
+    }
+    // a Scenario needs steps; a Suite has setup and teardown instead
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert(
+            "if".into(),
+            serde_json::json!({"properties": {"kind": {"const": KIND}}}),
+        );
+        obj.insert("then".into(), serde_json::json!({"required": ["steps"]}));
+        obj.insert(
+            "else".into(),
+            serde_json::json!({"not": {"anyOf": [{"required": ["steps"]}, {"required": ["catch"]}, {"required": ["finally"]}]}}),
+        );
     }
     if let Some(steps) = v.pointer_mut("/properties/steps") {
         steps["minItems"] = 1.into();
@@ -673,6 +715,24 @@ mod robustness {
                 let _ = load_str(&f, &part.replace('-', "!"));
             }
         }
+    }
+
+    #[test]
+    fn suites_have_setup_and_teardown_not_steps() {
+        let ok = "apiVersion: kdrill.dev/v1alpha1\nkind: Suite\nname: s\nsetup:\n  - sleep: 1s\nteardown:\n  - sleep: 1s\n";
+        let s = load_str(Path::new("suite.yaml"), ok).unwrap();
+        assert!(s.is_suite);
+        let sections: Vec<Section> = s.steps.iter().map(|st| st.section).collect();
+        assert_eq!(sections, vec![Section::Setup, Section::Teardown]);
+        assert_eq!(s.steps[1].label(), "teardown: sleep 1.0s");
+        let bad = "apiVersion: kdrill.dev/v1alpha1\nkind: Suite\nsteps:\n  - sleep: 1s\n";
+        let e = load_str(Path::new("suite.yaml"), bad).unwrap_err().0;
+        assert!(
+            e[0].message
+                .contains("a Suite has `setup` and `teardown`, not `steps`"),
+            "{e:?}"
+        );
+        assert_eq!(e[0].location.line, 3);
     }
 
     #[test]

@@ -23,6 +23,10 @@ use std::time::Duration;
 pub const API_VERSION: &str = "kdrill.dev/v1alpha1";
 /// The `kind` of scenario files.
 pub const KIND: &str = "Scenario";
+/// The `kind` of a suite file: setup and teardown around a directory's scenarios.
+pub const SUITE_KIND: &str = "Suite";
+/// The file name of a suite: it applies to the scenarios of its directory and below.
+pub const SUITE_FILE: &str = "suite.yaml";
 
 /// A place in a scenario file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +69,11 @@ pub struct Scenario {
     pub requires: Option<Requires>,
     /// `steps`, then `catch`, then `finally`, numbered on; see [`Step::section`].
     pub steps: Vec<Step>,
+    /// This is a `kind: Suite` file: `setup` and `teardown` around the scenarios of
+    /// its directory (and below).
+    pub is_suite: bool,
+    /// The suite this scenario belongs to (the nearest suite file above it).
+    pub suite: Option<std::sync::Arc<Scenario>>,
 }
 
 impl Scenario {
@@ -83,6 +92,10 @@ pub enum Section {
     Catch,
     /// Always run after `steps` (and `catch`).
     Finally,
+    /// A suite's `setup`: run like `steps`, before the suite's scenarios.
+    Setup,
+    /// A suite's `teardown`: run like `finally`, after the suite's scenarios.
+    Teardown,
 }
 
 impl Section {
@@ -91,6 +104,8 @@ impl Section {
             Section::Steps => "steps",
             Section::Catch => "catch",
             Section::Finally => "finally",
+            Section::Setup => "setup",
+            Section::Teardown => "teardown",
         }
     }
 }
