@@ -276,6 +276,10 @@ pub async fn run(args: &RunArgs) -> u8 {
             .iter()
             .map(|(k, v)| (k.clone(), v.0))
             .collect(),
+        namespace_prefix: defaults
+            .namespace_prefix
+            .clone()
+            .unwrap_or_else(|| executor::NAMESPACE_PREFIX.into()),
         snapshots: snapshot::Settings {
             mode,
             ci,
@@ -640,7 +644,7 @@ pub fn plan(scenarios: &[Scenario], opts: &Options) -> String {
             let ns = match &opts.namespace {
                 Some(n) => format!("namespace {n} (existing)"),
                 None => {
-                    let name = crate::executor::namespace_name(&s.name);
+                    let name = crate::executor::namespace_name(&opts.namespace_prefix, &s.name);
                     let stem = name.rsplit_once('-').map_or(name.as_str(), |(a, _)| a);
                     format!("a new namespace {stem}-<random>")
                 }

@@ -38,6 +38,8 @@ pub struct Defaults {
     /// Reports written by every run: `["junit=reports/junit.xml", "json=reports/run.json"]`.
     #[serde(default)]
     pub reports: Vec<String>,
+    /// First part of scenario namespaces: `<prefix>-<scenario>-<random>` (default `kdrill`).
+    pub namespace_prefix: Option<String>,
 }
 
 /// A project file that was found, and where.

@@ -32,6 +32,8 @@ pub struct Options {
     pub default_timeout: Duration,
     /// The project's timeouts per step kind (`.kdrill.yaml`), below the scenario's own.
     pub kind_timeouts: std::collections::BTreeMap<String, Duration>,
+    /// First part of the scenario namespaces' names (`kdrill` unless the project says).
+    pub namespace_prefix: String,
     pub snapshots: crate::snapshot::Settings,
     /// Write the full evidence bundle of failed scenarios here.
     pub artifacts: Option<std::path::PathBuf>,
@@ -112,13 +114,22 @@ fn random_suffix(n: usize) -> String {
         .collect()
 }
 
-/// `kdrill-<slug>-<random>`, at most 63 characters.
-pub fn namespace_name(scenario_name: &str) -> String {
+/// The default first part of scenario namespaces (`.kdrill.yaml`: `namespacePrefix`).
+pub const NAMESPACE_PREFIX: &str = "kdrill";
+
+/// `<prefix>-<slug>-<random>`, at most 63 characters.
+pub fn namespace_name(prefix: &str, scenario_name: &str) -> String {
+    let prefix = crate::names::slug(prefix, 16);
+    let prefix = if prefix.is_empty() {
+        NAMESPACE_PREFIX
+    } else {
+        prefix.as_str()
+    };
     let slug = crate::names::slug(scenario_name, 40);
     if slug.is_empty() {
-        format!("kdrill-{}", random_suffix(5))
+        format!("{prefix}-{}", random_suffix(5))
     } else {
-        format!("kdrill-{slug}-{}", random_suffix(5))
+        format!("{prefix}-{slug}-{}", random_suffix(5))
     }
 }
 
@@ -263,7 +274,10 @@ impl Executor {
     ) -> Option<(String, bool)> {
         let (namespace, owns) = match &self.opts.namespace {
             Some(ns) => (ns.clone(), false),
-            None => (namespace_name(&scenario.name), true),
+            None => (
+                namespace_name(&self.opts.namespace_prefix, &scenario.name),
+                true,
+            ),
         };
         if owns {
             if let Err(e) = self.create_namespace(&namespace, scenario).await {
@@ -861,18 +875,20 @@ mod tests {
 
     #[test]
     fn namespace_names_are_dns_labels() {
-        let n = namespace_name("Two containers, one port!");
+        let n = namespace_name("kdrill", "Two containers, one port!");
         assert!(n.starts_with("kdrill-two-containers-one-port-"), "{n}");
         assert!(n.len() <= 63);
         assert!(n
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
-        let long = namespace_name(&"x".repeat(200));
+        let long = namespace_name("kdrill", &"x".repeat(200));
         assert!(long.len() <= 63, "{long}");
-        assert!(namespace_name("!!!").starts_with("kdrill-"));
+        assert!(namespace_name("kdrill", "!!!").starts_with("kdrill-"));
+        assert!(namespace_name("Team A", "web").starts_with("team-a-web-"));
+        assert!(namespace_name(&"p".repeat(80), &"x".repeat(200)).len() <= 63);
         assert_ne!(
-            namespace_name("a"),
-            namespace_name("a"),
+            namespace_name("kdrill", "a"),
+            namespace_name("kdrill", "a"),
             "each run gets its own namespace"
         );
     }

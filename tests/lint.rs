@@ -205,3 +205,53 @@ fn a_post_can_be_run_directly_from_markdown() {
         "{stdout}"
     );
 }
+
+#[test]
+fn the_project_file_sets_defaults_that_the_command_line_overrides() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join(".kdrill.yaml");
+    std::fs::write(
+        &cfg,
+        "apiVersion: kdrill.dev/v1alpha1\nkind: Config\ndefaults:\n  parallel: 7\n  timeout: 90s\n  timeouts: {assert: 45s}\n  namespacePrefix: team-a\n",
+    )
+    .unwrap();
+    let plan = |extra: &[&str]| {
+        let mut args = vec!["run", "scenarios/basics/variables.yaml", "--dry-run"];
+        args.extend_from_slice(extra);
+        let o = kdrill(&args).env("KDRILL_CONFIG", &cfg).output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+        text(&o).0
+    };
+    let out = plan(&[]);
+    assert!(out.contains("7 at a time"), "{out}");
+    assert!(
+        out.contains("in a new namespace team-a-variables-<random>"),
+        "{out}"
+    );
+    assert!(
+        out.contains("assert configmap/settings (timeout 45.0s"),
+        "per kind: {out}"
+    );
+    assert!(
+        out.contains("(timeout 1m30s"),
+        "the default for other kinds: {out}"
+    );
+    let out = plan(&["-j", "2", "--timeout", "10s"]);
+    assert!(out.contains("2 at a time"), "{out}");
+    assert!(out.contains("(timeout 10.0s"), "{out}");
+    assert!(
+        out.contains("(timeout 45.0s"),
+        "a kind's timeout still wins over --timeout: {out}"
+    );
+    std::fs::write(&cfg, "defaults:\n  timeouts: {wiat: 3m}\n").unwrap();
+    let o = kdrill(&["run", "scenarios/basics/variables.yaml", "--dry-run"])
+        .env("KDRILL_CONFIG", &cfg)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).1.contains("`wiat` is not a step kind"),
+        "{:?}",
+        text(&o)
+    );
+}

@@ -219,20 +219,10 @@ pub async fn run(ctx: &StepCtx<'_>, spec: &ApplySpec) -> Result<Output, StepErro
     let docs = match (&spec.file, &spec.manifest) {
         (Some(f), _) => {
             let path = ctx.path(f);
-            let text = tokio::fs::read_to_string(&path).await.map_err(|e| {
-                StepError::Other(format!("cannot read manifest {}: {e}", path.display()))
-            })?;
-            if text.starts_with(crate::import::TODO_MARKER) {
-                let first = text.lines().next().unwrap_or_default();
-                return Err(StepError::failed(format!(
-                    "{} is a TODO left by `kdrill import`: {first}",
-                    path.display()
-                )));
+            let mut docs = Vec::new();
+            for file in manifest_files(&path)? {
+                docs.extend(read_manifest(ctx, &file).await?);
             }
-            let text = crate::vars::expand(&text, ctx.vars)
-                .map_err(|e| StepError::failed(format!("{}: {e}", path.display())))?;
-            let docs = documents_of_text(&text)
-                .map_err(|e| StepError::Other(format!("{}: {e}", path.display())))?;
             if docs.is_empty() {
                 return Err(StepError::failed(format!(
                     "{} holds no object to apply",
@@ -324,6 +314,38 @@ pub async fn run(ctx: &StepCtx<'_>, spec: &ApplySpec) -> Result<Output, StepErro
         };
     }
     Ok(out)
+}
+
+/// A manifest file, or the `.yaml`/`.yml` files of a directory (sorted, not recursive).
+fn manifest_files(path: &Path) -> Result<Vec<std::path::PathBuf>, StepError> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let rd = std::fs::read_dir(path)
+        .map_err(|e| StepError::Other(format!("cannot read directory {}: {e}", path.display())))?;
+    let mut files: Vec<_> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// The documents of one manifest file, `${VARS}` replaced.
+async fn read_manifest(ctx: &StepCtx<'_>, path: &Path) -> Result<Vec<Value>, StepError> {
+    let text = tokio::fs::read_to_string(path)
+        .await
+        .map_err(|e| StepError::Other(format!("cannot read manifest {}: {e}", path.display())))?;
+    if text.starts_with(crate::import::TODO_MARKER) {
+        let first = text.lines().next().unwrap_or_default();
+        return Err(StepError::failed(format!(
+            "{} is a TODO left by `kdrill import`: {first}",
+            path.display()
+        )));
+    }
+    let text = crate::vars::expand(&text, ctx.vars)
+        .map_err(|e| StepError::failed(format!("{}: {e}", path.display())))?;
+    documents_of_text(&text).map_err(|e| StepError::Other(format!("{}: {e}", path.display())))
 }
 
 /// Write one document; returns a note for reports and the object as written.

@@ -13,6 +13,8 @@ pub struct HttpSpec {
     pub service: Option<String>,
     /// Or a pod.
     pub pod: Option<String>,
+    /// Or a path of the API server itself, e.g. `/readyz?verbose` (health endpoints).
+    pub api_path: Option<String>,
     /// Port number or name (default: the proxy's default, the first port).
     pub port: Option<PortRef>,
     /// `https` for a TLS backend (default `http`).
@@ -51,15 +53,28 @@ const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPT
 impl HttpSpec {
     pub fn validate(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
-        match (&self.service, &self.pod) {
-            (Some(_), Some(_)) => {
-                out.push(("pod".into(), "give `service` or `pod`, not both".into()))
-            }
-            (None, None) => out.push((
+        let targets = [
+            self.service.is_some(),
+            self.pod.is_some(),
+            self.api_path.is_some(),
+        ];
+        match targets.iter().filter(|t| **t).count() {
+            0 => out.push((
                 String::new(),
-                "`http` needs `service: NAME` or `pod: NAME`".into(),
+                "`http` needs `service: NAME`, `pod: NAME` or `apiPath: /PATH`".into(),
             )),
-            _ => {}
+            1 => {}
+            _ => out.push((
+                String::new(),
+                "give one of `service`, `pod` and `apiPath`".into(),
+            )),
+        }
+        if self
+            .api_path
+            .as_deref()
+            .is_some_and(|p| !p.starts_with('/'))
+        {
+            out.push(("apiPath".into(), "the path starts with `/`".into()));
         }
         if !METHODS.contains(&self.method.to_ascii_uppercase().as_str()) {
             out.push((
@@ -74,6 +89,9 @@ impl HttpSpec {
     }
 
     pub fn summary(&self) -> String {
+        if let Some(p) = &self.api_path {
+            return format!("{} apiserver{p}", self.method.to_ascii_uppercase());
+        }
         let target = match (&self.service, &self.pod) {
             (Some(s), _) => format!("service/{s}"),
             (_, Some(p)) => format!("pod/{p}"),
@@ -93,6 +111,9 @@ impl HttpSpec {
 
     /// The API server proxy path for this request.
     fn proxy_path(&self, namespace: &str) -> String {
+        if let Some(p) = &self.api_path {
+            return p.clone();
+        }
         let (resource, name) = match (&self.service, &self.pod) {
             (Some(s), _) => ("services", s.as_str()),
             (_, Some(p)) => ("pods", p.as_str()),
@@ -185,6 +206,8 @@ mod tests {
             "/api/v1/namespaces/ns/services/https:api:/proxy/"
         );
         assert_eq!(spec("{service: web}").summary(), "GET service/web/");
+        assert_eq!(spec("{apiPath: /readyz}").proxy_path("ns"), "/readyz");
+        assert!(!spec("{apiPath: /readyz, pod: x}").validate().is_empty());
     }
 
     #[test]
