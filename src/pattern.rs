@@ -77,6 +77,49 @@ pub fn line_matches(pattern: &str, line: &str) -> bool {
     true
 }
 
+/// The new text to store when a snapshot is updated, keeping the author's wildcards:
+/// a stored line with `[..]` that still matches its counterpart in `new` (lines
+/// aligned by a diff) stays as written; everything else comes from `new`.
+pub fn keep_wildcards(stored: &str, new: &str) -> String {
+    use similar::{DiffOp, TextDiff};
+    let diff = TextDiff::from_lines(stored, new);
+    let old: Vec<&str> = stored.lines().collect();
+    let fresh: Vec<&str> = new.lines().collect();
+    let mut out: Vec<&str> = Vec::new();
+    for op in diff.ops() {
+        match *op {
+            DiffOp::Equal { new_index, len, .. }
+            | DiffOp::Insert {
+                new_index,
+                new_len: len,
+                ..
+            } => {
+                out.extend(&fresh[new_index..new_index + len]);
+            }
+            DiffOp::Delete { .. } => {}
+            DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => {
+                for i in 0..new_len {
+                    let line = fresh[new_index + i];
+                    let kept = (i < old_len)
+                        .then(|| old[old_index + i])
+                        .filter(|p| p.contains("[..]") && line_matches(p, line));
+                    out.push(kept.unwrap_or(line));
+                }
+            }
+        }
+    }
+    let mut text = out.join("\n");
+    if new.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +168,16 @@ mod tests {
         assert!(has_wildcards("a[..]"));
         assert!(has_wildcards("a\n...\n"));
         assert!(!has_wildcards("a..b"));
+    }
+
+    #[test]
+    fn updates_keep_the_wildcards_that_still_match() {
+        let stored = "NAME   READY   AGE\nweb    1/1     [..]\ndb     1/1     [..]\n";
+        let new = "NAME   READY   AGE\nweb    1/1     5s\ndb     0/1     7s\ncache  1/1     2s\n";
+        assert_eq!(
+            keep_wildcards(stored, new),
+            "NAME   READY   AGE\nweb    1/1     [..]\ndb     0/1     7s\ncache  1/1     2s\n"
+        );
+        assert_eq!(keep_wildcards("a\nb\n", "a\nc\n"), "a\nc\n");
     }
 }

@@ -286,6 +286,11 @@ impl Check<'_> {
                 })
             }
         };
+        // an update keeps the author's `[..]` where they still match
+        let mut fresh = fresh;
+        if let Some(s) = &stored {
+            fresh.body = pattern::keep_wildcards(&s.body, &fresh.body);
+        }
         let write = |p: &Path| -> Result<(), Failure> {
             std::fs::create_dir_all(&dir)
                 .and_then(|_| std::fs::write(p, fresh.render()))
