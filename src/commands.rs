@@ -140,7 +140,12 @@ pub fn list(args: &ListArgs) -> u8 {
         };
     for s in &scenarios {
         let serial = if s.serial { " [serial]" } else { "" };
-        println!("{} ({}){serial}", s.name, s.file.display());
+        let suite = s
+            .suite
+            .as_ref()
+            .map(|x| format!(" [suite: {}]", x.name))
+            .unwrap_or_default();
+        println!("{} ({}){serial}{suite}", s.name, s.file.display());
         for step in &s.steps {
             println!("  {:>2}. {}", step.number, step.label());
         }

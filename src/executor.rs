@@ -170,7 +170,16 @@ impl Executor {
         };
         self.emit(Event::RunStarted {
             run_id: self.run.run_id.clone(),
-            scenarios: scenarios.len(),
+            // a suite is reported as one more scenario: count it from the start
+            scenarios: scenarios.len() + {
+                let mut suites: Vec<&std::path::Path> = scenarios
+                    .iter()
+                    .filter_map(|s| s.suite.as_ref().map(|x| x.file.as_path()))
+                    .collect();
+                suites.sort();
+                suites.dedup();
+                suites.len()
+            },
             parallel,
             server_version: server_version.clone(),
         });
