@@ -167,6 +167,20 @@ async fn connect(args: &ClusterArgs) -> Result<(Cluster, String), String> {
     Ok((cluster, version))
 }
 
+/// The context allow-list (flags, environment, project file, the context's own
+/// mark): Err with the exit code after saying why, when the cluster is not allowed.
+fn allowed(
+    cluster: &Cluster,
+    args: &ClusterArgs,
+    project: &crate::config::ProjectConfig,
+) -> Result<(), u8> {
+    let allow = AllowList::gather(&args.allow_context, &project.allowed_contexts);
+    crate::safety::check(&cluster.target, &allow).map_err(|e| {
+        eprintln!("error: {e}");
+        exit::CLUSTER
+    })
+}
+
 /// Ctrl-C or SIGTERM: cancel (steps stop, cleanup runs); a second one exits at once.
 fn watch_signals(cancel: CancellationToken) {
     tokio::spawn(async move {
@@ -317,13 +331,8 @@ pub async fn run(args: &RunArgs) -> u8 {
             return exit::CLUSTER;
         }
     };
-    let allow = AllowList::gather(
-        &args.cluster.allow_context,
-        &project.config.allowed_contexts,
-    );
-    if let Err(e) = crate::safety::check(&cluster.target, &allow) {
-        eprintln!("error: {e}");
-        return exit::CLUSTER;
+    if let Err(code) = allowed(&cluster, &args.cluster, &project.config) {
+        return code;
     }
     let run = RunInfo {
         run_id: executor::new_run_id(),
@@ -432,13 +441,8 @@ pub async fn clean(args: &CleanArgs) -> u8 {
     };
     // deleting is touching: the same allow-list as `run`
     let project = crate::config::load().unwrap_or_default();
-    let allow = AllowList::gather(
-        &args.cluster.allow_context,
-        &project.config.allowed_contexts,
-    );
-    if let Err(e) = crate::safety::check(&cluster.target, &allow) {
-        eprintln!("error: {e}");
-        return exit::CLUSTER;
+    if let Err(code) = allowed(&cluster, &args.cluster, &project.config) {
+        return code;
     }
     let selector = match &args.run {
         Some(id) => format!("{}={},{RUN_LABEL}={id}", MANAGED_BY.0, MANAGED_BY.1),

@@ -117,37 +117,31 @@ build_kube() { # cache
 	log "built kube in $((SECONDS - t0))s"
 }
 
-build_etcd() { # cache
-	local cache=$1 out=$1/bin/etcd hash
-	hash=$( (part_hash etcd/go.mod etcd/go.sum; echo "-s -w $(go version)") | sha256sum | cut -c1-16)
+# A Go program in a module of its own under testbed/ (so its dependencies do not
+# move the apiserver's), built static and cached by the hash of its module files.
+build_go_part() { # cache name dir package what duration
+	local cache=$1 name=$2 dir=$3 pkg=$4 what=$5 took=$6 out=$1/bin/$2 hash files
+	files="$dir/go.mod $dir/go.sum"
+	# a main.go of our own (CoreDNS) counts; a module that only requires (etcd) has none
+	compgen -G "$TESTBED/$dir/*.go" >/dev/null && files="$files $dir/*.go"
+	hash=$( (part_hash "$files"; echo "-s -w $(go version)") | sha256sum | cut -c1-16)
 	[ -x "$out" ] && [ "$(cat "$out.hash" 2>/dev/null)" = "$hash" ] && return 0
-	reuse_part "$cache" bin/etcd "$hash" && return 0
-	log "building etcd $ETCD_VERSION from Go modules (2-4 min cold), log $cache/build-etcd.log"
+	reuse_part "$cache" "bin/$name" "$hash" && return 0
+	log "building $what from Go modules ($took cold), log $cache/build-$name.log"
 	mkdir -p "$cache/bin"
 	local t0=$SECONDS
-	(cd "$TESTBED/etcd" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out.tmp" go.etcd.io/etcd/server/v3) \
-		>"$cache/build-etcd.log" 2>&1 || { tail -30 "$cache/build-etcd.log" >&2; die "etcd build failed (log $cache/build-etcd.log)"; }
+	(cd "$TESTBED/$dir" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out.tmp" "$pkg") \
+		>"$cache/build-$name.log" 2>&1 || { tail -30 "$cache/build-$name.log" >&2; die "$what build failed (log $cache/build-$name.log)"; }
 	mv "$out.tmp" "$out"
 	echo "$hash" > "$out.hash"
-	log "built etcd in $((SECONDS - t0))s"
+	log "built $name in $((SECONDS - t0))s"
 }
 
-# CoreDNS with only the plugins cluster DNS needs (testbed/coredns/main.go), in its
-# own module like etcd so its client-go does not move the apiserver's
-build_coredns() { # cache
-	local cache=$1 out=$1/bin/coredns hash
-	hash=$( (part_hash coredns/go.mod coredns/go.sum 'coredns/*.go'; echo "-s -w $(go version)") | sha256sum | cut -c1-16)
-	[ -x "$out" ] && [ "$(cat "$out.hash" 2>/dev/null)" = "$hash" ] && return 0
-	reuse_part "$cache" bin/coredns "$hash" && return 0
-	log "building CoreDNS $COREDNS_VERSION from Go modules (1-2 min cold), log $cache/build-coredns.log"
-	mkdir -p "$cache/bin"
-	local t0=$SECONDS
-	(cd "$TESTBED/coredns" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out.tmp" .) \
-		>"$cache/build-coredns.log" 2>&1 || { tail -30 "$cache/build-coredns.log" >&2; die "CoreDNS build failed (log $cache/build-coredns.log)"; }
-	mv "$out.tmp" "$out"
-	echo "$hash" > "$out.hash"
-	log "built CoreDNS in $((SECONDS - t0))s"
-}
+# etcd: Debian's 3.4 is too old for Kubernetes 1.34 (see README)
+build_etcd() { build_go_part "$1" etcd etcd go.etcd.io/etcd/server/v3 "etcd $ETCD_VERSION" "2-4 min"; }
+
+# CoreDNS with only the plugins cluster DNS needs (testbed/coredns/main.go)
+build_coredns() { build_go_part "$1" coredns coredns . "CoreDNS $COREDNS_VERSION" "1-2 min"; }
 
 # ---------------------------------------------------------------- images
 # copy the shared libraries a binary needs (per ldd on this host) into rootfs
