@@ -25,7 +25,7 @@ nginx build_image_nginx library/nginx:latest,mainline,stable
 bitnami-nginx build_image_bitnami_nginx bitnami/nginx:latest
 busybox build_image_busybox library/busybox:1.28,latest
 pause build_image_pause pause:3.10
-coredns build_image_coredns coredns/coredns:v1.14.7
+coredns build_image_coredns coredns/coredns:v1.14.7,1.14.7
 "
 
 CACHE_ROOT="${KDRILL_CACHE:-$HOME/.cache/kdrill}/testbed"
@@ -172,10 +172,13 @@ base_rootfs() { # rootfs
 	echo "kdrill-testbed" > "$r/etc/hostname"
 }
 
-# busybox applets as symlinks; keep files that already exist
+# busybox applets as symlinks; keep files that already exist. nslookup is ours
+# (images/nslookup.c, built in build_images): busybox 1.35's ignores the search
+# list for names with a dot, 1.28's (what tutorials expect) used the libc resolver
 add_busybox() { # rootfs dir
 	local r=$1 dir=${2:-/bin} a
 	cp /bin/busybox "$r/bin/busybox"
+	[ -e "$r$dir/nslookup" ] || cp "$NSLOOKUP_BIN" "$r$dir/nslookup"
 	for a in $(/bin/busybox --list); do
 		[ "$a" = busybox ] && continue
 		[ -e "$r$dir/$a" ] || [ -L "$r$dir/$a" ] || [ -e "$r/usr/bin/$a" ] || [ -e "$r/usr/sbin/$a" ] || ln -s /bin/busybox "$r$dir/$a"
@@ -192,6 +195,9 @@ nginx_rootfs() { # rootfs debdir
 	copy_libs "$r" "$r/usr/sbin/nginx"
 	cp /usr/bin/curl "$r/usr/bin/curl"
 	copy_libs "$r" /usr/bin/curl
+	# getent (libc-bin) is in the Debian-based upstream images: `getent hosts NAME`
+	cp /usr/bin/getent "$r/usr/bin/getent"
+	copy_libs "$r" /usr/bin/getent
 	add_busybox "$r"
 	mkdir -p "$r/etc/nginx/conf.d" "$r/var/log/nginx" "$r/var/lib/nginx"/{body,proxy,fastcgi,uwsgi,scgi} "$r/var/cache/nginx" "$r/usr/share/nginx/html"
 	ln -sf /dev/stdout "$r/var/log/nginx/access.log"
@@ -278,6 +284,11 @@ build_images() { # cache (bin/coredns must be built)
 		(cd "$debs" && { apt-get download nginx nginx-common >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1; apt-get download nginx nginx-common; }; }) || die "apt-get download nginx nginx-common failed"
 	fi
 	rm -rf "$cache/images.new" && mkdir -p "$cache/images.new"
+	NSLOOKUP_BIN=$work/nslookup
+	# static getaddrinfo: the linker warns that NSS modules must match at run time;
+	# glibc >= 2.34 has files and dns built in, which is all the images use
+	gcc -Os -static -o "$NSLOOKUP_BIN" "$TESTBED/images/nslookup.c" 2>"$work/nslookup.log" || { cat "$work/nslookup.log" >&2; die "gcc -static nslookup.c failed"; }
+	strip "$NSLOOKUP_BIN" 2>/dev/null || true
 	local line dir fn refs repo tags tag first
 	while read -r dir fn refs; do
 		[ -z "$dir" ] && continue
