@@ -178,7 +178,10 @@ base_rootfs() { # rootfs
 add_busybox() { # rootfs dir
 	local r=$1 dir=${2:-/bin} a
 	cp /bin/busybox "$r/bin/busybox"
-	[ -e "$r$dir/nslookup" ] || cp "$NSLOOKUP_BIN" "$r$dir/nslookup"
+	# deploy/build-image reuses this without building the testbed's own nslookup.
+	if [ -n "${NSLOOKUP_BIN:-}" ] && [ ! -e "$r$dir/nslookup" ]; then
+		cp "$NSLOOKUP_BIN" "$r$dir/nslookup"
+	fi
 	for a in $(/bin/busybox --list); do
 		[ "$a" = busybox ] && continue
 		[ -e "$r$dir/$a" ] || [ -L "$r$dir/$a" ] || [ -e "$r/usr/bin/$a" ] || [ -e "$r/usr/sbin/$a" ] || ln -s /bin/busybox "$r$dir/$a"
