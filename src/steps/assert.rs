@@ -21,6 +21,10 @@ pub struct AssertSpec {
     /// Every object of this kind (with `selector`: only those with these labels).
     pub kind: Option<KindRef>,
     pub selector: Option<String>,
+    /// With `kind`: only objects whose fields match this field selector (kubectl's
+    /// `--field-selector` syntax, e.g. `status.phase=Running`; the API decides which
+    /// fields a kind can select on).
+    pub field_selector: Option<String>,
     /// The partial object (default: `{}`, anything).
     #[serde(default = "empty_object")]
     pub matches: Value,
@@ -66,6 +70,12 @@ impl AssertSpec {
             )),
             _ => {}
         }
+        if self.object.is_some() && self.field_selector.is_some() {
+            out.push((
+                "fieldSelector".into(),
+                "`fieldSelector` goes with `kind`, not with `object`".into(),
+            ));
+        }
         if self.object.is_some() && self.count.is_some() {
             out.push((
                 "count".into(),
@@ -103,6 +113,10 @@ impl AssertSpec {
                 .unwrap_or_default()
         } else {
             target
+        };
+        let target = match &self.field_selector {
+            Some(f) => format!("{target} --field-selector {f}"),
+            None => target,
         };
         match (self.quantifier, self.count) {
             (_, Some(n)) => format!("{target} (exactly {n} match)"),
@@ -201,6 +215,9 @@ pub async fn run(ctx: &StepCtx<'_>, spec: &AssertSpec) -> Result<Output, StepErr
     }
     if let Some(sel) = &spec.selector {
         cfg = cfg.labels(sel);
+    }
+    if let Some(fields) = &spec.field_selector {
+        cfg = cfg.fields(fields);
     }
     let kind_name = resolved.ar.kind.to_lowercase();
     let seen = watch_until(
@@ -327,5 +344,16 @@ mod tests {
         assert!(spec("{kind: pods, selector: app=web, count: 2}")
             .validate()
             .is_empty());
+        assert!(
+            !spec("{object: pod/x, fieldSelector: status.phase=Running}")
+                .validate()
+                .is_empty()
+        );
+        let by_fields = spec("{kind: pods, fieldSelector: status.phase=Running, count: 2}");
+        assert!(by_fields.validate().is_empty());
+        assert_eq!(
+            by_fields.summary(),
+            "pods --field-selector status.phase=Running (exactly 2 match)"
+        );
     }
 }
