@@ -8,9 +8,13 @@ cd "$ROOT"
 
 log() { printf '==> %s\n' "$*" >&2; }
 
-# slow builds survive between runs, keyed by the toolchain version
+# slow builds survive between runs, keyed by the toolchain version and the
+# checkout: two checkouts sharing one target dir see each other's test binaries as
+# fresh (cargo keeps the first one's CARGO_MANIFEST_DIR baked in) and test the
+# other tree's files
 rust_version=$(rustc --version | awk '{print $2}')
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-${KDRILL_CACHE:-$HOME/.cache/kdrill}/cargo-target/$rust_version}
+checkout_key=$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-${KDRILL_CACHE:-$HOME/.cache/kdrill}/cargo-target/$rust_version-$checkout_key}
 
 ensure_rust_components() {
 	for c in rustfmt clippy; do
