@@ -73,6 +73,8 @@ pub fn import(post_name: &str, post: &str, out: &Path) -> std::io::Result<Summar
     let mut snapshots: Vec<(String, String, usize)> = Vec::new();
     let mut n = 0;
     let mut previous: Option<(String, bool)> = None;
+    // pods the post has shown crash-looping so far
+    let mut crashing = std::collections::BTreeSet::new();
     for item in extract::extract(post) {
         match item {
             Item::Manifest { line, text } => {
@@ -106,7 +108,15 @@ pub fn import(post_name: &str, post: &str, out: &Path) -> std::io::Result<Summar
                 if !c.output.is_empty() {
                     summary.outputs += 1;
                 }
-                let drafts: Vec<Draft> = translate::translate(&c, n + 1);
+                let drafts: Vec<Draft> = translate::translate(&c, n + 1)
+                    .into_iter()
+                    .flat_map(|d| translate::logs_of_crashed_run(d, &crashing))
+                    .collect();
+                crashing.extend(
+                    drafts
+                        .iter()
+                        .filter_map(|d| d.step.as_ref().and_then(translate::crash_shown)),
+                );
                 let mut what = Vec::new();
                 let mut snapshotted = false;
                 for d in drafts {

@@ -194,6 +194,63 @@ pub fn waits_from_table(output: &str) -> Vec<Value> {
     out
 }
 
+/// The pod a step waits to see crash (the post showed it in `CrashLoopBackOff`/`Error`).
+pub fn crash_shown(step: &Value) -> Option<String> {
+    let wait = step.get("wait")?;
+    wait.get("until")?.get("container")?.get("restartCount")?;
+    let pod = wait.get("for")?.as_str()?.strip_prefix("pod/")?;
+    Some(pod.to_string())
+}
+
+/// `kubectl logs` of a container the post showed crash-looping printed its last,
+/// finished run (a container in back-off has no current one). The replay reads that
+/// run (`previous`) once the container has restarted: the live log of the restarted
+/// run is still growing while it is read, and a snapshot of it changes run to run.
+pub fn logs_of_crashed_run(
+    mut d: Draft,
+    crashing: &std::collections::BTreeSet<String>,
+) -> Vec<Draft> {
+    let Some(logs) = d
+        .step
+        .as_mut()
+        .and_then(|st| st.get_mut("logs"))
+        .and_then(Value::as_mapping_mut)
+    else {
+        return vec![d];
+    };
+    let Some(pod) = logs.get("pod").and_then(Value::as_str).map(str::to_string) else {
+        return vec![d];
+    };
+    if !crashing.contains(&pod) || logs.contains_key("previous") || logs.contains_key("namespace") {
+        return vec![d];
+    }
+    let mut container = vec![("restartCount", s(">=1"))];
+    if let Some(name) = logs.get("container").and_then(Value::as_str) {
+        container.insert(0, ("name", s(name)));
+    }
+    logs.insert(s("previous"), Value::Bool(true));
+    // the post's line goes above the wait, which starts this command's steps
+    let mut comments = std::mem::take(&mut d.comments);
+    comments.push(
+        "the post shows this container crash-looping, where `kubectl logs` prints its last finished run: \
+         that run is read (`previous`), not the restarted one that is still writing"
+            .into(),
+    );
+    let wait = map(vec![
+        ("for", s(&format!("pod/{pod}"))),
+        ("until", map(vec![("container", map(container))])),
+    ]);
+    let wait = Draft {
+        comments,
+        step: Some(map(vec![("wait", wait), ("timeout", s("2m"))])),
+        snapshot: None,
+        manifest: None,
+        todo: None,
+        write: None,
+    };
+    vec![wait, d]
+}
+
 /// curl's progress meter: stderr in reality, mixed into the post's output.
 fn without_curl_meter(output: &str) -> String {
     output
@@ -717,9 +774,38 @@ mod tests {
         );
         let d = translate(&cmd("kubectl logs webapps-same-image -c nginx2", "x\n"), 6);
         assert!(yaml(&d[0]).contains("container: nginx2"));
+        assert!(!yaml(&d[0]).contains("previous"));
         let d = translate(&cmd("kubectl describe pod nginx", "Name: nginx\n"), 7);
         assert_eq!(d.len(), 2);
         assert!(yaml(&d[1]).contains("output: yaml"));
+    }
+
+    #[test]
+    fn logs_of_a_pod_shown_crashing_read_the_finished_run() {
+        let table = "NAME READY STATUS RESTARTS AGE\nweb 1/2 CrashLoopBackOff 7 5m\n";
+        let get = translate(&cmd("kubectl get pods web", table), 1);
+        let crashing: std::collections::BTreeSet<String> = get
+            .iter()
+            .filter_map(|d| d.step.as_ref().and_then(crash_shown))
+            .collect();
+        assert_eq!(crashing.iter().collect::<Vec<_>>(), ["web"]);
+        let logs = translate(&cmd("kubectl logs web -c nginx2", "bind() failed\n"), 2);
+        let d = logs_of_crashed_run(logs[0].clone(), &crashing);
+        assert_eq!(d.len(), 2);
+        assert_eq!(
+            yaml(&d[0]),
+            "wait:\n  for: pod/web\n  until:\n    container:\n      name: nginx2\n      restartCount: '>=1'\ntimeout: 2m\n"
+        );
+        assert!(yaml(&d[1]).contains("previous: true"), "{}", yaml(&d[1]));
+        assert_eq!(
+            d[1].snapshot, logs[0].snapshot,
+            "the post's output stays the snapshot"
+        );
+        // other pods, and logs the post already asked of the previous run, are left alone
+        let other = translate(&cmd("kubectl logs db", "ok\n"), 3);
+        assert_eq!(logs_of_crashed_run(other[0].clone(), &crashing), other);
+        let prev = translate(&cmd("kubectl logs web -p", "x\n"), 4);
+        assert_eq!(logs_of_crashed_run(prev[0].clone(), &crashing), prev);
     }
 
     #[test]
