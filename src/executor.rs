@@ -649,6 +649,11 @@ impl Executor {
                 return Some(format!("requires `{r}`, which this cluster does not serve"));
             }
         }
+        if let Some(c) = req.commands.iter().find(|c| !crate::host::can_run(c)) {
+            return Some(format!(
+                "requires `{c}`, which is not on this machine's PATH"
+            ));
+        }
         None
     }
 

@@ -18,6 +18,7 @@ pub mod executor;
 pub mod expect;
 pub mod explain;
 pub mod fieldpath;
+pub mod host;
 pub mod import;
 pub mod lint;
 pub mod migrate;

@@ -459,11 +459,12 @@ fn skip_and_requires_report_skipped_with_reasons() {
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("kdrill: 0 passed, 0 failed, 3 skipped"),
+        stdout.contains("kdrill: 0 passed, 0 failed, 4 skipped"),
         "{stdout}"
     );
     for reason in [
         "skip: the feature it covers is not released yet",
+        "requires `kdrill-no-such-program`, which is not on this machine's PATH",
         "requires `widgets.example.com`, which this cluster does not serve",
         "requires Kubernetes >=9.0, the server is v1.34",
     ] {

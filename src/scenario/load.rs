@@ -330,6 +330,14 @@ pub fn load_str(file: &Path, text: &str) -> Result<Scenario, LoadErrors> {
                     ctx.push(&format!("requires.resources[{i}]"), e);
                 }
             }
+            for (i, c) in r.commands.iter().enumerate() {
+                if c.trim().is_empty() || c.chars().any(char::is_whitespace) {
+                    ctx.push(
+                        &format!("requires.commands[{i}]"),
+                        format!("expected a program's name or path, without arguments, got {c:?}"),
+                    );
+                }
+            }
         }
         if h.skip.as_deref().is_some_and(|s| s.trim().is_empty()) {
             ctx.push(
@@ -733,6 +741,25 @@ mod robustness {
             "{e:?}"
         );
         assert_eq!(e[0].location.line, 3);
+    }
+
+    #[test]
+    fn requires_names_programs_without_arguments() {
+        let head = "apiVersion: kdrill.dev/v1alpha1\nkind: Scenario\nname: r\n";
+        let ok =
+            format!("{head}requires: {{commands: [helm, /usr/bin/env]}}\nsteps:\n  - sleep: 1s\n");
+        let s = load_str(Path::new("r.yaml"), &ok).unwrap();
+        assert_eq!(
+            s.requires.map(|r| r.commands).unwrap_or_default(),
+            ["helm", "/usr/bin/env"]
+        );
+        let bad = format!(
+            "{head}requires:\n  commands: [helm, \"helm template\"]\nsteps:\n  - sleep: 1s\n"
+        );
+        let e = load_str(Path::new("r.yaml"), &bad).unwrap_err().0;
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(e[0].message.contains("without arguments"), "{e:?}");
+        assert_eq!(e[0].location.line, 5, "{e:?}");
     }
 
     #[test]

@@ -110,7 +110,8 @@ impl Section {
     }
 }
 
-/// `requires:` of a scenario: it is skipped (with the reason) on clusters without these.
+/// `requires:` of a scenario: it is skipped (with the reason) on clusters (or
+/// machines) without these.
 #[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Requires {
@@ -120,6 +121,10 @@ pub struct Requires {
     /// `certificates.cert-manager.io`, `deployment.apps`, `cronjobs`.
     #[serde(default)]
     pub resources: Vec<String>,
+    /// Programs the scenario's steps start on this machine (`helm` for a chart,
+    /// `kustomize`, a host command's tool): on `PATH`, or a path to an executable.
+    #[serde(default)]
+    pub commands: Vec<String>,
 }
 
 /// A version requirement: comma-separated `OP MAJOR.MINOR[.PATCH]` with OP one of
