@@ -26,6 +26,24 @@ ensure_rust_components() {
 }
 
 testbed_started_here=0
+# helm, for the scenarios that render a chart (`requires: {commands: [helm]}`): the
+# one on PATH, or built once from the Go module proxy (the only source reachable
+# here) and cached by version
+HELM_VERSION=v3.22.0
+ensure_helm() {
+	command -v helm >/dev/null 2>&1 && return 0
+	local dir=${KDRILL_CACHE:-$HOME/.cache/kdrill}/tools/helm-$HELM_VERSION
+	if [ ! -x "$dir/helm" ]; then
+		log "building helm $HELM_VERSION from the Go module proxy (once per machine, 1-3 min)"
+		rm -rf "$dir.tmp"
+		GOBIN=$dir.tmp CGO_ENABLED=0 GOFLAGS=-mod=mod \
+			go install -ldflags='-s -w' "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+		rm -rf "$dir"
+		mv "$dir.tmp" "$dir"
+	fi
+	export PATH=$dir:$PATH
+}
+
 testbed_up() {
 	if testbed/cluster status >/dev/null 2>&1; then
 		log "testbed already up: using it, leaving it up"
