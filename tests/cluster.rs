@@ -38,8 +38,8 @@ fn bundled_basics_scenario_passes_and_cleans_up() {
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("kdrill: 5 passed, 0 failed, 0 skipped"),
-        "{stdout}"
+        stdout.contains("kdrill: 6 passed, 0 failed, 0 skipped"),
+        "scripts/test puts helm on PATH (helm-chart.yaml is skipped without it)\n{stdout}"
     );
     assert!(
         stdout.contains("rejected as expected: 422 Invalid"),
