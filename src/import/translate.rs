@@ -6,7 +6,7 @@ use super::extract::Command;
 use serde_yaml::{Mapping, Value};
 
 /// One step of the draft scenario, with what a human should know about it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Draft {
     /// Comment lines written above the step.
     pub comments: Vec<String>,
@@ -20,6 +20,23 @@ pub struct Draft {
     pub todo: Option<String>,
     /// A file to write beside the scenario (`manifests/NAME`): a here-document's body.
     pub write: Option<(String, String)>,
+}
+
+impl Draft {
+    /// A step with its comments and nothing else to do.
+    fn step(step: Value, comments: Vec<String>) -> Draft {
+        Draft {
+            comments,
+            step: Some(step),
+            ..Draft::default()
+        }
+    }
+}
+
+/// A wait for a state the post shows: states such as a restart after a crash or an
+/// image pulled take longer than a wait's default timeout.
+fn wait_for_shown_state(wait: Value, comments: Vec<String>) -> Draft {
+    Draft::step(map(vec![("wait", wait), ("timeout", s("2m"))]), comments)
 }
 
 /// Split a command line like a POSIX shell would (quotes removed, no expansion).
@@ -240,15 +257,7 @@ pub fn logs_of_crashed_run(
         ("for", s(&format!("pod/{pod}"))),
         ("until", map(vec![("container", map(container))])),
     ]);
-    let wait = Draft {
-        comments,
-        step: Some(map(vec![("wait", wait), ("timeout", s("2m"))])),
-        snapshot: None,
-        manifest: None,
-        todo: None,
-        write: None,
-    };
-    vec![wait, d]
+    vec![wait_for_shown_state(wait, comments), d]
 }
 
 /// curl's progress meter: stderr in reality, mixed into the post's output.
@@ -275,14 +284,6 @@ pub fn translate(c: &Command, n: usize) -> Vec<Draft> {
             c.rejoined
         ));
     }
-    let draft = |step: Value, comments: Vec<String>| Draft {
-        comments,
-        step: Some(step),
-        snapshot: None,
-        manifest: None,
-        todo: None,
-        write: None,
-    };
     let (Some(program), rest) = (
         tokens.first().map(String::as_str),
         tokens.get(1..).unwrap_or(&[]),
@@ -312,17 +313,13 @@ pub fn translate(c: &Command, n: usize) -> Vec<Draft> {
     match (program, rest.first().map(String::as_str)) {
         ("minikube", Some("ssh")) | ("exit", _) => vec![Draft {
             comments: vec![format!("post line {}: {} (a shell on the node: the testbed's node is this machine, so its commands are host `command` steps)", c.line, c.text)],
-            step: None,
-            snapshot: None,
-            manifest: None,
-            todo: None,
-            write: None,
+            ..Draft::default()
         }],
         ("minikube", Some("cp")) if rest.len() >= 3 => {
             let src = portable_name(&rest[1]);
             let dst = rest[2].split_once(':').map_or(rest[2].as_str(), |(_, p)| p);
             comments.push("minikube cp copies onto the node; the testbed's node is this machine".into());
-            let mut d = draft(map(vec![("command", map(vec![("run", s(&format!("cp manifests/{src} {dst}")))]))]), comments);
+            let mut d = Draft::step(map(vec![("command", map(vec![("run", s(&format!("cp manifests/{src} {dst}")))]))]), comments);
             d.manifest = Some(src);
             vec![d]
         }
@@ -331,7 +328,7 @@ pub fn translate(c: &Command, n: usize) -> Vec<Draft> {
             if let (Some(body), Some(delim)) = (&c.heredoc, super::extract::heredoc_delimiter(&c.text)) {
                 run = format!("{run}\n{body}{delim}\n");
             }
-            let mut d = draft(map(vec![("command", map(vec![("run", s(&run))]))]), comments);
+            let mut d = Draft::step(map(vec![("command", map(vec![("run", s(&run))]))]), comments);
             d.todo = Some(format!("line {}: `{}` is not a kubectl command kdrill knows; it runs on this machine as a host command: check that is right", c.line, c.text));
             if !c.output.is_empty() {
                 let name = format!("{n:02}-{}", slug(&c.text));
@@ -363,10 +360,8 @@ fn heredoc(program: &str, args: &[String], body: &str, comments: &[String]) -> O
                 "apply",
                 map(vec![("file", s(&format!("manifests/{name}")))]),
             )])),
-            snapshot: None,
-            manifest: None,
-            todo: None,
             write: Some((name, body.to_string())),
+            ..Draft::default()
         });
     }
     // where `cat`/`tee` writes: `> FILE`, `>FILE`, or tee's argument
@@ -393,11 +388,8 @@ fn heredoc(program: &str, args: &[String], body: &str, comments: &[String]) -> O
     ));
     Some(Draft {
         comments,
-        step: None,
-        snapshot: None,
-        manifest: None,
-        todo: None,
         write: Some((file, body.to_string())),
+        ..Draft::default()
     })
 }
 
@@ -432,14 +424,7 @@ fn kubectl(c: &Command, args: &[String], n: usize, comments: &[String]) -> Optio
         }
         m
     };
-    let one = |step: Value| Draft {
-        comments: comments.to_vec(),
-        step: Some(step),
-        snapshot: None,
-        manifest: None,
-        todo: None,
-        write: None,
-    };
+    let one = |step: Value| Draft::step(step, comments.to_vec());
     let snap_name = |what: &str| format!("{n:02}-{}", slug(what));
     match verb {
         "run" => {
@@ -502,16 +487,10 @@ fn kubectl(c: &Command, args: &[String], n: usize, comments: &[String]) -> Optio
             let mut drafts: Vec<Draft> = Vec::new();
             if matches!(kind.as_str(), "pods" | "pod" | "po") && ns.is_none() {
                 for w in waits_from_table(&c.output) {
-                    drafts.push(Draft {
-                        comments: vec![
-                            "the post shows this state: wait for it instead of racing it".into(),
-                        ],
-                        step: Some(map(vec![("wait", w), ("timeout", s("2m"))])),
-                        snapshot: None,
-                        manifest: None,
-                        todo: None,
-                        write: None,
-                    });
+                    drafts.push(wait_for_shown_state(
+                        w,
+                        vec!["the post shows this state: wait for it instead of racing it".into()],
+                    ));
                 }
             }
             let mut step = vec![("kind", s(&kind))];
@@ -548,14 +527,10 @@ fn kubectl(c: &Command, args: &[String], n: usize, comments: &[String]) -> Optio
                 w.push(("until", map(vec![("phase", s(p))])));
             }
             let wait = one(map(vec![("wait", with_ns(map(w)))]));
-            let get = Draft {
-                comments: vec!["describe's text is kubectl's own: the object is snapshotted as YAML instead (review it after the first run)".into()],
-                step: Some(with_expect(map(vec![("get", with_ns(map(vec![("kind", s(&singular(&kind))), ("name", s(&name)), ("output", s("yaml"))])))]), "output", &snap_name(&format!("object {name}")))),
-                snapshot: None,
-                manifest: None,
-                todo: None,
-                write: None,
-            };
+            let get = Draft::step(
+                with_expect(map(vec![("get", with_ns(map(vec![("kind", s(&singular(&kind))), ("name", s(&name)), ("output", s("yaml"))])))]), "output", &snap_name(&format!("object {name}"))),
+                vec!["describe's text is kubectl's own: the object is snapshotted as YAML instead (review it after the first run)".into()],
+            );
             Some(vec![wait, get])
         }
         "logs" => {
