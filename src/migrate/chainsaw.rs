@@ -5,7 +5,7 @@
 //! are listed in MIGRATION.md.
 
 use super::{
-    assert_step, documents, duration, input_error, kind_of, name_of, selector_of, str_of,
+    assert_step, delete_target, documents, duration, input_error, kind_of, name_of, str_of,
     MigrateError, Migration, Note, Test,
 };
 use crate::import::translate::{map, s};
@@ -320,17 +320,7 @@ fn operation(ctx: &mut Ctx<'_>, kind: &str, body: &Value, op: &Value) -> Vec<Val
             };
             refs.iter()
                 .filter_map(|r| {
-                    let kind = kind_of(r)?;
-                    let name = str_of(r, "name").or_else(|| name_of(r));
-                    let del = match name {
-                        Some(n) => vec![("object", s(&format!("{kind}/{n}")))],
-                        None => {
-                            let labels = r
-                                .get("labels")
-                                .or_else(|| r.get("metadata").and_then(|m| m.get("labels")));
-                            vec![("kind", s(&kind)), ("selector", s(&selector_of(labels)?))]
-                        }
-                    };
+                    let del = delete_target(r)?;
                     Some(with_timeout(vec![("delete", map(del))], t.clone()))
                 })
                 .collect()

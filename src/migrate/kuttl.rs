@@ -5,8 +5,8 @@
 //! `TestAssert` documents (commands, deletes, timeouts).
 
 use super::{
-    assert_step, documents, duration, input_error, kind_of, name_of, selector_of, str_of,
-    MigrateError, Migration, Note, Test,
+    assert_step, delete_target, documents, duration, input_error, str_of, MigrateError, Migration,
+    Note, Test,
 };
 use crate::import::translate::{map, s};
 use serde_yaml::Value;
@@ -201,24 +201,20 @@ fn read_test(dir: &Path, timeout: &str, notes: &mut Vec<Note>) -> Result<Test, M
             st.insert(0, ("name", s(&format!("step {index}: apply {fname}"))));
             t.steps.push(map(st));
         }
-        for (file, line, doc) in &step.asserts {
-            match assert_step(doc, false, Some(&step_timeout)) {
-                Some(st) => t.steps.push(st),
-                None => notes.push(Note {
-                    file: file.clone(),
-                    line: *line,
-                    text: "an assert document without apiVersion/kind: not converted".into(),
-                }),
-            }
-        }
-        for (file, line, doc) in &step.errors {
-            match assert_step(doc, true, Some(&step_timeout)) {
-                Some(st) => t.steps.push(st),
-                None => notes.push(Note {
-                    file: file.clone(),
-                    line: *line,
-                    text: "an errors document without apiVersion/kind: not converted".into(),
-                }),
+        // NN-assert.yaml documents must hold, NN-errors.yaml documents must not
+        for (docs, absent, what) in [
+            (&step.asserts, false, "assert"),
+            (&step.errors, true, "errors"),
+        ] {
+            for (file, line, doc) in docs {
+                match assert_step(doc, absent, Some(&step_timeout)) {
+                    Some(st) => t.steps.push(st),
+                    None => notes.push(Note {
+                        file: file.clone(),
+                        line: *line,
+                        text: format!("an {what} document without apiVersion/kind: not converted"),
+                    }),
+                }
             }
         }
         t.steps.extend(after);
@@ -228,16 +224,7 @@ fn read_test(dir: &Path, timeout: &str, notes: &mut Vec<Note>) -> Result<Test, M
 
 /// A TestStep `delete` entry: by name, or every object of a kind with labels.
 fn delete_step(d: &Value) -> Option<Value> {
-    let kind = kind_of(d)?;
-    let mut del = match str_of(d, "name").or_else(|| name_of(d)) {
-        Some(n) => vec![("object", s(&format!("{kind}/{n}")))],
-        None => {
-            let labels = d
-                .get("labels")
-                .or_else(|| d.get("metadata").and_then(|m| m.get("labels")));
-            vec![("kind", s(&kind)), ("selector", s(&selector_of(labels)?))]
-        }
-    };
+    let mut del = delete_target(d)?;
     if let Some(ns) = str_of(d, "namespace") {
         del.push(("namespace", s(ns)));
     }

@@ -126,6 +126,21 @@ pub(crate) fn selector_of(labels: Option<&Value>) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(","))
 }
 
+/// What a delete entry addresses, in either format: `object: kind/name` when it
+/// names one, else `kind` + `selector` from its labels (None without either).
+pub(crate) fn delete_target(r: &Value) -> Option<Vec<(&'static str, Value)>> {
+    let kind = kind_of(r)?;
+    Some(match str_of(r, "name").or_else(|| name_of(r)) {
+        Some(n) => vec![("object", s(&format!("{kind}/{n}")))],
+        None => {
+            let labels = r
+                .get("labels")
+                .or_else(|| r.get("metadata").and_then(|m| m.get("labels")));
+            vec![("kind", s(&kind)), ("selector", s(&selector_of(labels)?))]
+        }
+    })
+}
+
 /// The partial object an assertion compares: the document without what names it
 /// (apiVersion, kind, the namespace the test ran in).
 pub(crate) fn partial(doc: &Value) -> Value {
