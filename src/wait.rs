@@ -558,6 +558,12 @@ pub async fn watch_until_or(
                 })
             }
             Some(Err(e)) => {
+                if let Some(reason) = refused(&e) {
+                    return Err(WaitError::Hopeless {
+                        reason,
+                        last_object: None,
+                    });
+                }
                 last_error = Some(e.to_string());
                 false
             }
@@ -598,6 +604,22 @@ pub async fn watch_until_or(
                 });
             }
         }
+    }
+}
+
+/// The API server's answer when it rejects the watch request itself as malformed
+/// (400, e.g. a field selector the kind does not support): retrying cannot help, so
+/// the wait ends at once instead of at its timeout. Other errors (a connection
+/// lost, a watch expired) are retried by the watcher.
+fn refused(e: &watcher::Error) -> Option<String> {
+    match e {
+        watcher::Error::InitialListFailed(kube::Error::Api(s))
+        | watcher::Error::WatchStartFailed(kube::Error::Api(s))
+            if s.code == 400 =>
+        {
+            Some(format!("the API server refuses the request: {}", s.message))
+        }
+        _ => None,
     }
 }
 
@@ -686,6 +708,29 @@ pub async fn wait_for_selector(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn malformed_watches_are_refused_at_once_other_errors_retried() {
+        use kube::core::Status;
+        let api = |code| {
+            kube::Error::Api(
+                Status::failure(
+                    "\"status.phase\" is not a known field selector",
+                    "BadRequest",
+                )
+                .with_code(code)
+                .boxed(),
+            )
+        };
+        let bad = watcher::Error::InitialListFailed(api(400));
+        assert_eq!(
+            refused(&bad).as_deref(),
+            Some("the API server refuses the request: \"status.phase\" is not a known field selector")
+        );
+        assert!(refused(&watcher::Error::WatchStartFailed(api(400))).is_some());
+        assert!(refused(&watcher::Error::InitialListFailed(api(503))).is_none());
+        assert!(refused(&watcher::Error::NoResourceVersion).is_none());
+    }
+
     use super::*;
     use serde_json::json;
 
