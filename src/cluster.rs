@@ -50,7 +50,93 @@ pub struct Cluster {
     pub client: Client,
     /// Which cluster this is, for the context allow-list and messages.
     pub target: Target,
+    /// The kubeconfig host programs get: only this cluster's context, its cluster and
+    /// its user (see [`Cluster::kubeconfig_for`]).
+    pinned: Kubeconfig,
     discovery: Mutex<Option<Discovery>>,
+}
+
+/// The one context of the kubeconfig kdrill hands to host programs.
+const PINNED_CONTEXT: &str = "kdrill";
+
+/// A kubeconfig holding only the context `target` names (renamed `kdrill`), its
+/// cluster and its user: what a host program may reach.
+fn pinned_from(kc: &Kubeconfig, context: &str) -> Kubeconfig {
+    let ctx = kc
+        .contexts
+        .iter()
+        .find(|c| c.name == context)
+        .and_then(|c| c.context.clone())
+        .unwrap_or_default();
+    let cluster = kc
+        .clusters
+        .iter()
+        .find(|c| c.name == ctx.cluster)
+        .cloned()
+        .into_iter()
+        .collect();
+    let user = ctx
+        .user
+        .as_ref()
+        .and_then(|u| kc.auth_infos.iter().find(|a| &a.name == u))
+        .cloned()
+        .into_iter()
+        .collect();
+    Kubeconfig {
+        clusters: cluster,
+        auth_infos: user,
+        contexts: vec![kube::config::NamedContext {
+            name: PINNED_CONTEXT.into(),
+            context: Some(kube::config::Context {
+                extensions: None,
+                namespace: None,
+                ..ctx
+            }),
+            other: Default::default(),
+        }],
+        current_context: Some(PINNED_CONTEXT.into()),
+        api_version: Some("v1".into()),
+        kind: Some("Config".into()),
+        ..Default::default()
+    }
+}
+
+/// The pinned kubeconfig inside a pod: its ServiceAccount's token and CA, by path.
+fn pinned_in_cluster(server: &str) -> Kubeconfig {
+    const SA: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
+    let cluster = kube::config::NamedCluster {
+        name: "in-cluster".into(),
+        cluster: Some(kube::config::Cluster {
+            server: Some(server.to_string()),
+            certificate_authority: Some(format!("{SA}/ca.crt")),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let user = kube::config::NamedAuthInfo {
+        name: "in-cluster".into(),
+        auth_info: Some(kube::config::AuthInfo {
+            token_file: Some(format!("{SA}/token")),
+            ..Default::default()
+        }),
+        other: Default::default(),
+    };
+    let mut kc = Kubeconfig {
+        clusters: vec![cluster],
+        auth_infos: vec![user],
+        contexts: vec![kube::config::NamedContext {
+            name: "in-cluster".into(),
+            context: Some(kube::config::Context {
+                cluster: "in-cluster".into(),
+                user: Some("in-cluster".into()),
+                ..Default::default()
+            }),
+            other: Default::default(),
+        }],
+        ..Default::default()
+    };
+    kc = pinned_from(&kc, "in-cluster");
+    kc
 }
 
 /// The cluster a client talks to, as the kubeconfig names it.
@@ -134,14 +220,15 @@ impl Cluster {
             ),
             None => Kubeconfig::read().ok(),
         };
-        let (config, target) =
+        let (config, target, pinned) =
             match kc {
                 Some(kc) => {
                     let target = target_of(&kc, opts.context.as_deref());
+                    let pinned = pinned_from(&kc, &target.context);
                     let config = Config::from_custom_kubeconfig(kc, &kopts)
                         .await
                         .map_err(|e| ClusterError::Config(e.to_string()))?;
-                    (config, target)
+                    (config, target, pinned)
                 }
                 None if opts.context.is_none() => {
                     let config = Config::incluster().map_err(|e| {
@@ -154,7 +241,8 @@ impl Cluster {
                         server: config.cluster_url.to_string(),
                         marked_allowed: false,
                     };
-                    (config, target)
+                    let pinned = pinned_in_cluster(&target.server);
+                    (config, target, pinned)
                 }
                 None => return Err(ClusterError::Config(
                     "--context needs a kubeconfig ($KUBECONFIG or ~/.kube/config), none was found"
@@ -171,8 +259,21 @@ impl Cluster {
         Ok(Cluster {
             client,
             target,
+            pinned,
             discovery: Mutex::new(None),
         })
+    }
+
+    /// The kubeconfig (YAML) for host programs of a scenario: this cluster's context
+    /// alone, with `namespace` as its default.
+    pub fn kubeconfig_for(&self, namespace: &str) -> Result<String, ClusterError> {
+        let mut kc = self.pinned.clone();
+        for c in &mut kc.contexts {
+            if let Some(ctx) = c.context.as_mut() {
+                ctx.namespace = Some(namespace.to_string());
+            }
+        }
+        serde_yaml::to_string(&kc).map_err(|e| ClusterError::Config(e.to_string()))
     }
 
     /// Ask the API server for its version: proves it is reachable and we are authenticated.
@@ -415,6 +516,42 @@ pub fn render_table(table: &Value, wide: bool, namespace: Option<&str>) -> Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn host_programs_get_one_context_with_the_scenario_namespace() {
+        let kc: Kubeconfig = serde_yaml::from_str(
+            "apiVersion: v1\nkind: Config\ncurrent-context: prod\nclusters:\n- {name: c1, cluster: {server: 'https://one'}}\n- {name: c2, cluster: {server: 'https://two'}}\nusers:\n- {name: u1, user: {token: secret-one}}\n- {name: u2, user: {token: secret-two}}\ncontexts:\n- {name: prod, context: {cluster: c1, user: u1, namespace: live}}\n- {name: testbed, context: {cluster: c2, user: u2}}\n",
+        )
+        .unwrap();
+        let pinned = pinned_from(&kc, "testbed");
+        let mut with_ns = pinned.clone();
+        with_ns.contexts[0].context.as_mut().unwrap().namespace = Some("kdrill-x".into());
+        let text = serde_yaml::to_string(&with_ns).unwrap();
+        let back: Kubeconfig = serde_yaml::from_str(&text).unwrap();
+        assert_eq!(back.contexts.len(), 1);
+        assert_eq!(back.current_context.as_deref(), Some(PINNED_CONTEXT));
+        let ctx = back.contexts[0].context.as_ref().unwrap();
+        assert_eq!(
+            (ctx.cluster.as_str(), ctx.namespace.as_deref()),
+            ("c2", Some("kdrill-x"))
+        );
+        assert_eq!(back.clusters.len(), 1);
+        assert_eq!(back.clusters[0].name, "c2");
+        assert!(
+            !text.contains("secret-one") && !text.contains("https://one") && !text.contains("prod"),
+            "{text}"
+        );
+        assert!(
+            text.contains("secret-two"),
+            "the context's own credentials stay: {text}"
+        );
+        let inside = pinned_in_cluster("https://10.0.0.1:443");
+        let t = serde_yaml::to_string(&inside).unwrap();
+        assert!(
+            t.contains("tokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token"),
+            "{t}"
+        );
+    }
     use serde_json::json;
 
     fn pods_table() -> Value {

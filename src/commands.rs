@@ -209,6 +209,7 @@ fn watch_signals(cancel: CancellationToken) {
                 cancel.cancel();
             } else {
                 eprintln!("kdrill: stopped without finishing cleanup; `kdrill clean` removes what is left");
+                crate::host::kill_all();
                 std::process::exit(exit::INTERRUPTED as i32);
             }
         }
@@ -334,14 +335,19 @@ pub async fn run(args: &RunArgs) -> u8 {
     if let Err(code) = allowed(&cluster, &args.cluster, &project.config) {
         return code;
     }
+    let run_id = executor::new_run_id();
+    // the scenarios' pinned kubeconfigs: readable by this user only, gone with the run
+    let private_dir = match crate::host::private_dir(&format!("kdrill-{run_id}")) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: cannot make a private directory for this run: {e}");
+            return exit::FAILED;
+        }
+    };
+    let _private = RemoveOnDrop(private_dir.clone());
     let run = RunInfo {
-        run_id: executor::new_run_id(),
-        kubeconfig: args
-            .cluster
-            .kubeconfig
-            .clone()
-            .or_else(|| std::env::var_os("KUBECONFIG").map(PathBuf::from)),
-        context: args.cluster.context.clone(),
+        run_id,
+        private_dir,
         sets: args.set.iter().cloned().collect(),
         read_only: args.read_only,
     };

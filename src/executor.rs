@@ -247,6 +247,7 @@ impl Executor {
         let mut vars = self.vars_for(scenario, &namespace, extra);
         let mut failed = false;
         let all = [Section::Steps, Section::Catch, Section::Finally];
+        let host = self.host_scope(&namespace);
         self.run_steps(
             id,
             scenario,
@@ -254,12 +255,26 @@ impl Executor {
             &namespace,
             owns,
             &cleanup,
+            &host,
             &mut vars,
             &mut failed,
         )
         .await;
+        // what the scenario left running on this machine ends with it
+        drop(host);
         self.finish(id, scenario, &namespace, owns, &cleanup, failed, start)
             .await
+    }
+
+    /// The host programs' scope of a scenario: its pinned kubeconfig (this cluster's
+    /// context alone, the scenario's namespace as default).
+    fn host_scope(&self, namespace: &str) -> Result<crate::host::HostScope, String> {
+        let text = self
+            .cluster
+            .kubeconfig_for(namespace)
+            .map_err(|e| format!("cannot make the scenario's kubeconfig: {e}"))?;
+        crate::host::HostScope::new(&self.run.private_dir, namespace, Some(&text))
+            .map_err(|e| e.to_string())
     }
 
     /// The variables of a scenario: its own, the suite's (and what its setup saved),
@@ -351,6 +366,7 @@ impl Executor {
         namespace: &str,
         owns: bool,
         cleanup: &Cleanup,
+        host: &Result<crate::host::HostScope, String>,
         vars: &mut Vars,
         failed: &mut bool,
     ) {
@@ -393,8 +409,10 @@ impl Executor {
                 location: location.clone(),
             });
             let step_start = Instant::now();
-            let result = match step.resolve(vars) {
-                Ok(resolved) => {
+            let result = match (step.resolve(vars), host) {
+                (_, Err(e)) => Err(StepError::failed(e.clone())),
+                (Err(e), _) => Err(StepError::failed(e.to_string())),
+                (Ok(resolved), Ok(host)) => {
                     let ctx = StepCtx {
                         cluster: &self.cluster,
                         run: &self.run,
@@ -404,12 +422,12 @@ impl Executor {
                         owns_namespace: owns,
                         timeout: self.opts.timeout_for(step, scenario),
                         cleanup,
+                        host,
                         cancel: &self.cancel,
                         vars,
                     };
                     self.attempt(&ctx, scenario, &resolved, &redact).await
                 }
-                Err(e) => Err(StepError::failed(e.to_string())),
             };
             let result = result.and_then(|mut out| {
                 save(step, &out, vars)?;
@@ -583,6 +601,7 @@ impl Executor {
         let cleanup = Cleanup::default();
         let mut vars = self.vars_for(suite, &namespace, &Vars::new());
         let mut failed = false;
+        let host = self.host_scope(&namespace);
         self.run_steps(
             id,
             suite,
@@ -590,6 +609,7 @@ impl Executor {
             &namespace,
             owns,
             &cleanup,
+            &host,
             &mut vars,
             &mut failed,
         )
@@ -614,10 +634,12 @@ impl Executor {
             &namespace,
             owns,
             &cleanup,
+            &host,
             &mut vars,
             &mut failed,
         )
         .await;
+        drop(host);
         let outcome = self
             .finish(id, suite, &namespace, owns, &cleanup, failed, start)
             .await;

@@ -249,10 +249,10 @@ async fn run(ctx: &StepCtx<'_>, spec: &ApplySpec) -> Result<Output, StepError> {
         (None, None) => {
             let text = match (&spec.kustomize, &spec.helm) {
                 (Some(k), _) => {
-                    crate::render::kustomize(Path::new(k), ctx.dir, ctx.cancel).await
+                    crate::render::kustomize(ctx.host, Path::new(k), ctx.dir, ctx.cancel).await
                 }
                 (None, Some(h)) => {
-                    crate::render::helm(h, ctx.dir, ctx.namespace, ctx.cancel).await
+                    crate::render::helm(ctx.host, h, ctx.dir, ctx.namespace, ctx.cancel).await
                 }
                 (None, None) => return Err(StepError::Other("nothing to apply".into())),
             }
