@@ -5,22 +5,7 @@
 use crate::cluster::Cluster;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams, LogParams};
-use serde_json::Value;
 use std::path::{Path, PathBuf};
-
-/// Hide the values of a Secret (`data`, `stringData`), keeping the keys.
-pub fn redact_secret(obj: &mut Value) {
-    if obj.get("kind").and_then(Value::as_str) != Some("Secret") {
-        return;
-    }
-    for field in ["data", "stringData"] {
-        if let Some(map) = obj.get_mut(field).and_then(Value::as_object_mut) {
-            for v in map.values_mut() {
-                *v = Value::String("[REDACTED]".into());
-            }
-        }
-    }
-}
 
 /// Write the bundle for `namespace` under `dir/<scenario slug>/`; returns that directory.
 pub async fn write(
@@ -47,8 +32,8 @@ pub async fn write(
             };
             v["apiVersion"] = kind.ar.api_version.clone().into();
             v["kind"] = kind.ar.kind.clone().into();
-            redact_secret(&mut v);
-            let v = crate::steps::get::tidy(v);
+            crate::objects::redact_secret(&mut v);
+            let v = crate::objects::tidy(v);
             if let Ok(y) = serde_yaml::to_string(&v) {
                 objects.push_str("---\n");
                 objects.push_str(&y);
@@ -95,20 +80,4 @@ pub async fn write(
         }
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secrets_keep_keys_but_lose_values() {
-        let mut s = serde_json::json!({"kind": "Secret", "data": {"password": "c2VjcmV0"}, "stringData": {"token": "t"}});
-        redact_secret(&mut s);
-        assert_eq!(s["data"]["password"], "[REDACTED]");
-        assert_eq!(s["stringData"]["token"], "[REDACTED]");
-        let mut cm = serde_json::json!({"kind": "ConfigMap", "data": {"a": "b"}});
-        redact_secret(&mut cm);
-        assert_eq!(cm["data"]["a"], "b");
-    }
 }

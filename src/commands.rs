@@ -606,7 +606,12 @@ pub fn snapshots(args: &SnapshotsArgs) -> u8 {
         eprintln!("kdrill: cannot tell which snapshots are used while scenario files have errors");
         return exit::USAGE;
     }
-    let (used, unused) = snapshot::unused(&args.scenarios, &scenarios, args.dir.as_deref());
+    let used: std::collections::BTreeSet<PathBuf> = scenarios
+        .iter()
+        .flat_map(Scenario::snapshot_files)
+        .collect();
+    let unused = snapshot::unused(&args.scenarios, &used, args.dir.as_deref());
+    let used = used.len();
     for p in &unused {
         if args.prune {
             match std::fs::remove_file(p) {

@@ -688,6 +688,7 @@ impl Executor {
         redact: &crate::snapshot::redact::Context,
     ) -> Result<steps::Output, StepError> {
         let attempts = step.retry.as_ref().map_or(1, |r| r.attempts.max(1));
+        let site = scenario.snapshot_site(step);
         let mut result = Err(StepError::Other("not run".into()));
         for attempt in 1..=attempts {
             // steps that wait report their own timeout with evidence; this bound
@@ -706,8 +707,8 @@ impl Executor {
             };
             let snap = crate::snapshot::Check {
                 settings: &self.opts.snapshots,
-                scenario,
-                step,
+                site: &site,
+                rules: &scenario.redact,
                 redact,
             };
             result = steps::check(&step.expect, raw, Some(&snap));

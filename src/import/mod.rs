@@ -24,8 +24,7 @@ pub struct Summary {
     pub todos: Vec<String>,
 }
 
-/// The first line of a manifest file that import could not fill; `apply` refuses it.
-pub const TODO_MARKER: &str = "# kdrill-import: TODO";
+pub use crate::manifest::TODO_MARKER;
 
 pub(crate) fn manifest_name(text: &str) -> String {
     let v: serde_yaml::Value = serde_yaml::from_str(text).unwrap_or_default();

@@ -73,6 +73,31 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// Where the snapshots of `step` are stored, and how they are described.
+    pub fn snapshot_site(&self, step: &Step) -> crate::snapshot::Site {
+        crate::snapshot::Site {
+            scenario_file: self.file.clone(),
+            step_number: step.number,
+            step_label: step.label(),
+            location: step.location.to_string(),
+            summary: step.action.summary(),
+        }
+    }
+
+    /// Every snapshot file this scenario's steps compare with.
+    pub fn snapshot_files(&self) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for step in &self.steps {
+            let site = self.snapshot_site(step);
+            for (captured, m) in step.expect.text_fields() {
+                if let Some(n) = m.and_then(|m| m.snapshot()) {
+                    out.push(site.path_for(captured, n));
+                }
+            }
+        }
+        out
+    }
+
     /// The steps of one section, in order.
     pub fn section(&self, section: Section) -> impl Iterator<Item = &Step> {
         self.steps.iter().filter(move |s| s.section == section)

@@ -19,9 +19,7 @@ use crate::objref::{KindRef, ObjectRef};
 use crate::text::indent;
 use crate::wait::WaitError;
 
-/// Labels on everything kdrill creates.
-pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kdrill");
-pub const RUN_LABEL: &str = "kdrill.dev/run";
+pub use crate::manifest::{MANAGED_BY, RUN_LABEL};
 
 /// Declares the step kinds: each `module::Spec => Variant` line adds the module, a
 /// variant of [`Action`], and the kind's place in every table generated from here.
