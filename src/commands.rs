@@ -4,8 +4,8 @@ use crate::cli::{
     CleanArgs, ClusterArgs, ImportArgs, LintArgs, ListArgs, MigrateArgs, MigrateFrom, ReportTarget,
     ReviewArgs, RunArgs, SnapshotsArgs,
 };
-use crate::cluster::{Cluster, ConnectOptions};
-use crate::events::Event;
+use crate::cluster::{CleanOutcome, Cluster, ConnectOptions};
+use crate::executor::event::Event;
 use crate::executor::{self, Executor, Options};
 use crate::report::human::{Human, Verbosity};
 use crate::report::Report;
@@ -13,7 +13,6 @@ use crate::safety::AllowList;
 use crate::scenario::{self, LoadError, Scenario};
 use crate::snapshot::{self, review, UpdateMode};
 use crate::steps::{RunInfo, MANAGED_BY, RUN_LABEL};
-use kube::api::{DeleteParams, ListParams};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -454,8 +453,8 @@ pub async fn clean(args: &CleanArgs) -> u8 {
         Some(id) => format!("{}={},{RUN_LABEL}={id}", MANAGED_BY.0, MANAGED_BY.1),
         None => format!("{}={}", MANAGED_BY.0, MANAGED_BY.1),
     };
-    let kinds = match cluster.deletable_kinds().await {
-        Ok(k) => k,
+    let found = match cluster.clean(&selector, args.dry_run).await {
+        Ok(f) => f,
         Err(e) => {
             eprintln!("error: {e}");
             return exit::CLUSTER;
@@ -463,63 +462,19 @@ pub async fn clean(args: &CleanArgs) -> u8 {
     };
     let mut removed = 0;
     let mut failures = 0;
-    let lp = ListParams::default().labels(&selector);
-    // namespaces first: their deletion takes everything inside along
-    let mut kdrill_namespaces = std::collections::BTreeSet::new();
-    let mut ordered = kinds;
-    ordered.sort_by_key(|k| k.ar.kind != "Namespace");
-    for kind in ordered {
-        if kind.ar.kind == "Event" {
-            continue;
-        }
-        let api = cluster.api(&kind, "");
-        let api = if kind.namespaced {
-            kube::Api::all_with(cluster.client.clone(), &kind.ar)
-        } else {
-            api
-        };
-        let Ok(list) = api.list_metadata(&lp).await else {
-            continue;
-        };
-        for item in list.items {
-            let name = item.metadata.name.clone().unwrap_or_default();
-            let ns = item.metadata.namespace.clone();
-            if ns.as_ref().is_some_and(|n| kdrill_namespaces.contains(n)) {
-                continue;
-            }
-            let what = match &ns {
-                Some(n) => format!(
-                    "{}/{name} (namespace {n})",
-                    kind.ar.kind.to_ascii_lowercase()
-                ),
-                None => format!("{}/{name}", kind.ar.kind.to_ascii_lowercase()),
-            };
-            if kind.ar.kind == "Namespace" {
-                kdrill_namespaces.insert(name.clone());
-            }
-            if args.dry_run {
-                println!("would delete {what}");
+    for f in found {
+        match f.outcome {
+            CleanOutcome::Deleted => {
+                println!("deleted {}", f.what);
                 removed += 1;
-                continue;
             }
-            let target = match &ns {
-                Some(n) => kube::Api::<kube::api::DynamicObject>::namespaced_with(
-                    cluster.client.clone(),
-                    n,
-                    &kind.ar,
-                ),
-                None => kube::Api::all_with(cluster.client.clone(), &kind.ar),
-            };
-            match target.delete(&name, &DeleteParams::background()).await {
-                Ok(_) => {
-                    println!("deleted {what}");
-                    removed += 1;
-                }
-                Err(kube::Error::Api(s)) if s.code == 404 => {}
-                Err(e) => {
-                    eprintln!("error: cannot delete {what}: {e}");
-                    failures += 1;
-                }
+            CleanOutcome::WouldDelete => {
+                println!("would delete {}", f.what);
+                removed += 1;
+            }
+            CleanOutcome::Failed(e) => {
+                eprintln!("error: cannot delete {}: {e}", f.what);
+                failures += 1;
             }
         }
     }

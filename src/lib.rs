@@ -13,7 +13,6 @@ pub mod commands;
 pub mod config;
 pub mod diff;
 pub mod duration;
-pub mod events;
 pub mod evidence;
 pub mod executor;
 pub mod expect;

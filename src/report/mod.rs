@@ -7,7 +7,7 @@ pub mod json;
 pub mod junit;
 pub mod live;
 
-use crate::events::{CleanupResult, Event, StepResult};
+use crate::executor::event::{CleanupResult, Event, StepResult};
 use crate::scenario::Location;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -161,8 +161,8 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::events::{Failure, StepResult};
     use crate::evidence::Evidence;
+    use crate::executor::event::{Failure, StepResult};
     use std::time::Duration;
 
     fn loc(line: usize) -> Location {
