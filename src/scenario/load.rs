@@ -615,6 +615,48 @@ pub fn load_file(path: &Path) -> Result<Scenario, LoadErrors> {
     }
 }
 
+/// Load every scenario under `paths`; all problems of all files, not just the first.
+/// Suite files (`suite.yaml`, `kind: Suite`) are not scenarios: each scenario is
+/// attached to the nearest suite file in its directory or above.
+pub fn load_all(paths: &[PathBuf]) -> (Vec<Scenario>, Vec<LoadError>) {
+    let (files, mut errors) = discover(paths);
+    let mut scenarios = Vec::new();
+    for f in files {
+        match load_file(&f) {
+            Ok(s) if s.is_suite => {}
+            Ok(s) => scenarios.push(s),
+            Err(e) => errors.extend(e.0),
+        }
+    }
+    let mut suites: std::collections::HashMap<PathBuf, Option<std::sync::Arc<Scenario>>> =
+        Default::default();
+    for s in &mut scenarios {
+        for dir in s.dir.ancestors() {
+            let file = dir.join(super::SUITE_FILE);
+            if !suites.contains_key(&file) {
+                let loaded = if file.is_file() {
+                    match load_file(&file) {
+                        Ok(x) if x.is_suite => Some(std::sync::Arc::new(x)),
+                        Ok(_) => None,
+                        Err(e) => {
+                            errors.extend(e.0);
+                            None
+                        }
+                    }
+                } else {
+                    None
+                };
+                suites.insert(file.clone(), loaded);
+            }
+            if let Some(Some(suite)) = suites.get(&file) {
+                s.suite = Some(std::sync::Arc::clone(suite));
+                break;
+            }
+        }
+    }
+    (scenarios, errors)
+}
+
 /// True when the text declares itself a kdrill scenario. Checked on the text so that
 /// a scenario with broken YAML is still recognised, and reported.
 fn declares_scenario(text: &str) -> bool {

@@ -5,7 +5,7 @@
 mod load;
 pub mod positions;
 
-pub use load::{discover, load_file, load_str, schema_root, LoadError, LoadErrors};
+pub use load::{discover, load_all, load_file, load_str, schema_root, LoadError, LoadErrors};
 
 use crate::duration::HumanDuration;
 use crate::expect::Expect;
