@@ -46,6 +46,8 @@ pub enum HostError {
     },
     #[error("the command is empty")]
     Empty,
+    #[error("host programs cannot run: {0}")]
+    Blocked(String),
     #[error("interrupted")]
     Cancelled,
     #[error("cannot write the scenario's kubeconfig {path}: {source}")]
@@ -78,6 +80,8 @@ pub struct HostCommand {
 pub struct HostScope {
     id: u64,
     kubeconfig: Option<PathBuf>,
+    /// Why no program may run in this scope (its kubeconfig could not be written).
+    blocked: Option<String>,
 }
 
 impl HostScope {
@@ -89,6 +93,7 @@ impl HostScope {
             return Ok(HostScope {
                 id,
                 kubeconfig: None,
+                blocked: None,
             });
         };
         let path = dir.join(format!("{name}-{id}.kubeconfig"));
@@ -99,7 +104,18 @@ impl HostScope {
         Ok(HostScope {
             id,
             kubeconfig: Some(path),
+            blocked: None,
         })
+    }
+
+    /// A scope in which no program may run, and why: a scenario without host
+    /// programs is not held up by it.
+    pub fn blocked(reason: String) -> HostScope {
+        HostScope {
+            id: NEXT_SCOPE.fetch_add(1, Ordering::Relaxed),
+            kubeconfig: None,
+            blocked: Some(reason),
+        }
     }
 
     /// The pinned kubeconfig's path, if this scope has one.
@@ -113,6 +129,9 @@ impl HostScope {
         cmd: &HostCommand,
         cancel: &CancellationToken,
     ) -> Result<Finished, HostError> {
+        if let Some(reason) = &self.blocked {
+            return Err(HostError::Blocked(reason.clone()));
+        }
         let Some((program, args)) = cmd.argv.split_first() else {
             return Err(HostError::Empty);
         };

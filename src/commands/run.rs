@@ -175,14 +175,8 @@ pub async fn run(args: &RunArgs) -> u8 {
     }
     let run_id = executor::new_run_id();
     // the scenarios' pinned kubeconfigs: readable by this user only, gone with the run
-    let private_dir = match crate::host::private_dir(&format!("kdrill-{run_id}")) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("error: cannot make a private directory for this run: {e}");
-            return exit::FAILED;
-        }
-    };
-    let _private = RemoveOnDrop(private_dir.clone());
+    let private_dir = crate::host::private_dir(&format!("kdrill-{run_id}")).map_err(Arc::new);
+    let _private = private_dir.as_ref().ok().cloned().map(RemoveOnDrop);
     let run = RunInfo {
         run_id,
         private_dir,

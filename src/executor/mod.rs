@@ -209,14 +209,20 @@ impl Executor {
     }
 
     /// The host programs' scope of a scenario: its pinned kubeconfig (this cluster's
-    /// context alone, the scenario's namespace as default).
-    fn host_scope(&self, namespace: &str) -> Result<crate::host::HostScope, String> {
-        let text = self
-            .cluster
-            .kubeconfig_for(namespace)
-            .map_err(|e| format!("cannot make the scenario's kubeconfig: {e}"))?;
-        crate::host::HostScope::new(&self.run.private_dir, namespace, Some(&text))
-            .map_err(|e| e.to_string())
+    /// context alone, the scenario's namespace as default). When it cannot be made,
+    /// only the steps that start host programs fail, saying why.
+    fn host_scope(&self, namespace: &str) -> crate::host::HostScope {
+        use crate::host::HostScope;
+        let made = match (&self.run.private_dir, self.cluster.kubeconfig_for(namespace)) {
+            (Err(e), _) => Err(format!(
+                "no private directory for the scenario's kubeconfig: {e} (set TMPDIR to a writable directory)"
+            )),
+            (_, Err(e)) => Err(format!("cannot make the scenario's kubeconfig: {e}")),
+            (Ok(dir), Ok(text)) => {
+                HostScope::new(dir, namespace, Some(&text)).map_err(|e| e.to_string())
+            }
+        };
+        made.unwrap_or_else(HostScope::blocked)
     }
 
     /// The variables of a scenario: its own, the suite's (and what its setup saved),

@@ -24,8 +24,8 @@ pub(super) struct ScenarioRun<'a> {
     /// kdrill created the namespace (and so owns everything inside it).
     owns: bool,
     created: Cleanup,
-    /// The host programs' scope (pinned kubeconfig), or why it could not be made.
-    host: Option<Result<HostScope, String>>,
+    /// The host programs' scope (pinned kubeconfig); gone once the scenario ends.
+    host: Option<HostScope>,
     pub(super) vars: Vars,
     /// A step of it failed; carries over between sections (a suite's teardown runs
     /// long after its setup).
@@ -217,10 +217,8 @@ impl<'a> ScenarioRun<'a> {
         redact: &crate::snapshot::redact::Context,
     ) -> Result<Output, StepError> {
         let exec = self.exec;
-        let host = match &self.host {
-            Some(Ok(h)) => h,
-            Some(Err(e)) => return Err(StepError::failed(e.clone())),
-            None => return Err(StepError::failed("the scenario has ended")),
+        let Some(host) = &self.host else {
+            return Err(StepError::failed("the scenario has ended"));
         };
         let resolved = step
             .resolve(&self.vars)

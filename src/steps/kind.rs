@@ -68,9 +68,9 @@ impl Problem {
 pub struct RunInfo {
     /// Unique id of this run; every object kdrill creates carries it as a label.
     pub run_id: String,
-    /// A directory private to this run (mode 0700): the scenarios' pinned
-    /// kubeconfigs live there.
-    pub private_dir: PathBuf,
+    /// A directory private to this run (mode 0700) for the scenarios' pinned
+    /// kubeconfigs, or why there is none (a read-only file system).
+    pub private_dir: Result<PathBuf, std::sync::Arc<std::io::Error>>,
     /// `--set NAME=VALUE`: they win over a scenario's own `vars:`.
     pub sets: crate::vars::Vars,
     /// `--read-only`: refuse changes outside the scenario's own namespace.
