@@ -7,16 +7,31 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams, LogParams};
 use std::path::{Path, PathBuf};
 
+/// Why the bundle could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ArtifactsError {
+    #[error("{path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Cluster(#[from] crate::cluster::ClusterError),
+}
+
 /// Write the bundle for `namespace` under `dir/<scenario slug>/`; returns that directory.
 pub async fn write(
     cluster: &Cluster,
     namespace: &str,
     dir: &Path,
     scenario: &str,
-) -> Result<PathBuf, String> {
+) -> Result<PathBuf, ArtifactsError> {
     let out = dir.join(crate::names::slug(scenario, 63));
-    std::fs::create_dir_all(out.join("logs")).map_err(|e| format!("{}: {e}", out.display()))?;
-    let kinds = cluster.deletable_kinds().await.map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(out.join("logs")).map_err(|source| ArtifactsError::Write {
+        path: out.clone(),
+        source,
+    })?;
+    let kinds = cluster.deletable_kinds().await?;
     let mut objects = String::new();
     for kind in kinds
         .iter()
@@ -41,8 +56,10 @@ pub async fn write(
         }
     }
     let write = |name: &str, text: &str| {
-        std::fs::write(out.join(name), text)
-            .map_err(|e| format!("{}: {e}", out.join(name).display()))
+        std::fs::write(out.join(name), text).map_err(|source| ArtifactsError::Write {
+            path: out.join(name),
+            source,
+        })
     };
     write("objects.yaml", &objects)?;
     let events: Api<k8s_openapi::api::core::v1::Event> =

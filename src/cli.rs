@@ -227,7 +227,7 @@ pub struct SnapshotsArgs {
     pub dir: Option<PathBuf>,
 }
 
-fn parse_duration_arg(s: &str) -> Result<std::time::Duration, String> {
+fn parse_duration_arg(s: &str) -> Result<std::time::Duration, crate::duration::DurationError> {
     crate::duration::parse_duration(s)
 }
 

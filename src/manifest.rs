@@ -12,6 +12,31 @@ pub const RUN_LABEL: &str = "kdrill.dev/run";
 /// The first line of a manifest file that import could not fill; `apply` refuses it.
 pub const TODO_MARKER: &str = "# kdrill-import: TODO";
 
+/// Why a manifest cannot be applied.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("invalid manifest YAML: {0}")]
+    Yaml(#[from] serde_yaml::Error),
+    #[error("manifest cannot be represented as JSON: {0}")]
+    NotJson(#[from] serde_json::Error),
+    #[error("a manifest document must be a mapping")]
+    NotAMapping,
+    #[error("manifest {doc} has no `{field}`")]
+    MissingField { doc: String, field: &'static str },
+    #[error("manifest of kind {kind} has no metadata.name")]
+    NoName { kind: String },
+    #[error("manifest {doc}: {source}")]
+    NotAnObject {
+        doc: String,
+        source: serde_json::Error,
+    },
+    #[error("{path}: {source}")]
+    InFile {
+        path: std::path::PathBuf,
+        source: Box<ManifestError>,
+    },
+}
+
 /// `kind/name` of a manifest document, for humans.
 pub fn describe_doc(doc: &Value) -> String {
     let kind = doc
@@ -26,13 +51,17 @@ pub fn describe_doc(doc: &Value) -> String {
     format!("{kind}/{name}")
 }
 
-pub fn check_doc(doc: &Value) -> Result<(), String> {
+/// A document every step may send: a mapping with apiVersion, kind and a name.
+pub fn check_doc(doc: &Value) -> Result<(), ManifestError> {
     if !doc.is_object() {
-        return Err("a manifest document must be a mapping".into());
+        return Err(ManifestError::NotAMapping);
     }
     for field in ["apiVersion", "kind"] {
         if doc.get(field).and_then(Value::as_str).is_none() {
-            return Err(format!("manifest {} has no `{field}`", describe_doc(doc)));
+            return Err(ManifestError::MissingField {
+                doc: describe_doc(doc),
+                field,
+            });
         }
     }
     let named = doc
@@ -44,26 +73,29 @@ pub fn check_doc(doc: &Value) -> Result<(), String> {
             .and_then(Value::as_str)
             .is_some();
     if !named {
-        return Err(format!(
-            "manifest of kind {} has no metadata.name",
-            doc.get("kind").and_then(Value::as_str).unwrap_or("?")
-        ));
+        return Err(ManifestError::NoName {
+            kind: doc
+                .get("kind")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_string(),
+        });
     }
     Ok(())
 }
 
 /// Split YAML text into documents (skipping empty ones, flattening `kind: List`).
-pub fn documents_of_text(text: &str) -> Result<Vec<Value>, String> {
+pub fn documents_of_text(text: &str) -> Result<Vec<Value>, ManifestError> {
     let mut out = Vec::new();
     for de in serde_yaml::Deserializer::from_str(text) {
-        let v = serde_yaml::Value::deserialize(de)
-            .map_err(|e| format!("invalid manifest YAML: {e}"))?;
+        let v = serde_yaml::Value::deserialize(de)?;
         push_doc(v, &mut out)?;
     }
     Ok(out)
 }
 
-pub fn documents_of_value(v: &serde_yaml::Value) -> Result<Vec<Value>, String> {
+/// The documents of an inline manifest: a mapping, a list of them, or YAML text.
+pub fn documents_of_value(v: &serde_yaml::Value) -> Result<Vec<Value>, ManifestError> {
     let mut out = Vec::new();
     match v {
         serde_yaml::Value::String(text) => return documents_of_text(text),
@@ -77,12 +109,11 @@ pub fn documents_of_value(v: &serde_yaml::Value) -> Result<Vec<Value>, String> {
     Ok(out)
 }
 
-fn push_doc(v: serde_yaml::Value, out: &mut Vec<Value>) -> Result<(), String> {
+fn push_doc(v: serde_yaml::Value, out: &mut Vec<Value>) -> Result<(), ManifestError> {
     if v.is_null() {
         return Ok(());
     }
-    let j: Value = serde_json::to_value(&v)
-        .map_err(|e| format!("manifest cannot be represented as JSON: {e}"))?;
+    let j: Value = serde_json::to_value(&v)?;
     if j.get("kind").and_then(Value::as_str) == Some("List") {
         for item in j
             .get("items")

@@ -9,7 +9,7 @@ pub fn import(args: &ImportArgs) -> u8 {
     let (post, name, stem) = match read_post(&args.post) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {e:#}");
             return exit::USAGE;
         }
     };
@@ -54,13 +54,14 @@ pub fn import(args: &ImportArgs) -> u8 {
 
 /// Import a post into a fresh temporary `scenarios/` tree (for `run --from-markdown`).
 /// Import a post into a new temporary directory: (that directory, the scenario dir).
-pub(super) fn import_to_temp(post: &std::path::Path) -> Result<(PathBuf, PathBuf), String> {
+pub(super) fn import_to_temp(post: &std::path::Path) -> anyhow::Result<(PathBuf, PathBuf)> {
+    use anyhow::Context;
     let (text, name, stem) = read_post(post)?;
     let root =
         std::env::temp_dir().join(format!("kdrill-import-{}", crate::executor::new_run_id()));
     let out = root.join("scenarios").join(&stem);
     crate::import::import(&name, &text, &out)
-        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+        .with_context(|| format!("cannot write {}", out.display()))?;
     Ok((root, out))
 }
 

@@ -51,13 +51,15 @@ pub(super) fn display_paths(paths: &[PathBuf]) -> String {
         .join(", ")
 }
 
-pub(super) async fn connect(args: &ClusterArgs) -> Result<(Cluster, String), String> {
+pub(super) async fn connect(
+    args: &ClusterArgs,
+) -> Result<(Cluster, String), crate::cluster::ClusterError> {
     let opts = ConnectOptions {
         kubeconfig: args.kubeconfig.clone(),
         context: args.context.clone(),
     };
-    let cluster = Cluster::connect(&opts).await.map_err(|e| e.to_string())?;
-    let version = cluster.check().await.map_err(|e| e.to_string())?;
+    let cluster = Cluster::connect(&opts).await?;
+    let version = cluster.check().await?;
     Ok((cluster, version))
 }
 
@@ -103,9 +105,10 @@ pub fn explain(topic: Option<&str>) -> u8 {
 }
 
 /// A post's text, file name and stem.
-pub(super) fn read_post(post: &std::path::Path) -> Result<(String, String, String), String> {
-    let text = std::fs::read_to_string(post)
-        .map_err(|e| format!("cannot read {}: {e}", post.display()))?;
+pub(super) fn read_post(post: &std::path::Path) -> anyhow::Result<(String, String, String)> {
+    use anyhow::Context;
+    let text =
+        std::fs::read_to_string(post).with_context(|| format!("cannot read {}", post.display()))?;
     let part =
         |p: Option<&std::ffi::OsStr>| p.map_or("post".into(), |s| s.to_string_lossy().into_owned());
     Ok((text, part(post.file_name()), part(post.file_stem())))

@@ -70,7 +70,7 @@ pub async fn run(args: &RunArgs) -> u8 {
                 _draft = Some(RemoveOnDrop(root));
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {e:#}");
                 return exit::USAGE;
             }
         }

@@ -3,7 +3,7 @@
 //! tried (again, while `retry` allows) and checked, then its end: evidence bundle and
 //! cleanup.
 
-use super::event::{Event, Failure, StepResult};
+use super::event::{Bundle, Event, Failure, StepResult};
 use super::{namespace, Executor, Verdict};
 use crate::cleanup::Cleanup;
 use crate::host::HostScope;
@@ -300,8 +300,17 @@ impl<'a> ScenarioRun<'a> {
         // the bundle must be taken before cleanup removes what it shows
         let artifacts = match (&exec.opts.artifacts, self.failed) {
             (Some(dir), true) => Some(
-                crate::artifacts::write(&exec.cluster, &self.namespace, dir, &self.scenario.name)
-                    .await,
+                match crate::artifacts::write(
+                    &exec.cluster,
+                    &self.namespace,
+                    dir,
+                    &self.scenario.name,
+                )
+                .await
+                {
+                    Ok(p) => Bundle::Written(p),
+                    Err(e) => Bundle::NotWritten(e.to_string()),
+                },
             ),
             _ => None,
         };

@@ -65,7 +65,7 @@ pub struct ScenarioReport {
     pub status: Status,
     pub duration: Duration,
     pub cleanup: Option<CleanupResult>,
-    pub artifacts: Option<Result<PathBuf, String>>,
+    pub artifacts: Option<crate::executor::event::Bundle>,
     pub skip_reason: Option<String>,
 }
 

@@ -139,6 +139,9 @@ impl schemars::JsonSchema for StepSchema {
     }
 }
 
+/// The most attempts a step may make: more is a loop that should be a `wait`.
+const MAX_ATTEMPTS: u32 = 1000;
+
 /// The fields of a step beside its action.
 const STEP_FIELDS: [&str; 6] = ["name", "timeout", "expect", "retry", "allowFailure", "save"];
 
@@ -364,12 +367,12 @@ pub fn load_str(file: &Path, text: &str) -> Result<Scenario, LoadErrors> {
         if let Some(r) = &h.requires {
             if let Some(v) = &r.kubernetes {
                 if let Err(e) = super::VersionReq::parse(v) {
-                    ctx.push("requires.kubernetes", e);
+                    ctx.push("requires.kubernetes", e.to_string());
                 }
             }
             for (i, res) in r.resources.iter().enumerate() {
                 if let Err(e) = crate::objref::KindRef::parse(res) {
-                    ctx.push(&format!("requires.resources[{i}]"), e);
+                    ctx.push(&format!("requires.resources[{i}]"), e.to_string());
                 }
             }
             for (i, c) in r.commands.iter().enumerate() {
@@ -558,10 +561,10 @@ fn lower_step(
         ctx.push(&at, what);
     }
     if let Some(r) = &common.retry {
-        if r.attempts == 0 {
+        if r.attempts == 0 || r.attempts > MAX_ATTEMPTS {
             ctx.push(
                 &format!("{base}.retry.attempts"),
-                "retry.attempts must be at least 1",
+                format!("retry.attempts is a number from 1 to {MAX_ATTEMPTS}"),
             );
         }
     }
@@ -573,7 +576,7 @@ fn lower_step(
             ctx.push(&format!("{base}.save.{var}"), e.to_string());
         }
         if let Err(e) = super::SaveSource::parse(source) {
-            ctx.push(&format!("{base}.save.{var}"), e);
+            ctx.push(&format!("{base}.save.{var}"), e.to_string());
         }
     }
     if ctx.errors.len() > before {

@@ -149,13 +149,26 @@ pub struct Requires {
     pub commands: Vec<String>,
 }
 
+/// A value of a scenario that its type alone does not check.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    #[error("`{0}` is not a comparison: use >=, >, <=, < or =")]
+    NotAComparison(String),
+    #[error("`{0}` is not a version: expected MAJOR.MINOR, e.g. `>=1.30`")]
+    NotAVersion(String),
+    #[error("`{0}` is not a source: expected stdout, stderr, output, or a field path such as `.status.podIP`")]
+    NotASource(String),
+    #[error(transparent)]
+    FieldPath(#[from] crate::fieldpath::FieldPathError),
+}
+
 /// A version requirement: comma-separated `OP MAJOR.MINOR[.PATCH]` with OP one of
 /// `>=`, `>`, `<=`, `<`, `=`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VersionReq(Vec<(String, (u64, u64, u64))>);
 
 impl VersionReq {
-    pub fn parse(text: &str) -> Result<VersionReq, String> {
+    pub fn parse(text: &str) -> Result<VersionReq, ValueError> {
         let mut parts = Vec::new();
         for part in text.split(',') {
             let part = part.trim();
@@ -166,11 +179,10 @@ impl VersionReq {
             let op = match op.trim() {
                 "" => "=",
                 o @ (">=" | ">" | "<=" | "<" | "=") => o,
-                o => return Err(format!("`{o}` is not a comparison: use >=, >, <=, < or =")),
+                o => return Err(ValueError::NotAComparison(o.to_string())),
             };
-            let v = parse_version(version).ok_or_else(|| {
-                format!("`{version}` is not a version: expected MAJOR.MINOR, e.g. `>=1.30`")
-            })?;
+            let v = parse_version(version)
+                .ok_or_else(|| ValueError::NotAVersion(version.to_string()))?;
             parts.push((op.to_string(), v));
         }
         Ok(VersionReq(parts))
@@ -225,7 +237,7 @@ pub enum SaveSource {
 }
 
 impl SaveSource {
-    pub fn parse(text: &str) -> Result<SaveSource, String> {
+    pub fn parse(text: &str) -> Result<SaveSource, ValueError> {
         match text.trim() {
             "stdout" => Ok(SaveSource::Stdout),
             "stderr" => Ok(SaveSource::Stderr),
@@ -234,9 +246,7 @@ impl SaveSource {
                 crate::fieldpath::validate(t)?;
                 Ok(SaveSource::Field(t.to_string()))
             }
-            t => Err(format!(
-                "`{t}` is not a source: expected stdout, stderr, output, or a field path such as `.status.podIP`"
-            )),
+            t => Err(ValueError::NotASource(t.to_string())),
         }
     }
 }

@@ -26,13 +26,18 @@ pub enum UpdateMode {
     Pending,
 }
 
+/// `KDRILL_UPDATE` set to something kdrill does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("KDRILL_UPDATE={0}: expected always, new, no or auto")]
+pub struct BadUpdateMode(pub String);
+
 impl UpdateMode {
     /// The mode from `--update`, `KDRILL_UPDATE` and `CI`. CI never writes snapshots.
     pub fn resolve(
         update_flag: bool,
         env_update: Option<&str>,
         ci: bool,
-    ) -> Result<UpdateMode, String> {
+    ) -> Result<UpdateMode, BadUpdateMode> {
         let asked = if update_flag {
             UpdateMode::Always
         } else {
@@ -41,11 +46,7 @@ impl UpdateMode {
                 Some("always") => UpdateMode::Always,
                 Some("new") => UpdateMode::New,
                 Some("no") => UpdateMode::No,
-                Some(other) => {
-                    return Err(format!(
-                        "KDRILL_UPDATE={other}: expected always, new, no or auto"
-                    ))
-                }
+                Some(other) => return Err(BadUpdateMode(other.to_string())),
             }
         };
         Ok(if ci { UpdateMode::No } else { asked })

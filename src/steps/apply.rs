@@ -147,7 +147,7 @@ async fn run(ctx: &StepCtx<'_>, spec: &ApplySpec) -> Result<Output, StepError> {
             }
             docs
         }
-        (None, Some(m)) => manifest::documents_of_value(m).map_err(StepError::Other)?,
+        (None, Some(m)) => manifest::documents_of_value(m)?,
         (None, None) => {
             let text = match (&spec.kustomize, &spec.helm) {
                 (Some(k), _) => {
@@ -156,13 +156,13 @@ async fn run(ctx: &StepCtx<'_>, spec: &ApplySpec) -> Result<Output, StepError> {
                 (None, Some(h)) => {
                     crate::render::helm(ctx.host, h, ctx.dir, ctx.namespace, ctx.cancel).await
                 }
-                (None, None) => return Err(StepError::Other("nothing to apply".into())),
+                (None, None) => return Err(StepError::Incomplete("nothing to apply")),
             }
             .map_err(|e| match e {
                 crate::render::RenderError::Cancelled => StepError::Cancelled,
                 other => StepError::failed(other.to_string()),
             })?;
-            let docs = manifest::documents_of_text(&text).map_err(StepError::Other)?;
+            let docs = manifest::documents_of_text(&text)?;
             if docs.is_empty() {
                 return Err(StepError::failed(format!(
                     "{} rendered no object",
@@ -222,7 +222,7 @@ async fn run(ctx: &StepCtx<'_>, spec: &ApplySpec) -> Result<Output, StepError> {
             None if !found => Err(StepError::failed(format!(
                 "`expect.error.object` names {o}, but no document of this step is {o}"
             ))),
-            None => Err(StepError::Other(format!("{o} was not applied"))),
+            None => Err(StepError::failed(format!("{o} was not applied"))),
         };
     }
     Ok(out)
@@ -234,7 +234,7 @@ fn manifest_files(path: &Path) -> Result<Vec<std::path::PathBuf>, StepError> {
         return Ok(vec![path.to_path_buf()]);
     }
     let rd = std::fs::read_dir(path)
-        .map_err(|e| StepError::Other(format!("cannot read directory {}: {e}", path.display())))?;
+        .map_err(|source| StepError::Read { path: path.to_path_buf(), source })?;
     let mut files: Vec<_> = rd
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
@@ -247,7 +247,7 @@ fn manifest_files(path: &Path) -> Result<Vec<std::path::PathBuf>, StepError> {
 async fn read_manifest(ctx: &StepCtx<'_>, path: &Path) -> Result<Vec<Value>, StepError> {
     let text = tokio::fs::read_to_string(path)
         .await
-        .map_err(|e| StepError::Other(format!("cannot read manifest {}: {e}", path.display())))?;
+        .map_err(|source| StepError::Read { path: path.to_path_buf(), source })?;
     if text.starts_with(manifest::TODO_MARKER) {
         let first = text.lines().next().unwrap_or_default();
         return Err(StepError::failed(format!(
@@ -258,7 +258,12 @@ async fn read_manifest(ctx: &StepCtx<'_>, path: &Path) -> Result<Vec<Value>, Ste
     // a manifest file is text: its `${VARS}` are replaced as text, as envsubst would
     let text = crate::vars::expand(&text, ctx.vars)
         .map_err(|e| StepError::failed(format!("{}: {e}", path.display())))?;
-    manifest::documents_of_text(&text).map_err(|e| StepError::Other(format!("{}: {e}", path.display())))
+    manifest::documents_of_text(&text).map_err(|e| {
+        StepError::Manifest(manifest::ManifestError::InFile {
+            path: path.to_path_buf(),
+            source: Box::new(e),
+        })
+    })
 }
 
 /// Write one document; returns a note for reports and the object as written.
@@ -269,7 +274,7 @@ async fn apply_one(
 ) -> Result<(String, Value), StepError> {
     let default_ns = spec.namespace.as_deref().unwrap_or(ctx.namespace);
     {
-        manifest::check_doc(&doc).map_err(StepError::Other)?;
+        manifest::check_doc(&doc)?;
         let api_version = doc
             .get("apiVersion")
             .and_then(Value::as_str)
@@ -298,7 +303,7 @@ async fn apply_one(
         manifest::label(&mut doc, &ctx.run.run_id);
         let api = ctx.cluster.api(&resolved, ns.as_deref().unwrap_or(""));
         let obj: DynamicObject = serde_json::from_value(doc.clone())
-            .map_err(|e| StepError::Other(format!("manifest {}: {e}", manifest::describe_doc(&doc))))?;
+            .map_err(|source| manifest::ManifestError::NotAnObject { doc: manifest::describe_doc(&doc), source })?;
         let name = doc
             .pointer("/metadata/name")
             .and_then(Value::as_str)

@@ -101,8 +101,7 @@ async fn run(ctx: &StepCtx<'_>, spec: &GetSpec) -> Result<Output, StepError> {
             } else {
                 let mut values: Vec<Value> = Vec::new();
                 for o in objs {
-                    let mut v =
-                        serde_json::to_value(o).map_err(|e| StepError::Other(e.to_string()))?;
+                    let mut v = serde_json::to_value(o).map_err(StepError::broken)?;
                     if let Some(m) = v.as_object_mut() {
                         m.insert("apiVersion".into(), resolved.ar.api_version.clone().into());
                         m.insert("kind".into(), resolved.ar.kind.clone().into());
@@ -120,7 +119,7 @@ async fn run(ctx: &StepCtx<'_>, spec: &GetSpec) -> Result<Output, StepError> {
                 } else {
                     serde_json::json!({"apiVersion": "v1", "kind": "List", "items": values})
                 };
-                serde_yaml::to_string(&doc).map_err(|e| StepError::Other(e.to_string()))?
+                serde_yaml::to_string(&doc).map_err(StepError::broken)?
             }
         }
     };

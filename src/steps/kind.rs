@@ -55,10 +55,10 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Problem {
+    pub fn new(path: impl Into<String>, message: impl std::fmt::Display) -> Problem {
         Problem {
             path: path.into(),
-            message: message.into(),
+            message: message.to_string(),
         }
     }
 }
