@@ -2,10 +2,14 @@
 //! typed model every other part reads, and its loading with positions (`load`).
 //! See `docs/scenario-format.md` for the user-facing description.
 
+mod discover;
+mod format;
 mod load;
 pub mod positions;
 
-pub use load::{discover, load_all, load_file, load_str, schema_root, LoadError, LoadErrors};
+pub use discover::{discover, load_all, load_file};
+pub use format::schema_root;
+pub use load::{load_str, LoadError, LoadErrors};
 
 use crate::duration::HumanDuration;
 use crate::expect::Expect;
