@@ -82,6 +82,9 @@ pub struct HostScope {
     kubeconfig: Option<PathBuf>,
     /// Why no program may run in this scope (its kubeconfig could not be written).
     blocked: Option<String>,
+    /// Work kdrill itself keeps going on this machine for the scenario (a port
+    /// forward's listener), ended with the scope.
+    tasks: Mutex<Vec<tokio::task::AbortHandle>>,
 }
 
 impl HostScope {
@@ -94,6 +97,7 @@ impl HostScope {
                 id,
                 kubeconfig: None,
                 blocked: None,
+                tasks: Mutex::default(),
             });
         };
         let path = dir.join(format!("{name}-{id}.kubeconfig"));
@@ -105,6 +109,7 @@ impl HostScope {
             id,
             kubeconfig: Some(path),
             blocked: None,
+            tasks: Mutex::default(),
         })
     }
 
@@ -115,6 +120,15 @@ impl HostScope {
             id: NEXT_SCOPE.fetch_add(1, Ordering::Relaxed),
             kubeconfig: None,
             blocked: Some(reason),
+            tasks: Mutex::default(),
+        }
+    }
+
+    /// Keep `task` going until the scenario ends, then stop it.
+    pub fn keep(&self, task: tokio::task::JoinHandle<()>) {
+        match self.tasks.lock() {
+            Ok(mut t) => t.push(task.abort_handle()),
+            Err(_) => task.abort(),
         }
     }
 
@@ -201,6 +215,11 @@ impl HostScope {
 
 impl Drop for HostScope {
     fn drop(&mut self) {
+        if let Ok(tasks) = self.tasks.lock() {
+            for t in tasks.iter() {
+                t.abort();
+            }
+        }
         let groups: Vec<i32> = match LIVE.lock() {
             Ok(mut live) => {
                 let mine: Vec<i32> = live

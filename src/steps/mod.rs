@@ -131,6 +131,7 @@ registry! {
     can_i::CanISpec => CanI,
     events::EventsSpec => Events,
     http::HttpSpec => Http,
+    port_forward::PortForwardSpec => PortForward,
     sleep::SleepSpec => Sleep,
 }
 
