@@ -44,6 +44,18 @@ ensure_helm() {
 	export PATH=$dir:$PATH
 }
 
+# man-db and groff, for the test that renders kdrill's generated pages with `man -l`
+ensure_man() {
+	man --version >/dev/null 2>&1 && command -v groff >/dev/null 2>&1 && return 0
+	log "installing man-db (tests/man.rs renders the generated pages with man -l)"
+	export DEBIAN_FRONTEND=noninteractive
+	if ! apt-get install -y --no-install-recommends man-db groff-base >/tmp/kdrill-apt.log 2>&1; then
+		apt-get update >>/tmp/kdrill-apt.log 2>&1 || true
+		apt-get install -y --no-install-recommends man-db groff-base >>/tmp/kdrill-apt.log 2>&1 ||
+			{ tail -20 /tmp/kdrill-apt.log >&2; return 1; }
+	fi
+}
+
 testbed_up() {
 	if testbed/cluster status >/dev/null 2>&1; then
 		log "testbed already up: using it, leaving it up"

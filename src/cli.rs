@@ -53,6 +53,12 @@ pub enum Command {
     },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions { shell: clap_complete::Shell },
+    /// Write manual pages into DIR: kdrill.1 and one page per subcommand (kdrill-run.1, ...)
+    Man {
+        /// Where to write the pages, e.g. /usr/local/share/man/man1 (created when missing)
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Args, Clone)]

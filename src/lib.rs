@@ -21,6 +21,7 @@ pub mod fieldpath;
 pub mod host;
 pub mod import;
 pub mod lint;
+pub mod man;
 pub mod manifest;
 pub mod migrate;
 pub mod names;

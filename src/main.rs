@@ -25,6 +25,7 @@ fn main() -> ExitCode {
             );
             exit::OK
         }
+        Command::Man { dir } => commands::man(dir),
         Command::Schema => {
             print!("{}", kdrill::schema::scenario_schema());
             exit::OK

@@ -104,6 +104,22 @@ pub fn explain(topic: Option<&str>) -> u8 {
     }
 }
 
+/// `kdrill man DIR`: write the manual pages, say where.
+pub fn man(dir: &std::path::Path) -> u8 {
+    match crate::man::write_pages(dir) {
+        Ok(files) => {
+            for f in files {
+                println!("{}", f.display());
+            }
+            exit::OK
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::USAGE
+        }
+    }
+}
+
 /// A post's text, file name and stem.
 pub(super) fn read_post(post: &std::path::Path) -> anyhow::Result<(String, String, String)> {
     use anyhow::Context;
