@@ -18,6 +18,30 @@ Examples:
   kdrill run scenarios/basic.yaml --keep -v
   kdrill clean";
 
+/// The file name kubectl looks for on PATH to run `kubectl kdrill`: a link to (or a
+/// copy of) the kdrill binary under this name makes kdrill a kubectl plugin.
+pub const PLUGIN_NAME: &str = "kubectl-kdrill";
+
+/// How the user called kdrill, for usage lines and errors: `kubectl kdrill` when
+/// kubectl started it as its plugin (by a path whose file is `kubectl-kdrill`),
+/// `kdrill` otherwise.
+pub fn bin_name(argv0: Option<&std::ffi::OsStr>) -> &'static str {
+    match argv0.and_then(|a| std::path::Path::new(a).file_stem()) {
+        Some(stem) if stem == PLUGIN_NAME => "kubectl kdrill",
+        _ => "kdrill",
+    }
+}
+
+/// The command line of this process, parsed; `--help` and usage errors name the
+/// program as it was called (see [`bin_name`]). Exits like clap on bad arguments.
+pub fn parse_args() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let name = bin_name(args.first().map(|a| a.as_os_str()));
+    let matches = Cli::command().bin_name(name).get_matches_from(args);
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
 #[derive(Debug, Parser)]
 #[command(name = "kdrill", version, about = "Declarative scenario tests for Kubernetes, against a real cluster", after_help = AFTER_HELP)]
 pub struct Cli {
@@ -291,6 +315,22 @@ mod tests {
         assert_eq!(r.parallel, Some(2));
         assert!(r.fail_fast);
         assert_eq!(r.cluster.context.as_deref(), Some("kind"));
+    }
+
+    #[test]
+    fn started_as_a_kubectl_plugin_it_is_called_kubectl_kdrill() {
+        use std::ffi::OsStr;
+        for (argv0, name) in [
+            ("/usr/local/bin/kubectl-kdrill", "kubectl kdrill"),
+            ("kubectl-kdrill", "kubectl kdrill"),
+            ("/root/.krew/bin/kubectl-kdrill", "kubectl kdrill"),
+            ("/usr/local/bin/kdrill", "kdrill"),
+            ("target/debug/kdrill", "kdrill"),
+            ("kubectl-kdrill-old", "kdrill"),
+        ] {
+            assert_eq!(bin_name(Some(OsStr::new(argv0))), name, "{argv0}");
+        }
+        assert_eq!(bin_name(None), "kdrill");
     }
 
     #[test]

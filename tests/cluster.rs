@@ -63,6 +63,31 @@ fn bundled_basics_scenario_passes_and_cleans_up() {
 }
 
 #[test]
+fn kubectl_kdrill_runs_the_basics_through_the_real_kubectl() {
+    let Some(kc) = test_kubeconfig("kubectl_kdrill_runs_the_basics_through_the_real_kubectl")
+    else {
+        return;
+    };
+    // kubectl finds kubectl-kdrill on PATH and hands it everything after `kdrill`
+    let (_plugin, path) = common::plugin_on_path();
+    let out = common::kubectl(
+        &path,
+        &["kdrill", "run", "scenarios/basics", "--kubeconfig"],
+    )
+    .arg(&kc)
+    .output()
+    .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("kdrill: 6 passed, 0 failed, 0 skipped"),
+        "{stdout}"
+    );
+    let run = run_id(&stdout).expect("run id printed");
+    assert_eq!(namespaces_of_run(&kc, &run), Vec::<String>::new());
+}
+
+#[test]
 fn broken_scenarios_fail_with_location_expectation_and_evidence() {
     let Some(kc) = test_kubeconfig("broken_scenarios_fail_with_location_expectation_and_evidence")
     else {

@@ -84,3 +84,44 @@ pub fn tree_text(root: &Path) -> String {
         })
         .collect()
 }
+
+/// A directory holding `kubectl-kdrill`, a link to the kdrill under test (what the
+/// README's `ln -s` does), and the PATH with it first.
+pub fn plugin_on_path() -> (tempfile::TempDir, std::ffi::OsString) {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(
+        env!("CARGO_BIN_EXE_kdrill"),
+        dir.path().join("kubectl-kdrill"),
+    )
+    .unwrap();
+    let path = with_first_on_path(dir.path());
+    (dir, path)
+}
+
+/// PATH with `dir` first.
+pub fn with_first_on_path(dir: &Path) -> std::ffi::OsString {
+    let mut dirs = vec![dir.to_path_buf()];
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(dirs).unwrap()
+}
+
+/// The machine's real `kubectl ARGS` with `path` as PATH, in the repository root,
+/// with the user's kubeconfig hidden (kubectl only hands plugins their arguments).
+pub fn kubectl(path: &std::ffi::OsStr, args: &[&str]) -> Command {
+    let mut c = Command::new("kubectl");
+    c.args(args)
+        .current_dir(root())
+        .env("PATH", path)
+        .env_remove("KUBECONFIG")
+        .env("NO_COLOR", "1");
+    c
+}
+
+/// The full path of `program` on PATH.
+pub fn which(program: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
+}
