@@ -161,6 +161,10 @@ pub struct RunArgs {
     /// Write new and changed snapshots instead of failing (never in CI; also KDRILL_UPDATE=always|new|no)
     #[arg(long)]
     pub update: bool,
+    /// Stay running: on every save, rerun exactly the scenarios whose files changed (the
+    /// scenario, its suite, its manifests and the files its steps name, its snapshots); Ctrl-C stops
+    #[arg(long, conflicts_with_all = ["from_markdown", "dry_run"])]
+    pub watch: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }

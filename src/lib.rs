@@ -40,3 +40,4 @@ pub mod subset;
 pub mod text;
 pub mod vars;
 pub mod wait;
+pub mod watch;

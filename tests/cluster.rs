@@ -2,32 +2,10 @@
 //! (`KDRILL_TEST_KUBECONFIG`, see tests/common).
 
 mod common;
-use common::{kdrill, kdrill_run, run_id, test_kubeconfig, text, tree_text};
-use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Api, ListParams};
+use common::{kdrill, kdrill_run, namespaces_of_run, run_id, test_kubeconfig, text, tree_text};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::Stdio;
-
-/// Namespaces still labelled with `run`, straight from the API.
-fn namespaces_of_run(kubeconfig: &Path, run: &str) -> Vec<String> {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let kc = kube::config::Kubeconfig::read_from(kubeconfig).unwrap();
-        let cfg = kube::Config::from_custom_kubeconfig(kc, &Default::default())
-            .await
-            .unwrap();
-        let client = kube::Client::try_from(cfg).unwrap();
-        let api: Api<Namespace> = Api::all(client);
-        api.list(&ListParams::default().labels(&format!("kdrill.dev/run={run}")))
-            .await
-            .unwrap()
-            .items
-            .into_iter()
-            .filter_map(|n| n.metadata.name)
-            .collect()
-    })
-}
 
 #[test]
 fn bundled_basics_scenario_passes_and_cleans_up() {

@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 /// Ctrl-C or SIGTERM: cancel (steps stop, cleanup runs); a second one exits at once.
-fn watch_signals(cancel: CancellationToken) {
+pub(super) fn watch_signals(cancel: CancellationToken) {
     tokio::spawn(async move {
         let mut count = 0;
         loop {
@@ -55,6 +55,18 @@ fn watch_signals(cancel: CancellationToken) {
 }
 
 pub async fn run(args: &RunArgs) -> u8 {
+    let cancel = CancellationToken::new();
+    watch_signals(cancel.clone());
+    run_once(args, None, cancel).await
+}
+
+/// One run, stopped by `cancel`; with `only`, just the scenarios of those files
+/// (the reruns of `--watch`).
+pub(super) async fn run_once(
+    args: &RunArgs,
+    only: Option<&std::collections::BTreeSet<std::path::PathBuf>>,
+    cancel: CancellationToken,
+) -> u8 {
     let mut paths = args.paths.clone();
     // the draft of --from-markdown lives as long as this run
     let mut _draft = None;
@@ -96,6 +108,13 @@ pub async fn run(args: &RunArgs) -> u8 {
                 return exit::USAGE;
             }
         };
+    let scenarios: Vec<Scenario> = match only {
+        Some(files) => scenarios
+            .into_iter()
+            .filter(|s| files.contains(&s.file))
+            .collect(),
+        None => scenarios,
+    };
     if scenarios.is_empty() {
         let after = match (&args.filter, &args.selector) {
             (None, None) => "",
@@ -188,8 +207,6 @@ pub async fn run(args: &RunArgs) -> u8 {
             "kdrill: CI is set, so --update writes no snapshot: update them locally and commit"
         );
     }
-    let cancel = CancellationToken::new();
-    watch_signals(cancel.clone());
     let (tx, rx) = mpsc::unbounded_channel::<Event>();
     let verbosity = if args.output.quiet {
         Verbosity::Quiet
