@@ -230,3 +230,34 @@ fn watch_reruns_exactly_the_scenarios_whose_files_changed() {
         );
     }
 }
+
+/// `kdrill ARGS` to its end; a kdrill still running after 30 s is killed and fails
+/// the test (a watch that should have refused to start would run forever).
+fn finishes(args: &[&str]) -> (Option<i32>, String) {
+    let mut child = kdrill(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("kdrill {args:?} is still running");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let (o, e) = common::text(&out);
+    (out.status.code(), format!("{o}{e}"))
+}
+
+#[test]
+fn watch_refuses_at_once_what_no_edit_can_fix() {
+    // a bad --filter: an error before any cluster is contacted, not a watch forever
+    let (code, out) = finishes(&["run", "--watch", "--filter", "(", "scenarios/basics"]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("error: "), "{out}");
+    let (code, out) = finishes(&["run", "--watch", "--dry-run", "scenarios/basics"]);
+    assert_eq!(code, Some(2), "{out}");
+}

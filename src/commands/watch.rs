@@ -23,6 +23,13 @@ pub async fn watch(args: &RunArgs) -> u8 {
         })
         .collect();
     ignored.extend(args.artifacts.clone());
+    // a bad --filter or --selector is not fixed by editing scenarios
+    if let Err(e) =
+        crate::select::select(Vec::new(), args.filter.as_deref(), args.selector.as_deref())
+    {
+        eprintln!("error: {e}");
+        return exit::USAGE;
+    }
     let mut watcher = match Watcher::start(&args.paths, &ignored) {
         Ok(w) => w,
         Err(e) => {
@@ -91,7 +98,7 @@ pub async fn watch(args: &RunArgs) -> u8 {
 }
 
 /// The scenarios `run` would run now, and the errors of the files that do not load
-/// (left out until they are fixed).
+/// (left out until they are fixed). --filter and --selector were checked first.
 fn selected(args: &RunArgs) -> (Vec<Scenario>, Vec<crate::scenario::LoadError>) {
     let (scenarios, errors) = load_all(&args.paths);
     let scenarios =
