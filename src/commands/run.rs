@@ -7,7 +7,7 @@ use super::{
     allowed, colour_wanted, connect, display_paths, exit, load_all, print_errors, RemoveOnDrop,
 };
 use crate::cli::RunArgs;
-use crate::executor::event::Event;
+use crate::executor::Timed;
 use crate::executor::{self, Executor, Options};
 use crate::report::human::Verbosity;
 use crate::report::{Display, ReportTarget, Reporter};
@@ -190,7 +190,7 @@ pub async fn run(args: &RunArgs) -> u8 {
     }
     let cancel = CancellationToken::new();
     watch_signals(cancel.clone());
-    let (tx, rx) = mpsc::unbounded_channel::<Event>();
+    let (tx, rx) = mpsc::unbounded_channel::<Timed>();
     let verbosity = if args.output.quiet {
         Verbosity::Quiet
     } else if args.output.verbose {

@@ -6,6 +6,13 @@ use crate::scenario::Location;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// An event and when it happened, from the start of the run: what the executor sends.
+#[derive(Debug, Clone)]
+pub struct Timed {
+    pub at: Duration,
+    pub event: Event,
+}
+
 #[derive(Debug, Clone)]
 pub enum Event {
     RunStarted {

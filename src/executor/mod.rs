@@ -11,7 +11,7 @@ pub mod event;
 pub mod namespace;
 mod scenario_run;
 
-pub use event::Event;
+pub use event::{Event, Timed};
 pub use namespace::{namespace_name, new_run_id, NAMESPACE_PREFIX};
 
 use crate::cluster::Cluster;
@@ -61,9 +61,11 @@ pub struct Executor {
     opts: Options,
     /// Fired by Ctrl-C/SIGTERM: stop steps, clean up, report.
     cancel: CancellationToken,
-    events: mpsc::UnboundedSender<Event>,
+    events: mpsc::UnboundedSender<Timed>,
     /// Node names, hidden from snapshots.
     nodes: std::sync::OnceLock<Vec<String>>,
+    /// Events are stamped with the time since this instant.
+    started: Instant,
 }
 
 /// The outcome of a whole run.
@@ -109,7 +111,7 @@ impl Executor {
         run: RunInfo,
         opts: Options,
         cancel: CancellationToken,
-        events: mpsc::UnboundedSender<Event>,
+        events: mpsc::UnboundedSender<Timed>,
     ) -> Executor {
         Executor {
             cluster,
@@ -118,12 +120,14 @@ impl Executor {
             cancel,
             events,
             nodes: std::sync::OnceLock::new(),
+            started: Instant::now(),
         }
     }
 
-    fn emit(&self, e: Event) {
+    fn emit(&self, event: Event) {
+        let at = self.started.elapsed();
         // a reporter that went away must not stop the run, nor its cleanup
-        let _ = self.events.send(e);
+        let _ = self.events.send(Timed { at, event });
     }
 
     /// Run every scenario; serial ones alone, after the parallel ones.
