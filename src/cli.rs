@@ -118,6 +118,11 @@ pub struct RunArgs {
     /// Write the full evidence of failed scenarios (objects, events, logs) under DIR
     #[arg(long, value_name = "DIR")]
     pub artifacts: Option<PathBuf>,
+    /// When a finished scenario's slot is free: `background` (as soon as its verdict is
+    /// known; its cleanup goes on beside the next scenario, and the run waits for every
+    /// cleanup before it exits) or `in-slot` (after its cleanup)
+    #[arg(long, value_enum, default_value_t = CleanupArg::Background)]
+    pub cleanup: CleanupArg,
     /// Run a markdown post directly: import it into a temporary directory, then run that
     #[arg(long, value_name = "POST.md", conflicts_with = "paths")]
     pub from_markdown: Option<PathBuf>,
@@ -229,6 +234,13 @@ pub struct SnapshotsArgs {
 
 fn parse_duration_arg(s: &str) -> Result<std::time::Duration, crate::duration::DurationError> {
     crate::duration::parse_duration(s)
+}
+
+/// `--cleanup`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CleanupArg {
+    Background,
+    InSlot,
 }
 
 /// `kdrill explain --help`: the step kinds, from the registry.

@@ -144,6 +144,10 @@ pub async fn run(args: &RunArgs) -> u8 {
             colour: colour_wanted(),
         },
         artifacts: args.artifacts.clone(),
+        cleanup: match args.cleanup {
+            crate::cli::CleanupArg::Background => executor::CleanupMode::Background,
+            crate::cli::CleanupArg::InSlot => executor::CleanupMode::InSlot,
+        },
     };
     let mut reports = args.report.clone();
     for r in &defaults.reports {

@@ -42,6 +42,51 @@ pub struct Options {
     pub snapshots: crate::snapshot::Settings,
     /// Write the full evidence bundle of failed scenarios here.
     pub artifacts: Option<std::path::PathBuf>,
+    /// Whether a scenario's cleanup holds its parallel slot.
+    pub cleanup: CleanupMode,
+}
+
+/// When a finished scenario's place among the parallel ones is free again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CleanupMode {
+    /// As soon as its verdict is known: its cleanup goes on in the background while
+    /// the next scenario starts, and the run still waits for every cleanup.
+    #[default]
+    Background,
+    /// Only once its cleanup is over (`--cleanup in-slot`, kdrill before 0.2).
+    InSlot,
+}
+
+/// A scenario's place among those running at once: released when its verdict is
+/// known (or after its cleanup, for serial scenarios and `--cleanup in-slot`), and
+/// the `--fail-fast` signal given at that moment.
+pub(crate) struct Slot {
+    permit: Option<tokio::sync::OwnedSemaphorePermit>,
+    through_cleanup: bool,
+    fail_fast: Option<CancellationToken>,
+}
+
+impl Slot {
+    /// No slot: suites, and runs one at a time.
+    fn none() -> Slot {
+        Slot {
+            permit: None,
+            through_cleanup: false,
+            fail_fast: None,
+        }
+    }
+
+    /// The scenario's steps are over with this verdict; its cleanup comes next.
+    pub(crate) fn verdict(&mut self, v: Verdict) {
+        if v == Verdict::Failed {
+            if let Some(t) = &self.fail_fast {
+                t.cancel();
+            }
+        }
+        if !self.through_cleanup {
+            self.permit = None;
+        }
+    }
 }
 
 impl Options {
@@ -79,7 +124,7 @@ pub struct Totals {
 
 /// How one scenario ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Verdict {
+pub(crate) enum Verdict {
     Passed,
     Failed,
     Skipped,
@@ -203,13 +248,20 @@ impl Executor {
         totals
     }
 
-    async fn run_scenario(&self, id: usize, scenario: &Scenario, extra: &Vars) -> Verdict {
+    async fn run_scenario(
+        &self,
+        id: usize,
+        scenario: &Scenario,
+        extra: &Vars,
+        mut slot: Slot,
+    ) -> Verdict {
         let Some(mut run) = ScenarioRun::begin(self, id, scenario, extra).await else {
+            slot.verdict(Verdict::Failed);
             return Verdict::Failed;
         };
         run.run_sections(&[Section::Steps, Section::Catch, Section::Finally])
             .await;
-        run.finish().await
+        run.finish(slot).await
     }
 
     /// The host programs' scope of a scenario: its pinned kubeconfig (this cluster's
@@ -250,7 +302,8 @@ impl Executor {
     ) {
         let (serial, parallel_ones): (Vec<_>, Vec<_>) =
             batch.into_iter().partition(|(_, s)| s.serial);
-        for (batch, width) in [(parallel_ones, ctx.parallel), (serial, 1)] {
+        // serial scenarios share node state: the next starts once the last is cleaned up
+        for (batch, width, serial) in [(parallel_ones, ctx.parallel, false), (serial, 1, true)] {
             let sem = Arc::new(Semaphore::new(width));
             let mut set = tokio::task::JoinSet::new();
             for (id, scenario) in batch {
@@ -278,11 +331,12 @@ impl Executor {
                         this.skip(id, &scenario, reason.into());
                         return Verdict::Skipped;
                     }
-                    let outcome = this.run_scenario(id, &scenario, &extra).await;
-                    if matches!(outcome, Verdict::Failed) && this.opts.fail_fast {
-                        stop_new.cancel();
-                    }
-                    outcome
+                    let slot = Slot {
+                        permit,
+                        through_cleanup: serial || this.opts.cleanup == CleanupMode::InSlot,
+                        fail_fast: this.opts.fail_fast.then(|| stop_new.clone()),
+                    };
+                    this.run_scenario(id, &scenario, &extra, slot).await
                 });
             }
             while let Some(res) = set.join_next().await {
@@ -334,7 +388,7 @@ impl Executor {
                 .await;
         }
         run.run_sections(&[Section::Teardown]).await;
-        totals.count(run.finish().await);
+        totals.count(run.finish(Slot::none()).await);
     }
 
     /// Why a scenario does not run here: its own `skip`, or a `requires` the cluster lacks.

@@ -3,8 +3,8 @@
 //! tried (again, while `retry` allows) and checked, then its end: evidence bundle and
 //! cleanup.
 
-use super::event::{Bundle, Event, Failure, StepResult};
-use super::{namespace, Executor, Verdict};
+use super::event::{Bundle, CleanupResult, Event, Failure, StepResult};
+use super::{namespace, Executor, Slot, Verdict};
 use crate::cleanup::Cleanup;
 use crate::host::HostScope;
 use crate::scenario::{SaveSource, Scenario, Section, Step};
@@ -294,8 +294,9 @@ impl<'a> ScenarioRun<'a> {
         }
     }
 
-    /// Evidence bundle, the end of its host programs, cleanup, and the scenario's end.
-    pub(super) async fn finish(mut self) -> Verdict {
+    /// Evidence bundle, the end of its host programs, the slot given back, cleanup,
+    /// and the scenario's end. A cleanup that could not remove everything fails it.
+    pub(super) async fn finish(mut self, mut slot: Slot) -> Verdict {
         let exec = self.exec;
         // the bundle must be taken before cleanup removes what it shows
         let artifacts = match (&exec.opts.artifacts, self.failed) {
@@ -316,6 +317,13 @@ impl<'a> ScenarioRun<'a> {
         };
         // what the scenario left running on this machine ends with it
         self.host = None;
+        let verdict = if self.failed {
+            Verdict::Failed
+        } else {
+            Verdict::Passed
+        };
+        // the next scenario may start while this one's objects are deleted
+        slot.verdict(verdict);
         exec.emit(Event::CleanupStarted { id: self.id });
         let cleanup = super::cleanup::clean_up(
             &exec.cluster,
@@ -325,16 +333,18 @@ impl<'a> ScenarioRun<'a> {
             self.owns,
         )
         .await;
+        let cleaned = !matches!(cleanup, CleanupResult::Incomplete { .. });
         exec.emit(Event::ScenarioFinished {
             id: self.id,
             duration: self.start.elapsed(),
             cleanup,
             artifacts,
         });
-        if self.failed {
-            Verdict::Failed
+        drop(slot);
+        if cleaned {
+            verdict
         } else {
-            Verdict::Passed
+            Verdict::Failed
         }
     }
 }

@@ -194,6 +194,10 @@ impl Report {
                     s.finished_at = Some(at);
                     s.cleanup = Some(cleanup.clone());
                     s.artifacts = artifacts.clone();
+                    // what a scenario created must be gone: a cleanup that failed fails it
+                    if matches!(cleanup, CleanupResult::Incomplete { .. }) {
+                        s.status = Status::Failed;
+                    }
                     if s.status == Status::Running {
                         s.status = Status::Passed;
                     }
