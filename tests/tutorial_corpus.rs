@@ -1,0 +1,1178 @@
+//! The tutorial corpus of issue 15 and its answer keys (`tests/fixtures/tutorials/`).
+//!
+//! Every `NAME.key.yaml` labels every line of every code block of its post. This test
+//! finds the code blocks of each post by itself (fenced with backticks or tildes,
+//! indented, Liquid `{% highlight %}`, HTML `<pre>`), checks that the key names exactly
+//! those blocks, that every code line has exactly one label, that the labels are
+//! consistent (an output is the output of a command, a TODO says why, ...), and prints
+//! the corpus table. It does not use the importer: it is the yardstick the importer
+//! is measured against. The key format is documented in the corpus README.
+//!
+//! `CORPUS_SKELETON=NAME cargo test --test tutorial_corpus -- --nocapture` prints the
+//! code blocks this test finds in `NAME.md`, line by line: a help to write a new key.
+
+use regex::Regex;
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+const CORPUS: &str = "tests/fixtures/tutorials";
+
+/// Images the project's test cluster serves (testbed/README.md).
+const TESTBED_IMAGES: &[&str] = &[
+    "nginx",
+    "nginx:latest",
+    "nginx:mainline",
+    "nginx:stable",
+    "bitnami/nginx",
+    "bitnami/nginx:latest",
+    "busybox",
+    "busybox:1.28",
+    "busybox:latest",
+    "registry.k8s.io/pause:3.10",
+];
+
+// ---------------------------------------------------------------------------------
+// The key format
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Key {
+    /// The post, relative to the key's directory (default: the key's own name, `.md`).
+    post: Option<String>,
+    /// Only images the testbed has, nothing it lacks: to be replayed for real.
+    testbed: bool,
+    /// The post is stored with Windows line endings, on purpose.
+    #[serde(default)]
+    crlf: bool,
+    #[serde(default)]
+    blocks: Vec<KeyBlock>,
+    /// Commands the post gives outside code blocks (a bold paragraph, inline code);
+    /// not counted for coverage, but outputs in code blocks may belong to them.
+    #[serde(default)]
+    prose: Vec<Label>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyBlock {
+    /// The opening line: the fence, `{% highlight %}`, `<pre>`; an indented block's first line.
+    open: usize,
+    /// The closing line; absent for indented blocks and blocks that run to the end.
+    close: Option<usize>,
+    style: Style,
+    #[serde(default)]
+    info: String,
+    /// The content lines; absent for an empty block.
+    lines: Option<Span>,
+    #[serde(default)]
+    labels: Vec<Label>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+enum Style {
+    Backticks,
+    Tildes,
+    Indented,
+    Highlight,
+    Pre,
+}
+
+/// `12` or `"12-20"` (YAML reads `12-20` as a string).
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+enum Span {
+    One(usize),
+    Range(String),
+}
+
+impl Span {
+    fn bounds(&self) -> Result<(usize, usize), String> {
+        match self {
+            Span::One(n) => Ok((*n, *n)),
+            Span::Range(s) => {
+                let (a, b) = s
+                    .split_once('-')
+                    .ok_or_else(|| format!("`{s}` is not a line range like 12-20"))?;
+                let a: usize = a.trim().parse().map_err(|_| format!("bad range `{s}`"))?;
+                let b: usize = b.trim().parse().map_err(|_| format!("bad range `{s}`"))?;
+                if a > b {
+                    return Err(format!("range `{s}` runs backwards"));
+                }
+                Ok((a, b))
+            }
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+enum Role {
+    /// A command typed at the workstation's shell (with or without a prompt).
+    Command,
+    /// A further line of the command at `of` (`\`, backtick, `^`, a PS2 `>` prompt, a
+    /// line the blog wrapped, an unclosed quote).
+    Continuation,
+    /// What the command at `of` printed.
+    Output,
+    /// Kubernetes YAML that becomes a manifest file (`of`: the command that printed it).
+    Manifest,
+    /// The body (and terminator) of the here-document of the command at `of`.
+    Heredoc,
+    /// A shell comment of the post's author.
+    Comment,
+    Blank,
+    /// A prompt alone, nothing typed after it.
+    Prompt,
+    /// A command typed inside the container shell that the command at `of` opened.
+    ContainerShell,
+    /// A command typed on a node (`minikube ssh`, `ssh`, `docker exec` into a node).
+    NodeShell,
+    /// A file that is not a manifest (Dockerfile, HTML, a config file).
+    File,
+    /// Anything else in a code block: prose, a diagram, an editor buffer, `...`.
+    Text,
+}
+
+impl Role {
+    fn is_command(self) -> bool {
+        matches!(self, Role::Command | Role::ContainerShell | Role::NodeShell)
+    }
+}
+
+/// The kdrill step a command should become.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+enum Step {
+    Apply,
+    Patch,
+    Delete,
+    Wait,
+    Assert,
+    Exec,
+    Logs,
+    Get,
+    Events,
+    CanI,
+    Http,
+    Sleep,
+    /// A host command (kubectl ones with the scenario's pinned kubeconfig).
+    Command,
+    /// Not runnable as written: a TODO in IMPORT.md, with `todo` saying why.
+    Todo,
+    /// Nothing to run: shell bookkeeping (`cd`, `exit`, `export`), documentation,
+    /// environment checks kdrill does itself, a namespace switch the scenario maps.
+    None,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+enum Run {
+    Native,
+    Host,
+    Todo,
+    None,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+enum TodoReason {
+    /// Needs a human at a terminal or editor (`edit`, `exec -it sh`, `run -it`).
+    Interactive,
+    /// Does not end by itself (a server, `proxy`, an unbounded watch).
+    Blocking,
+    /// Makes or changes machines and clusters, images, checkouts (`minikube start`,
+    /// `kind create cluster`, `docker build`, `git clone`, `az aks create`).
+    Provisioning,
+    /// Writes outside the scenario's namespace (nodes, cluster-scoped objects, other
+    /// namespaces the post did not create).
+    UnsafeWriteOutsideNamespace,
+    /// Applies a manifest from a URL: import never fetches.
+    Url,
+    /// Depends on the author's machine or cloud (`minikube ip`, a load balancer's IP).
+    Environment,
+    /// Needs the outside network from the cluster or the host.
+    ExternalNetwork,
+    /// A placeholder the reader must fill (`<pod-name>`).
+    Placeholder,
+    /// kdrill has no way to express it (yet).
+    Unsupported,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+enum ManifestRef {
+    Line(usize),
+    Word(String),
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct Label {
+    line: Option<usize>,
+    lines: Option<Span>,
+    role: Role,
+    of: Option<usize>,
+    prompt: Option<String>,
+    text: Option<String>,
+    program: Option<String>,
+    verb: Option<String>,
+    step: Option<Step>,
+    run: Option<Run>,
+    todo: Option<TodoReason>,
+    instead: Option<String>,
+    same_as: Option<usize>,
+    alternative_to: Option<usize>,
+    via: Option<usize>,
+    manifest: Option<ManifestRef>,
+    // For people and for the comparison with the importer's output, not checked here:
+    #[allow(dead_code)]
+    sub: Option<String>,
+    #[allow(dead_code)]
+    ns: Option<String>,
+    #[allow(dead_code)]
+    file: Option<String>,
+    #[allow(dead_code)]
+    note: Option<String>,
+}
+
+impl Label {
+    fn span(&self) -> Result<(usize, usize), String> {
+        match (&self.line, &self.lines) {
+            (Some(l), None) => Ok((*l, *l)),
+            (None, Some(s)) => s.bounds(),
+            _ => Err("a label has exactly one of `line` and `lines`".into()),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Finding code blocks in a post
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Block {
+    open: usize,
+    close: Option<usize>,
+    style: Style,
+    info: String,
+    /// 1-based first and last content line.
+    lines: Option<(usize, usize)>,
+    /// Columns (fenced, indented) the content is indented by in the post.
+    strip: usize,
+}
+
+fn indent_of(line: &str) -> usize {
+    let mut col = 0;
+    for c in line.chars() {
+        match c {
+            ' ' => col += 1,
+            '\t' => col += 4 - col % 4,
+            _ => break,
+        }
+    }
+    col
+}
+
+/// `line` without its first `cols` columns of indentation.
+fn dedent(line: &str, cols: usize) -> &str {
+    let mut col = 0;
+    for (i, c) in line.char_indices() {
+        if col >= cols {
+            return &line[i..];
+        }
+        match c {
+            ' ' => col += 1,
+            '\t' => col += 4 - col % 4,
+            _ => return &line[i..],
+        }
+    }
+    ""
+}
+
+fn blank(line: &str) -> bool {
+    line.trim().is_empty()
+}
+
+fn list_item_re() -> Regex {
+    Regex::new(r"^( *)([-*+]|\d{1,9}[.)])( +|$)").expect("list item regex")
+}
+
+/// The content column of a list item line, if it is one.
+fn list_content(line: &str, re: &Regex) -> Option<usize> {
+    let c = re.captures(line)?;
+    let marker_end = c[1].len() + c[2].len();
+    let spaces = c[3].len();
+    Some(if spaces == 0 || spaces > 4 {
+        marker_end + 1
+    } else {
+        marker_end + spaces
+    })
+}
+
+/// The column a line's content starts at in the list item it belongs to (0 outside lists).
+fn container_column(lines: &[&str], i: usize, re: &Regex) -> usize {
+    let ind = indent_of(lines[i]);
+    let mut min_seen = usize::MAX;
+    for j in (0..i).rev() {
+        if blank(lines[j]) {
+            continue;
+        }
+        let k = indent_of(lines[j]);
+        if let Some(c) = list_content(lines[j], re) {
+            if ind >= c && min_seen >= c {
+                return c;
+            }
+        } else if k == 0 {
+            return 0;
+        }
+        min_seen = min_seen.min(k);
+    }
+    0
+}
+
+/// A fence opener: its character, length, indentation and info string.
+fn fence_open(line: &str) -> Option<(char, usize, usize, String)> {
+    let ind = indent_of(line);
+    let t = line.trim_start();
+    let ch = t.chars().next()?;
+    if ch != '`' && ch != '~' {
+        return None;
+    }
+    let n = t.chars().take_while(|&c| c == ch).count();
+    if n < 3 {
+        return None;
+    }
+    let info = t[n..].trim();
+    if ch == '`' && info.contains('`') {
+        // ```kubectl get pods``` on one line is inline code, not a block
+        return None;
+    }
+    Some((ch, n, ind, info.to_string()))
+}
+
+fn fence_closes(line: &str, ch: char, n: usize) -> bool {
+    let t = line.trim();
+    let m = t.chars().take_while(|&c| c == ch).count();
+    if m < n {
+        return false;
+    }
+    let rest = t[m..].trim();
+    // Katacoda/Killercoda write ```{{exec}} to close a block and make it clickable
+    rest.is_empty() || (rest.starts_with("{{") && rest.ends_with("}}"))
+}
+
+fn pre_class(line: &str) -> String {
+    let re = Regex::new(r#"class="([^"]*)""#).expect("class regex");
+    re.captures(line)
+        .map(|c| c[1].to_string())
+        .unwrap_or_default()
+}
+
+/// The text of a `<pre>` line without the tags that open or close the block.
+fn pre_strip(line: &str) -> String {
+    let open = Regex::new(r"^\s*<pre[^>]*>(\s*<code[^>]*>)?").expect("pre regex");
+    let close = Regex::new(r"(</code>\s*)?</pre>\s*$").expect("pre close regex");
+    let s = open.replace(line, "");
+    close.replace(&s, "").into_owned()
+}
+
+fn unescape_html(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// Every code block of a post, in order.
+fn find_blocks(text: &str) -> Vec<Block> {
+    let lines: Vec<&str> = text.lines().collect();
+    let re = list_item_re();
+    let mut blocks = Vec::new();
+    let mut i = 0;
+    // front matter (Jekyll/Hugo `---`, Hugo `+++`) is not a code block
+    if let Some(first) = lines.first() {
+        let f = first.trim_end();
+        if f == "---" || f == "+++" {
+            if let Some(end) = lines.iter().skip(1).position(|l| l.trim_end() == f) {
+                i = end + 2;
+            }
+        }
+    }
+    let body_start = i;
+    while i < lines.len() {
+        let line = lines[i];
+        let t = line.trim_start();
+        if let Some((ch, n, ind, info)) = fence_open(line) {
+            let close = (i + 1..lines.len()).find(|&j| fence_closes(lines[j], ch, n));
+            let end = close.unwrap_or(lines.len());
+            blocks.push(Block {
+                open: i + 1,
+                close: close.map(|c| c + 1),
+                style: if ch == '`' {
+                    Style::Backticks
+                } else {
+                    Style::Tildes
+                },
+                info,
+                lines: (end > i + 1).then(|| (i + 2, end)),
+                strip: ind,
+            });
+            i = end + 1;
+            continue;
+        }
+        if t.starts_with("{% highlight") {
+            let info = t
+                .trim_start_matches("{% highlight")
+                .trim_end()
+                .trim_end_matches("%}")
+                .trim()
+                .to_string();
+            let close =
+                (i + 1..lines.len()).find(|&j| lines[j].trim().starts_with("{% endhighlight"));
+            let end = close.unwrap_or(lines.len());
+            blocks.push(Block {
+                open: i + 1,
+                close: close.map(|c| c + 1),
+                style: Style::Highlight,
+                info,
+                lines: (end > i + 1).then(|| (i + 2, end)),
+                strip: 0,
+            });
+            i = end + 1;
+            continue;
+        }
+        if t.starts_with("<pre") {
+            let close = (i..lines.len()).find(|&j| lines[j].contains("</pre>"));
+            let end = close.unwrap_or(lines.len() - 1);
+            let mut first = i;
+            if blank(&pre_strip(lines[i])) {
+                first += 1;
+            }
+            let mut last = end;
+            if close.is_some() && end > i && blank(&pre_strip(lines[end])) {
+                last -= 1;
+            }
+            blocks.push(Block {
+                open: i + 1,
+                close: close.map(|c| c + 1),
+                style: Style::Pre,
+                info: pre_class(line),
+                lines: (first <= last && !(first == last && blank(&pre_strip(lines[first]))))
+                    .then(|| (first + 1, last + 1)),
+                strip: 0,
+            });
+            i = end + 1;
+            continue;
+        }
+        // an indented code block: after a blank line (it cannot interrupt a paragraph),
+        // four columns deeper than the list item it sits in (if any)
+        if !blank(line) && (i == body_start || blank(lines[i - 1])) {
+            let base = container_column(&lines, i, &re);
+            if indent_of(line) >= base + 4 {
+                let mut end = i;
+                while end < lines.len() && (blank(lines[end]) || indent_of(lines[end]) >= base + 4)
+                {
+                    end += 1;
+                }
+                while blank(lines[end - 1]) {
+                    end -= 1;
+                }
+                blocks.push(Block {
+                    open: i + 1,
+                    close: None,
+                    style: Style::Indented,
+                    info: String::new(),
+                    lines: Some((i + 1, end)),
+                    strip: base + 4,
+                });
+                i = end;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    blocks
+}
+
+/// The text of a content line as the reader sees it in the code block.
+fn code_text(block: &Block, line: &str, n: usize) -> String {
+    match block.style {
+        Style::Pre => {
+            let s = if n == block.open || Some(n) == block.close {
+                pre_strip(line)
+            } else {
+                line.to_string()
+            };
+            unescape_html(&s)
+        }
+        _ => dedent(line, block.strip).to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Checking a key against its post
+
+struct Fixture {
+    name: String,
+    key: Key,
+    post_path: PathBuf,
+    post: String,
+}
+
+#[derive(Default)]
+struct Stats {
+    blocks: usize,
+    code_lines: usize,
+    commands: usize,
+    kubectl: usize,
+    native: usize,
+    host: usize,
+    todo: usize,
+    none: usize,
+    outputs: usize,
+    verbs: BTreeSet<String>,
+    /// verb -> (commands, native)
+    per_verb: BTreeMap<String, (usize, usize)>,
+    /// todo reason -> count
+    todos: BTreeMap<TodoReason, usize>,
+}
+
+fn words(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn load(key_path: &Path) -> Result<Fixture, String> {
+    let name = key_path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_suffix(".key.yaml"))
+        .ok_or("not a .key.yaml file")?
+        .to_string();
+    let text = std::fs::read_to_string(key_path).map_err(|e| e.to_string())?;
+    let key: Key =
+        serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", key_path.display()))?;
+    let dir = key_path.parent().expect("key has a directory");
+    let post_path = dir.join(key.post.clone().unwrap_or_else(|| format!("{name}.md")));
+    let post =
+        std::fs::read_to_string(&post_path).map_err(|e| format!("{}: {e}", post_path.display()))?;
+    Ok(Fixture {
+        name,
+        key,
+        post_path,
+        post,
+    })
+}
+
+fn show_block(b: &Block) -> String {
+    format!(
+        "open: {}, close: {:?}, style: {:?}, info: {:?}, lines: {}",
+        b.open,
+        b.close,
+        b.style,
+        b.info,
+        b.lines
+            .map_or("none".to_string(), |(a, z)| format!("{a}-{z}"))
+    )
+}
+
+fn check(f: &Fixture) -> (Vec<String>, Stats) {
+    let mut errors = Vec::new();
+    let mut stats = Stats::default();
+    let lines: Vec<&str> = f.post.lines().collect();
+    let found = find_blocks(&f.post);
+
+    // line endings are part of the fixture
+    let crlf_lines = f.post.matches("\r\n").count();
+    if f.key.crlf && crlf_lines != f.post.matches('\n').count() {
+        errors
+            .push("key says crlf but not every line ends with CRLF (check .gitattributes)".into());
+    }
+    if !f.key.crlf && f.post.contains('\r') {
+        errors.push("the post has CR characters but its key does not say crlf".into());
+    }
+
+    // the key names exactly the blocks the post has
+    let named: Vec<Block> = f
+        .key
+        .blocks
+        .iter()
+        .map(|b| Block {
+            open: b.open,
+            close: b.close,
+            style: b.style,
+            info: b.info.trim().to_string(),
+            lines: b.lines.as_ref().and_then(|s| s.bounds().ok()),
+            strip: 0,
+        })
+        .collect();
+    let same = named.len() == found.len()
+        && named.iter().zip(&found).all(|(a, b)| {
+            a.open == b.open
+                && a.close == b.close
+                && a.style == b.style
+                && a.info == b.info
+                && a.lines == b.lines
+        });
+    if !same {
+        let mut msg = String::from("the key's blocks differ from the post's:\n  key:\n");
+        for b in &named {
+            let _ = writeln!(msg, "    {}", show_block(b));
+        }
+        msg.push_str("  post:\n");
+        for b in &found {
+            let _ = writeln!(msg, "    {}", show_block(b));
+        }
+        errors.push(msg);
+        return (errors, stats);
+    }
+    stats.blocks = found.len();
+
+    // every label, by its first line
+    let mut by_line: BTreeMap<usize, &Label> = BTreeMap::new();
+    for l in f
+        .key
+        .prose
+        .iter()
+        .chain(f.key.blocks.iter().flat_map(|b| &b.labels))
+    {
+        match l.span() {
+            Ok((a, _)) => {
+                if by_line.insert(a, l).is_some() {
+                    errors.push(format!("line {a}: two labels start here"));
+                }
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    for p in &f.key.prose {
+        if !p.role.is_command() || p.line.is_none() {
+            errors.push("prose entries are single command lines".into());
+        }
+    }
+
+    for (kb, b) in f.key.blocks.iter().zip(&found) {
+        let Some((first, last)) = b.lines else {
+            if !kb.labels.is_empty() {
+                errors.push(format!("block at {}: empty, but labelled", b.open));
+            }
+            continue;
+        };
+        stats.code_lines += last - first + 1;
+        let mut seen: BTreeMap<usize, usize> = BTreeMap::new();
+        for l in &kb.labels {
+            let Ok((a, z)) = l.span() else { continue };
+            if a < first || z > last {
+                errors.push(format!(
+                    "block at {}: label {a}-{z} is outside its lines {first}-{last}",
+                    b.open
+                ));
+                continue;
+            }
+            for n in a..=z {
+                *seen.entry(n).or_default() += 1;
+            }
+            let text_of = |n: usize| code_text(b, lines[n - 1], n);
+            check_label(l, a, z, false, &text_of, &by_line, &mut errors);
+        }
+        for n in first..=last {
+            match seen.get(&n).copied().unwrap_or(0) {
+                0 => errors.push(format!(
+                    "line {n} is not labelled: {:?}",
+                    code_text(b, lines[n - 1], n)
+                )),
+                1 => {}
+                k => errors.push(format!("line {n} is labelled {k} times")),
+            }
+        }
+    }
+    for p in &f.key.prose {
+        let (a, _) = p.span().unwrap_or((0, 0));
+        if a == 0 || a > lines.len() {
+            errors.push(format!("prose line {a} is not in the post"));
+            continue;
+        }
+        if found
+            .iter()
+            .any(|b| b.lines.is_some_and(|(x, y)| (x..=y).contains(&a)))
+        {
+            errors.push(format!("prose line {a} is inside a code block"));
+        }
+        let t = lines[a - 1].to_string();
+        check_label(p, a, a, true, &|_: usize| t.clone(), &by_line, &mut errors);
+    }
+
+    // statistics over the code blocks' commands
+    for l in f.key.blocks.iter().flat_map(|b| &b.labels) {
+        if l.role == Role::Output {
+            stats.outputs += l.span().map_or(0, |(a, z)| z - a + 1);
+        }
+        if !l.role.is_command() || l.same_as.is_some() || l.alternative_to.is_some() {
+            continue;
+        }
+        stats.commands += 1;
+        match l.run {
+            Some(Run::Native) => stats.native += 1,
+            Some(Run::Host) => stats.host += 1,
+            Some(Run::Todo) => stats.todo += 1,
+            Some(Run::None) | None => stats.none += 1,
+        }
+        if let Some(r) = l.todo {
+            *stats.todos.entry(r).or_default() += 1;
+        }
+        if l.program.as_deref() == Some("kubectl") {
+            stats.kubectl += 1;
+            if let Some(v) = &l.verb {
+                stats.verbs.insert(v.clone());
+                let e = stats.per_verb.entry(v.clone()).or_default();
+                e.0 += 1;
+                if l.run == Some(Run::Native) {
+                    e.1 += 1;
+                }
+            }
+        }
+    }
+
+    if f.key.testbed {
+        check_testbed(f, &mut errors);
+    }
+    (errors, stats)
+}
+
+const CONTINUATION_MARKS: &[char] = &['\\', '`', '^'];
+
+fn check_label(
+    l: &Label,
+    a: usize,
+    z: usize,
+    prose: bool,
+    text_of: &dyn Fn(usize) -> String,
+    by_line: &BTreeMap<usize, &Label>,
+    errors: &mut Vec<String>,
+) {
+    let at = |m: &str| format!("line {a}: {m}");
+    let target = |n: usize| by_line.get(&n).copied();
+    let is_cmd = |n: usize| target(n).is_some_and(|t| t.role.is_command());
+    match l.role {
+        Role::Command | Role::ContainerShell | Role::NodeShell => {
+            if a != z {
+                errors.push(at("a command is labelled by its own `line`"));
+            }
+            let (Some(text), Some(step), Some(run)) = (&l.text, l.step, l.run) else {
+                errors.push(at("a command needs `text`, `step` and `run`"));
+                return;
+            };
+            if l.role == Role::Command && l.program.is_none() {
+                errors.push(at("a command needs `program`"));
+            }
+            if l.role != Role::Command && !l.of.is_some_and(|o| o < a && is_cmd(o)) {
+                errors.push(at("a container or node shell command needs `of`: the command that opened the shell"));
+            }
+            // the line is the prompt and the start of the command
+            let line = text_of(a);
+            let line = line.trim_end();
+            let prompt = l.prompt.as_deref().unwrap_or("");
+            if prose && !words(line).contains(&words(text)) {
+                errors.push(at(&format!("text {text:?} is not in the line {line:?}")));
+            }
+            match line.strip_prefix(prompt).filter(|_| !prose) {
+                None if prose => {}
+                None => errors.push(at(&format!(
+                    "does not start with the prompt {prompt:?}: {line:?}"
+                ))),
+                Some(rest) => {
+                    let continued = by_line
+                        .get(&(a + 1))
+                        .is_some_and(|n| n.role == Role::Continuation && n.of == Some(a));
+                    let rest = words(rest);
+                    let text = words(text);
+                    let ok = if continued {
+                        let head = words(rest.trim_end_matches(CONTINUATION_MARKS));
+                        text.starts_with(&head)
+                    } else {
+                        rest == text
+                            || rest
+                                .strip_prefix(&text)
+                                .is_some_and(|r| r.trim_start().starts_with('#'))
+                    };
+                    if !ok {
+                        errors.push(at(&format!(
+                            "text {text:?} is not what the line says: {rest:?}"
+                        )));
+                    }
+                }
+            }
+            // program and verb are words of the command
+            let toks: Vec<&str> = text.split_whitespace().collect();
+            if let Some(p) = &l.program {
+                let aliases: &[&str] = if p == "kubectl" {
+                    &["kubectl", "k", "kc", "kubectl.exe"]
+                } else {
+                    &[]
+                };
+                let named = text
+                    .split(|c: char| c.is_whitespace() || "()$`\"';|&=<>".contains(c))
+                    .any(|t| t == p || aliases.contains(&t) || t.ends_with(&format!("/{p}")));
+                if !named {
+                    errors.push(at(&format!("program {p:?} is not in {text:?}")));
+                }
+                if p == "kubectl" && l.verb.is_none() {
+                    errors.push(at("a kubectl command needs `verb`"));
+                }
+            }
+            if let Some(v) = &l.verb {
+                if !toks.contains(&v.as_str()) {
+                    errors.push(at(&format!("verb {v:?} is not a word of {text:?}")));
+                }
+            }
+            // step, run and todo agree
+            let expected = match step {
+                Step::Todo => Run::Todo,
+                Step::Command => Run::Host,
+                Step::None => Run::None,
+                _ => Run::Native,
+            };
+            if run != expected {
+                errors.push(at(&format!("step {step:?} runs {expected:?}, not {run:?}")));
+            }
+            if (step == Step::Todo) != l.todo.is_some() {
+                errors.push(at(
+                    "`todo` (the reason) is given exactly when the step is todo",
+                ));
+            }
+            if step == Step::Todo && l.instead.is_none() && l.same_as.is_none() {
+                errors.push(at("a TODO says what to do `instead`"));
+            }
+            if let Some(s) = l.same_as {
+                match target(s) {
+                    Some(t)
+                        if t.role.is_command()
+                            && t.text.as_deref().map(words) == Some(words(text)) => {}
+                    _ => errors.push(at(&format!("same-as {s}: not the same command"))),
+                }
+            }
+            if let Some(v) = l.alternative_to {
+                if !is_cmd(v) {
+                    errors.push(at(&format!("alternative-to {v}: not a command")));
+                }
+            }
+            if let Some(v) = l.via {
+                if !is_cmd(v) {
+                    errors.push(at(&format!("via {v}: not a command")));
+                }
+            }
+            match &l.manifest {
+                Some(ManifestRef::Line(m))
+                    if !target(*m)
+                        .is_some_and(|t| matches!(t.role, Role::Manifest | Role::Heredoc)) =>
+                {
+                    errors.push(at(&format!("manifest {m}: no manifest starts there")));
+                }
+                Some(ManifestRef::Word(w))
+                    if !["url", "gist", "generated"].contains(&w.as_str()) =>
+                {
+                    errors.push(at(&format!(
+                        "manifest {w:?}: a line, url, gist or generated"
+                    )));
+                }
+                _ => {}
+            }
+        }
+        Role::Continuation | Role::Output | Role::Heredoc => match l.of {
+            Some(o) if o < a && is_cmd(o) => {}
+            _ => errors.push(at(&format!(
+                "{:?} needs `of`: an earlier command line",
+                l.role
+            ))),
+        },
+        Role::Manifest => {
+            if let Some(o) = l.of {
+                if !(o < a && is_cmd(o)) {
+                    errors.push(at("manifest `of` is not an earlier command"));
+                }
+            }
+        }
+        Role::Blank => {
+            if (a..=z).any(|n| !blank(&text_of(n))) {
+                errors.push(at("a blank label covers a line that is not blank"));
+            }
+        }
+        Role::Comment => {
+            let prompt = l.prompt.as_deref().unwrap_or("");
+            let marks = ["#", "//", ";", "<!--", "REM ", "rem ", "::"];
+            if (a..=z).any(|n| {
+                let t = text_of(n);
+                let t = t.trim_start();
+                let t = t.strip_prefix(prompt).unwrap_or(t).trim_start();
+                !marks.iter().any(|m| t.starts_with(m))
+            }) {
+                errors.push(at("a comment line does not start like a comment"));
+            }
+        }
+        Role::Prompt | Role::File | Role::Text => {}
+    }
+    if !l.role.is_command()
+        && (l.step.is_some()
+            || l.run.is_some()
+            || l.verb.is_some()
+            || l.todo.is_some()
+            || l.text.is_some())
+    {
+        errors.push(at("step, run, verb and todo are for commands"));
+    }
+}
+
+fn check_testbed(f: &Fixture, errors: &mut Vec<String>) {
+    let image = Regex::new(r#"(?m)(?:image:\s*|--image[= ])["']?([A-Za-z0-9./:@_-]+)"#)
+        .expect("image regex");
+    for c in image.captures_iter(&f.post) {
+        if !TESTBED_IMAGES.contains(&&c[1]) {
+            errors.push(format!(
+                "testbed fixture uses image {:?}, which the testbed lacks",
+                &c[1]
+            ));
+        }
+    }
+    let lacking = Regex::new(
+        r"(?i)PersistentVolumeClaim|StorageClass|volumeClaimTemplates|kubectl top|metrics-server",
+    )
+    .expect("lacking regex");
+    if let Some(m) = lacking.find(&f.post) {
+        errors.push(format!(
+            "testbed fixture needs {:?}, which the testbed lacks",
+            m.as_str()
+        ));
+    }
+    for l in f.key.blocks.iter().flat_map(|b| &b.labels) {
+        if matches!(l.todo, Some(TodoReason::Url | TodoReason::ExternalNetwork)) {
+            errors.push(format!(
+                "testbed fixture line {:?}: needs the outside network",
+                l.line
+            ));
+        }
+    }
+}
+
+fn corpus() -> Vec<PathBuf> {
+    let mut keys: Vec<PathBuf> = std::fs::read_dir(CORPUS)
+        .expect("corpus directory")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".key.yaml"))
+        .collect();
+    keys.sort();
+    keys
+}
+
+fn skeleton(name: &str) {
+    let path = Path::new(CORPUS).join(format!("{name}.md"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let lines: Vec<&str> = text.lines().collect();
+    for b in find_blocks(&text) {
+        println!("- {}", show_block(&b));
+        if let Some((a, z)) = b.lines {
+            for n in a..=z {
+                println!("  {n:>4} | {}", code_text(&b, lines[n - 1], n));
+            }
+        }
+    }
+}
+
+#[test]
+fn every_line_of_every_code_block_has_one_label() {
+    if let Ok(name) = std::env::var("CORPUS_SKELETON") {
+        skeleton(&name);
+    }
+    let keys = corpus();
+    let mut failures = String::new();
+    let mut fixtures = Vec::new();
+    for k in &keys {
+        match load(k) {
+            Ok(f) => {
+                let (errors, stats) = check(&f);
+                for e in &errors {
+                    let _ = writeln!(failures, "{}: {e}", f.post_path.display());
+                }
+                fixtures.push((f, stats));
+            }
+            Err(e) => {
+                let _ = writeln!(failures, "{e}");
+            }
+        }
+    }
+
+    // the corpus table
+    let mut table = String::from(
+        "| fixture | testbed | blocks | code lines | output lines | commands | kubectl | native | host | todo | none | verbs |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    let mut total = Stats::default();
+    let mut verb_fixtures: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (f, s) in &fixtures {
+        let _ = writeln!(
+            table,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            f.name,
+            if f.key.testbed { "yes" } else { "" },
+            s.blocks,
+            s.code_lines,
+            s.outputs,
+            s.commands,
+            s.kubectl,
+            s.native,
+            s.host,
+            s.todo,
+            s.none,
+            s.verbs.iter().cloned().collect::<Vec<_>>().join(" ")
+        );
+        total.blocks += s.blocks;
+        total.code_lines += s.code_lines;
+        total.outputs += s.outputs;
+        total.commands += s.commands;
+        total.kubectl += s.kubectl;
+        total.native += s.native;
+        total.host += s.host;
+        total.todo += s.todo;
+        total.none += s.none;
+        for v in &s.verbs {
+            verb_fixtures
+                .entry(v.clone())
+                .or_default()
+                .insert(f.name.clone());
+        }
+        for (v, (c, n)) in &s.per_verb {
+            let e = total.per_verb.entry(v.clone()).or_default();
+            e.0 += c;
+            e.1 += n;
+        }
+        for (r, c) in &s.todos {
+            *total.todos.entry(*r).or_default() += c;
+        }
+    }
+    let _ = writeln!(
+        table,
+        "| **{} fixtures** | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} verbs |",
+        fixtures.len(),
+        fixtures.iter().filter(|(f, _)| f.key.testbed).count(),
+        total.blocks,
+        total.code_lines,
+        total.outputs,
+        total.commands,
+        total.kubectl,
+        total.native,
+        total.host,
+        total.todo,
+        total.none,
+        verb_fixtures.len()
+    );
+    table.push_str(
+        "\n| kubectl verb | fixtures | commands | native in the key |\n|---|---|---|---|\n",
+    );
+    for (v, fs) in &verb_fixtures {
+        let (c, n) = total.per_verb.get(v).copied().unwrap_or_default();
+        let _ = writeln!(table, "| {v} | {} | {c} | {n} |", fs.len());
+    }
+    table.push_str("\n| TODO reason | commands |\n|---|---|\n");
+    for (r, c) in &total.todos {
+        let _ = writeln!(table, "| {r:?} | {c} |");
+    }
+    println!("{table}");
+
+    // what the corpus must be
+    let own = fixtures
+        .iter()
+        .filter(|(f, _)| f.key.post.is_none())
+        .count();
+    if own < 28 {
+        let _ = writeln!(
+            failures,
+            "the corpus has {own} fixtures of its own, fewer than 28"
+        );
+    }
+    if !fixtures
+        .iter()
+        .any(|(f, _)| f.post_path.ends_with("posts/working-with-pods.md"))
+    {
+        let _ = writeln!(failures, "the seed post is not in the corpus");
+    }
+    let testbed = fixtures.iter().filter(|(f, _)| f.key.testbed).count();
+    if testbed < 6 {
+        let _ = writeln!(
+            failures,
+            "{testbed} testbed-replayable fixtures, fewer than 6"
+        );
+    }
+    if !fixtures.iter().any(|(f, _)| f.key.crlf) {
+        let _ = writeln!(failures, "no fixture with Windows line endings");
+    }
+    let wide = verb_fixtures.values().filter(|fs| fs.len() >= 6).count();
+    if wide < 12 {
+        let _ = writeln!(
+            failures,
+            "{wide} kubectl verbs appear in 6 or more fixtures, fewer than 12"
+        );
+    }
+    assert!(failures.is_empty(), "{table}\n{failures}");
+}
+
+#[test]
+fn the_block_finder_reads_the_conventions_the_readme_describes() {
+    let post = "\
+---
+title: x
+---
+Text.
+
+    $ kubectl get pods
+    NAME   READY
+
+1. A step:
+
+   ```bash
+   kubectl apply -f web.yaml
+   ```
+
+2. Another, with an indented block in the list item:
+
+       kubectl get svc
+
+- a list item
+
+    not code: a paragraph of the item
+
+```kubectl get pods``` is inline code.
+
+~~~~
+$ kubectl version
+~~~~
+
+{% highlight console %}
+$ kubectl get nodes
+{% endhighlight %}
+
+<pre><code>$ kubectl get ns
+NAME      STATUS
+</code></pre>
+
+```plain
+kubectl get nodes
+```{{exec}}
+";
+    type Found = (usize, Style, Option<(usize, usize)>);
+    let blocks: Vec<Found> = find_blocks(post)
+        .into_iter()
+        .map(|b| (b.open, b.style, b.lines))
+        .collect();
+    assert_eq!(
+        blocks,
+        vec![
+            (6, Style::Indented, Some((6, 7))),
+            (11, Style::Backticks, Some((12, 12))),
+            (17, Style::Indented, Some((17, 17))),
+            (25, Style::Tildes, Some((26, 26))),
+            (29, Style::Highlight, Some((30, 30))),
+            (33, Style::Pre, Some((33, 34))),
+            (37, Style::Backticks, Some((38, 38))),
+        ]
+    );
+}
