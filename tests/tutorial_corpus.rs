@@ -653,6 +653,19 @@ fn check(f: &Fixture) -> (Vec<String>, Stats) {
         }
     }
 
+    // the prompts the post's commands are typed at: a line of an output (or a manifest,
+    // a heredoc...) that starts with one of them and a program is a command in disguise
+    let prompts: BTreeSet<&str> = f
+        .key
+        .blocks
+        .iter()
+        .flat_map(|b| &b.labels)
+        .filter(|l| l.role.is_command())
+        .filter_map(|l| l.prompt.as_deref())
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    let typed = Regex::new(r"^(sudo )?(kubectl|k|minikube|kind|k3d|docker|curl|helm)( |$)")
+        .expect("program regex");
     for (kb, b) in f.key.blocks.iter().zip(&found) {
         let Some((first, last)) = b.lines else {
             if !kb.labels.is_empty() {
@@ -676,6 +689,20 @@ fn check(f: &Fixture) -> (Vec<String>, Stats) {
             }
             let text_of = |n: usize| code_text(b, lines[n - 1], n);
             check_label(l, a, z, false, &text_of, &by_line, &mut errors);
+            if !l.role.is_command() && l.role != Role::Continuation {
+                for n in a..=z {
+                    let t = text_of(n);
+                    if prompts
+                        .iter()
+                        .any(|p| t.strip_prefix(p).is_some_and(|rest| typed.is_match(rest)))
+                    {
+                        errors.push(format!(
+                            "line {n} is labelled {:?} but reads like a command: {t:?}",
+                            l.role
+                        ));
+                    }
+                }
+            }
         }
         for n in first..=last {
             match seen.get(&n).copied().unwrap_or(0) {
