@@ -1,23 +1,26 @@
 //! The tutorial corpus of issue 15 and its answer keys (`tests/fixtures/tutorials/`).
 //!
 //! Every `NAME.key.yaml` labels every line of every code block of its post. This test
-//! finds the code blocks of each post by itself (fenced with backticks or tildes,
-//! indented, Liquid `{% highlight %}`, HTML `<pre>`), checks that the key names exactly
+//! finds the code blocks of each post (fenced with backticks or tildes, indented,
+//! Liquid `{% highlight %}`, HTML `<pre>`: the importer's own block finder, whose unit
+//! test pins the conventions the README describes), checks that the key names exactly
 //! those blocks, that every code line has exactly one label, that the labels are
 //! consistent (an output is the output of a command, a TODO says why, ...), and prints
-//! the corpus table. It does not use the importer: it is the yardstick the importer
-//! is measured against. The key format is documented in the corpus README.
+//! the corpus table. It never runs the rest of the importer: it is the yardstick the
+//! importer is measured against (`import_corpus.rs`). The key format is documented in
+//! the corpus README.
 //!
 //! `CORPUS_SKELETON=NAME cargo test --test tutorial_corpus -- --nocapture` prints the
 //! code blocks this test finds in `NAME.md`, line by line: a help to write a new key.
 
+mod corpus;
+
+use corpus::*;
+use kdrill::import::blocks::{find_blocks, Block};
 use regex::Regex;
-use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-
-const CORPUS: &str = "tests/fixtures/tutorials";
+use std::path::Path;
 
 /// Images the project's test cluster serves (testbed/README.md).
 const TESTBED_IMAGES: &[&str] = &[
@@ -34,493 +37,7 @@ const TESTBED_IMAGES: &[&str] = &[
 ];
 
 // ---------------------------------------------------------------------------------
-// The key format
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Key {
-    /// The post, relative to the key's directory (default: the key's own name, `.md`).
-    post: Option<String>,
-    /// Only images the testbed has, nothing it lacks: to be replayed for real.
-    testbed: bool,
-    /// The post is stored with Windows line endings, on purpose.
-    #[serde(default)]
-    crlf: bool,
-    #[serde(default)]
-    blocks: Vec<KeyBlock>,
-    /// Commands the post gives outside code blocks (a bold paragraph, inline code);
-    /// not counted for coverage, but outputs in code blocks may belong to them.
-    #[serde(default)]
-    prose: Vec<Label>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct KeyBlock {
-    /// The opening line: the fence, `{% highlight %}`, `<pre>`; an indented block's first line.
-    open: usize,
-    /// The closing line; absent for indented blocks and blocks that run to the end.
-    close: Option<usize>,
-    style: Style,
-    #[serde(default)]
-    info: String,
-    /// The content lines; absent for an empty block.
-    lines: Option<Span>,
-    #[serde(default)]
-    labels: Vec<Label>,
-}
-
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-enum Style {
-    Backticks,
-    Tildes,
-    Indented,
-    Highlight,
-    Pre,
-}
-
-/// `12` or `"12-20"` (YAML reads `12-20` as a string).
-#[derive(Debug, Deserialize, Clone)]
-#[serde(untagged)]
-enum Span {
-    One(usize),
-    Range(String),
-}
-
-impl Span {
-    fn bounds(&self) -> Result<(usize, usize), String> {
-        match self {
-            Span::One(n) => Ok((*n, *n)),
-            Span::Range(s) => {
-                let (a, b) = s
-                    .split_once('-')
-                    .ok_or_else(|| format!("`{s}` is not a line range like 12-20"))?;
-                let a: usize = a.trim().parse().map_err(|_| format!("bad range `{s}`"))?;
-                let b: usize = b.trim().parse().map_err(|_| format!("bad range `{s}`"))?;
-                if a > b {
-                    return Err(format!("range `{s}` runs backwards"));
-                }
-                Ok((a, b))
-            }
-        }
-    }
-}
-
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-enum Role {
-    /// A command typed at the workstation's shell (with or without a prompt).
-    Command,
-    /// A further line of the command at `of` (`\`, backtick, `^`, a PS2 `>` prompt, a
-    /// line the blog wrapped, an unclosed quote).
-    Continuation,
-    /// What the command at `of` printed.
-    Output,
-    /// Kubernetes YAML that becomes a manifest file (`of`: the command that printed it).
-    Manifest,
-    /// The body (and terminator) of the here-document of the command at `of`.
-    Heredoc,
-    /// A shell comment of the post's author.
-    Comment,
-    Blank,
-    /// A prompt alone, nothing typed after it.
-    Prompt,
-    /// A command typed inside the container shell that the command at `of` opened.
-    ContainerShell,
-    /// A command typed on a node (`minikube ssh`, `ssh`, `docker exec` into a node).
-    NodeShell,
-    /// A file that is not a manifest (Dockerfile, HTML, a config file).
-    File,
-    /// Anything else in a code block: prose, a diagram, an editor buffer, `...`.
-    Text,
-}
-
-impl Role {
-    fn is_command(self) -> bool {
-        matches!(self, Role::Command | Role::ContainerShell | Role::NodeShell)
-    }
-}
-
-/// The kdrill step a command should become.
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-#[serde(rename_all = "kebab-case")]
-enum Step {
-    Apply,
-    Patch,
-    Delete,
-    Wait,
-    Assert,
-    Exec,
-    Logs,
-    Get,
-    Events,
-    CanI,
-    Http,
-    Sleep,
-    /// A host command (kubectl ones with the scenario's pinned kubeconfig).
-    Command,
-    /// Not runnable as written: a TODO in IMPORT.md, with `todo` saying why.
-    Todo,
-    /// Nothing to run: shell bookkeeping (`cd`, `exit`, `export`), documentation,
-    /// environment checks kdrill does itself, a namespace switch the scenario maps.
-    None,
-}
-
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-enum Run {
-    Native,
-    Host,
-    Todo,
-    None,
-}
-
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-#[serde(rename_all = "kebab-case")]
-enum TodoReason {
-    /// Needs a human at a terminal or editor (`edit`, `exec -it sh`, `run -it`).
-    Interactive,
-    /// Does not end by itself (a server, `proxy`, an unbounded watch).
-    Blocking,
-    /// Makes or changes machines and clusters, images, checkouts (`minikube start`,
-    /// `kind create cluster`, `docker build`, `git clone`, `az aks create`).
-    Provisioning,
-    /// Writes outside the scenario's namespace (nodes, cluster-scoped objects, other
-    /// namespaces the post did not create).
-    UnsafeWriteOutsideNamespace,
-    /// Applies a manifest from a URL: import never fetches.
-    Url,
-    /// Depends on the author's machine or cloud (`minikube ip`, a load balancer's IP).
-    Environment,
-    /// Needs the outside network from the cluster or the host.
-    ExternalNetwork,
-    /// A placeholder the reader must fill (`<pod-name>`).
-    Placeholder,
-    /// kdrill has no way to express it (yet).
-    Unsupported,
-}
-
-#[derive(Debug, Deserialize, Clone)]
-#[serde(untagged)]
-enum ManifestRef {
-    Line(usize),
-    Word(String),
-}
-
-#[derive(Debug, Deserialize, Clone)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct Label {
-    line: Option<usize>,
-    lines: Option<Span>,
-    role: Role,
-    of: Option<usize>,
-    prompt: Option<String>,
-    text: Option<String>,
-    program: Option<String>,
-    verb: Option<String>,
-    step: Option<Step>,
-    run: Option<Run>,
-    todo: Option<TodoReason>,
-    instead: Option<String>,
-    same_as: Option<usize>,
-    alternative_to: Option<usize>,
-    via: Option<usize>,
-    manifest: Option<ManifestRef>,
-    // For people and for the comparison with the importer's output, not checked here:
-    #[allow(dead_code)]
-    sub: Option<String>,
-    #[allow(dead_code)]
-    ns: Option<String>,
-    #[allow(dead_code)]
-    file: Option<String>,
-    #[allow(dead_code)]
-    note: Option<String>,
-}
-
-impl Label {
-    fn span(&self) -> Result<(usize, usize), String> {
-        match (&self.line, &self.lines) {
-            (Some(l), None) => Ok((*l, *l)),
-            (None, Some(s)) => s.bounds(),
-            _ => Err("a label has exactly one of `line` and `lines`".into()),
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------
-// Finding code blocks in a post
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Block {
-    open: usize,
-    close: Option<usize>,
-    style: Style,
-    info: String,
-    /// 1-based first and last content line.
-    lines: Option<(usize, usize)>,
-    /// Columns (fenced, indented) the content is indented by in the post.
-    strip: usize,
-}
-
-fn indent_of(line: &str) -> usize {
-    let mut col = 0;
-    for c in line.chars() {
-        match c {
-            ' ' => col += 1,
-            '\t' => col += 4 - col % 4,
-            _ => break,
-        }
-    }
-    col
-}
-
-/// `line` without its first `cols` columns of indentation.
-fn dedent(line: &str, cols: usize) -> &str {
-    let mut col = 0;
-    for (i, c) in line.char_indices() {
-        if col >= cols {
-            return &line[i..];
-        }
-        match c {
-            ' ' => col += 1,
-            '\t' => col += 4 - col % 4,
-            _ => return &line[i..],
-        }
-    }
-    ""
-}
-
-fn blank(line: &str) -> bool {
-    line.trim().is_empty()
-}
-
-fn list_item_re() -> Regex {
-    Regex::new(r"^( *)([-*+]|\d{1,9}[.)])( +|$)").expect("list item regex")
-}
-
-/// The content column of a list item line, if it is one.
-fn list_content(line: &str, re: &Regex) -> Option<usize> {
-    let c = re.captures(line)?;
-    let marker_end = c[1].len() + c[2].len();
-    let spaces = c[3].len();
-    Some(if spaces == 0 || spaces > 4 {
-        marker_end + 1
-    } else {
-        marker_end + spaces
-    })
-}
-
-/// The column a line's content starts at in the list item it belongs to (0 outside lists).
-fn container_column(lines: &[&str], i: usize, re: &Regex) -> usize {
-    let ind = indent_of(lines[i]);
-    let mut min_seen = usize::MAX;
-    for j in (0..i).rev() {
-        if blank(lines[j]) {
-            continue;
-        }
-        let k = indent_of(lines[j]);
-        if let Some(c) = list_content(lines[j], re) {
-            if ind >= c && min_seen >= c {
-                return c;
-            }
-        } else if k == 0 {
-            return 0;
-        }
-        min_seen = min_seen.min(k);
-    }
-    0
-}
-
-/// A fence opener: its character, length, indentation and info string.
-fn fence_open(line: &str) -> Option<(char, usize, usize, String)> {
-    let ind = indent_of(line);
-    let t = line.trim_start();
-    let ch = t.chars().next()?;
-    if ch != '`' && ch != '~' {
-        return None;
-    }
-    let n = t.chars().take_while(|&c| c == ch).count();
-    if n < 3 {
-        return None;
-    }
-    let info = t[n..].trim();
-    if ch == '`' && info.contains('`') {
-        // ```kubectl get pods``` on one line is inline code, not a block
-        return None;
-    }
-    Some((ch, n, ind, info.to_string()))
-}
-
-fn fence_closes(line: &str, ch: char, n: usize) -> bool {
-    let t = line.trim();
-    let m = t.chars().take_while(|&c| c == ch).count();
-    if m < n {
-        return false;
-    }
-    let rest = t[m..].trim();
-    // Katacoda/Killercoda write ```{{exec}} to close a block and make it clickable
-    rest.is_empty() || (rest.starts_with("{{") && rest.ends_with("}}"))
-}
-
-fn pre_class(line: &str) -> String {
-    let re = Regex::new(r#"class="([^"]*)""#).expect("class regex");
-    re.captures(line)
-        .map(|c| c[1].to_string())
-        .unwrap_or_default()
-}
-
-/// The text of a `<pre>` line without the tags that open or close the block.
-fn pre_strip(line: &str) -> String {
-    let open = Regex::new(r"^\s*<pre[^>]*>(\s*<code[^>]*>)?").expect("pre regex");
-    let close = Regex::new(r"(</code>\s*)?</pre>\s*$").expect("pre close regex");
-    let s = open.replace(line, "");
-    close.replace(&s, "").into_owned()
-}
-
-fn unescape_html(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
-}
-
-/// Every code block of a post, in order.
-fn find_blocks(text: &str) -> Vec<Block> {
-    let lines: Vec<&str> = text.lines().collect();
-    let re = list_item_re();
-    let mut blocks = Vec::new();
-    let mut i = 0;
-    // front matter (Jekyll/Hugo `---`, Hugo `+++`) is not a code block
-    if let Some(first) = lines.first() {
-        let f = first.trim_end();
-        if f == "---" || f == "+++" {
-            if let Some(end) = lines.iter().skip(1).position(|l| l.trim_end() == f) {
-                i = end + 2;
-            }
-        }
-    }
-    let body_start = i;
-    while i < lines.len() {
-        let line = lines[i];
-        let t = line.trim_start();
-        if let Some((ch, n, ind, info)) = fence_open(line) {
-            let close = (i + 1..lines.len()).find(|&j| fence_closes(lines[j], ch, n));
-            let end = close.unwrap_or(lines.len());
-            blocks.push(Block {
-                open: i + 1,
-                close: close.map(|c| c + 1),
-                style: if ch == '`' {
-                    Style::Backticks
-                } else {
-                    Style::Tildes
-                },
-                info,
-                lines: (end > i + 1).then(|| (i + 2, end)),
-                strip: ind,
-            });
-            i = end + 1;
-            continue;
-        }
-        if t.starts_with("{% highlight") {
-            let info = t
-                .trim_start_matches("{% highlight")
-                .trim_end()
-                .trim_end_matches("%}")
-                .trim()
-                .to_string();
-            let close =
-                (i + 1..lines.len()).find(|&j| lines[j].trim().starts_with("{% endhighlight"));
-            let end = close.unwrap_or(lines.len());
-            blocks.push(Block {
-                open: i + 1,
-                close: close.map(|c| c + 1),
-                style: Style::Highlight,
-                info,
-                lines: (end > i + 1).then(|| (i + 2, end)),
-                strip: 0,
-            });
-            i = end + 1;
-            continue;
-        }
-        if t.starts_with("<pre") {
-            let close = (i..lines.len()).find(|&j| lines[j].contains("</pre>"));
-            let end = close.unwrap_or(lines.len() - 1);
-            let mut first = i;
-            if blank(&pre_strip(lines[i])) {
-                first += 1;
-            }
-            let mut last = end;
-            if close.is_some() && end > i && blank(&pre_strip(lines[end])) {
-                last -= 1;
-            }
-            blocks.push(Block {
-                open: i + 1,
-                close: close.map(|c| c + 1),
-                style: Style::Pre,
-                info: pre_class(line),
-                lines: (first <= last && !(first == last && blank(&pre_strip(lines[first]))))
-                    .then(|| (first + 1, last + 1)),
-                strip: 0,
-            });
-            i = end + 1;
-            continue;
-        }
-        // an indented code block: after a blank line (it cannot interrupt a paragraph),
-        // four columns deeper than the list item it sits in (if any)
-        if !blank(line) && (i == body_start || blank(lines[i - 1])) {
-            let base = container_column(&lines, i, &re);
-            if indent_of(line) >= base + 4 {
-                let mut end = i;
-                while end < lines.len() && (blank(lines[end]) || indent_of(lines[end]) >= base + 4)
-                {
-                    end += 1;
-                }
-                while blank(lines[end - 1]) {
-                    end -= 1;
-                }
-                blocks.push(Block {
-                    open: i + 1,
-                    close: None,
-                    style: Style::Indented,
-                    info: String::new(),
-                    lines: Some((i + 1, end)),
-                    strip: base + 4,
-                });
-                i = end;
-                continue;
-            }
-        }
-        i += 1;
-    }
-    blocks
-}
-
-/// The text of a content line as the reader sees it in the code block.
-fn code_text(block: &Block, line: &str, n: usize) -> String {
-    match block.style {
-        Style::Pre => {
-            let s = if n == block.open || Some(n) == block.close {
-                pre_strip(line)
-            } else {
-                line.to_string()
-            };
-            unescape_html(&s)
-        }
-        _ => dedent(line, block.strip).to_string(),
-    }
-}
-
-// ---------------------------------------------------------------------------------
 // Checking a key against its post
-
-struct Fixture {
-    name: String,
-    key: Key,
-    post_path: PathBuf,
-    post: String,
-}
 
 #[derive(Default)]
 struct Stats {
@@ -538,32 +55,6 @@ struct Stats {
     per_verb: BTreeMap<String, (usize, usize)>,
     /// todo reason -> count
     todos: BTreeMap<TodoReason, usize>,
-}
-
-fn words(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn load(key_path: &Path) -> Result<Fixture, String> {
-    let name = key_path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .and_then(|n| n.strip_suffix(".key.yaml"))
-        .ok_or("not a .key.yaml file")?
-        .to_string();
-    let text = std::fs::read_to_string(key_path).map_err(|e| e.to_string())?;
-    let key: Key =
-        serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", key_path.display()))?;
-    let dir = key_path.parent().expect("key has a directory");
-    let post_path = dir.join(key.post.clone().unwrap_or_else(|| format!("{name}.md")));
-    let post =
-        std::fs::read_to_string(&post_path).map_err(|e| format!("{}: {e}", post_path.display()))?;
-    Ok(Fixture {
-        name,
-        key,
-        post_path,
-        post,
-    })
 }
 
 fn show_block(b: &Block) -> String {
@@ -602,7 +93,7 @@ fn check(f: &Fixture) -> (Vec<String>, Stats) {
         .map(|b| Block {
             open: b.open,
             close: b.close,
-            style: b.style,
+            style: b.style.lib(),
             info: b.info.trim().to_string(),
             lines: b.lines.as_ref().and_then(|s| s.bounds().ok()),
             strip: 0,
@@ -687,7 +178,7 @@ fn check(f: &Fixture) -> (Vec<String>, Stats) {
             for n in a..=z {
                 *seen.entry(n).or_default() += 1;
             }
-            let text_of = |n: usize| code_text(b, lines[n - 1], n);
+            let text_of = |n: usize| b.text_of(lines[n - 1], n);
             check_label(l, a, z, false, &text_of, &by_line, &mut errors);
             if !l.role.is_command() && l.role != Role::Continuation {
                 for n in a..=z {
@@ -708,7 +199,7 @@ fn check(f: &Fixture) -> (Vec<String>, Stats) {
             match seen.get(&n).copied().unwrap_or(0) {
                 0 => errors.push(format!(
                     "line {n} is not labelled: {:?}",
-                    code_text(b, lines[n - 1], n)
+                    b.text_of(lines[n - 1], n)
                 )),
                 1 => {}
                 k => errors.push(format!("line {n} is labelled {k} times")),
@@ -922,7 +413,7 @@ fn check_label(
             }
         }
         Role::Blank => {
-            if (a..=z).any(|n| !blank(&text_of(n))) {
+            if (a..=z).any(|n| !text_of(n).trim().is_empty()) {
                 errors.push(at("a blank label covers a line that is not blank"));
             }
         }
@@ -982,16 +473,6 @@ fn check_testbed(f: &Fixture, errors: &mut Vec<String>) {
     }
 }
 
-fn corpus() -> Vec<PathBuf> {
-    let mut keys: Vec<PathBuf> = std::fs::read_dir(CORPUS)
-        .expect("corpus directory")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.to_string_lossy().ends_with(".key.yaml"))
-        .collect();
-    keys.sort();
-    keys
-}
-
 fn skeleton(name: &str) {
     let path = Path::new(CORPUS).join(format!("{name}.md"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -1000,7 +481,7 @@ fn skeleton(name: &str) {
         println!("- {}", show_block(&b));
         if let Some((a, z)) = b.lines {
             for n in a..=z {
-                println!("  {n:>4} | {}", code_text(&b, lines[n - 1], n));
+                println!("  {n:>4} | {}", b.text_of(lines[n - 1], n));
             }
         }
     }
@@ -1140,66 +621,4 @@ fn every_line_of_every_code_block_has_one_label() {
         );
     }
     assert!(failures.is_empty(), "{table}\n{failures}");
-}
-
-#[test]
-fn the_block_finder_reads_the_conventions_the_readme_describes() {
-    let post = "\
----
-title: x
----
-Text.
-
-    $ kubectl get pods
-    NAME   READY
-
-1. A step:
-
-   ```bash
-   kubectl apply -f web.yaml
-   ```
-
-2. Another, with an indented block in the list item:
-
-       kubectl get svc
-
-- a list item
-
-    not code: a paragraph of the item
-
-```kubectl get pods``` is inline code.
-
-~~~~
-$ kubectl version
-~~~~
-
-{% highlight console %}
-$ kubectl get nodes
-{% endhighlight %}
-
-<pre><code>$ kubectl get ns
-NAME      STATUS
-</code></pre>
-
-```plain
-kubectl get nodes
-```{{exec}}
-";
-    type Found = (usize, Style, Option<(usize, usize)>);
-    let blocks: Vec<Found> = find_blocks(post)
-        .into_iter()
-        .map(|b| (b.open, b.style, b.lines))
-        .collect();
-    assert_eq!(
-        blocks,
-        vec![
-            (6, Style::Indented, Some((6, 7))),
-            (11, Style::Backticks, Some((12, 12))),
-            (17, Style::Indented, Some((17, 17))),
-            (25, Style::Tildes, Some((26, 26))),
-            (29, Style::Highlight, Some((30, 30))),
-            (33, Style::Pre, Some((33, 34))),
-            (37, Style::Backticks, Some((38, 38))),
-        ]
-    );
 }

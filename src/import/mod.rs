@@ -4,6 +4,7 @@
 //! everything a human must finish is listed in `IMPORT.md` with the post's lines.
 //! Import never fetches anything: a linked gist becomes a marked TODO file.
 
+pub mod blocks;
 pub mod extract;
 pub mod translate;
 
