@@ -6,6 +6,10 @@
 
 pub mod blocks;
 pub mod extract;
+pub mod kubectl;
+pub mod prompt;
+pub mod shell;
+pub mod transcript;
 pub mod translate;
 
 use crate::snapshot::{self, file::SnapshotFile, redact};
