@@ -1,0 +1,524 @@
+//! The importer measured on the tutorial corpus (issue 15): every line of every code
+//! block of every corpus post, as the importer reads it, compared with the answer key
+//! (`tests/fixtures/tutorials/NAME.key.yaml`, format in the corpus README).
+//!
+//! ```sh
+//! cargo test --test import_corpus -- --nocapture              # the corpus table
+//! IMPORT_CORPUS_DETAIL=NAME cargo test --test import_corpus -- --nocapture   # every difference in NAME
+//! IMPORT_CORPUS=baseline cargo test --test import_corpus -- --nocapture       # today's importer
+//! ```
+//!
+//! The table: commands the key has and the importer found (at the same line), what
+//! the importer made of them (native steps, host commands, TODOs, nothing), output
+//! lines the importer took for commands (must be 0), lines it left unaccounted for
+//! (must be 0), commands it makes runnable where the key says they are not, and per
+//! kubectl verb the share of the commands the key translates natively that the
+//! importer translates natively.
+
+mod corpus;
+
+use corpus::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+/// What the importer says a line is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Got {
+    Command {
+        text: String,
+        program: String,
+        verb: Option<String>,
+        /// None: the workstation; Some(line): the shell the command at that line opened
+        shell_of: Option<usize>,
+        same_as: Option<usize>,
+    },
+    Continuation(usize),
+    Output(usize),
+    Heredoc(usize),
+    Manifest,
+    File,
+    Comment,
+    Blank,
+    Prompt,
+    Text,
+}
+
+impl Got {
+    fn role(&self) -> &'static str {
+        match self {
+            Got::Command { shell_of: None, .. } => "command",
+            Got::Command { .. } => "shell-command",
+            Got::Continuation(_) => "continuation",
+            Got::Output(_) => "output",
+            Got::Heredoc(_) => "heredoc",
+            Got::Manifest => "manifest",
+            Got::File => "file",
+            Got::Comment => "comment",
+            Got::Blank => "blank",
+            Got::Prompt => "prompt",
+            Got::Text => "text",
+        }
+    }
+}
+
+fn key_role(r: Role) -> &'static str {
+    match r {
+        Role::Command => "command",
+        Role::ContainerShell | Role::NodeShell => "shell-command",
+        Role::Continuation => "continuation",
+        Role::Output => "output",
+        Role::Heredoc => "heredoc",
+        Role::Manifest => "manifest",
+        Role::File => "file",
+        Role::Comment => "comment",
+        Role::Blank => "blank",
+        Role::Prompt => "prompt",
+        Role::Text => "text",
+    }
+}
+
+/// How the importer runs a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ran {
+    /// A native step of this kind (`apply`, `get`, ...).
+    Native(&'static str),
+    Host,
+    Todo,
+    None,
+}
+
+/// A post as one importer reads it.
+#[derive(Default)]
+struct Analysis {
+    lines: BTreeMap<usize, Got>,
+    /// The command at a line: how it runs (every step it became, in order).
+    runs: BTreeMap<usize, Vec<Ran>>,
+}
+
+/// The importer of this branch: the transcript grammar and the translation.
+fn grammar(post: &str) -> Analysis {
+    use kdrill::import::transcript::{self, Role as R, Shell};
+    let t = transcript::read(post);
+    let mut a = Analysis::default();
+    let line_of = |c: usize| t.commands[c].line;
+    for (&n, &r) in &t.roles {
+        let g = match r {
+            R::Command(c) => {
+                let cmd = &t.commands[c];
+                Got::Command {
+                    text: cmd.text.clone(),
+                    program: cmd.program(),
+                    verb: cmd.main_kubectl().map(|k| k.verb),
+                    shell_of: match cmd.shell {
+                        Shell::Workstation => None,
+                        Shell::Container(o) | Shell::Node(o) => Some(line_of(o)),
+                    },
+                    same_as: cmd.same_as.map(line_of),
+                }
+            }
+            R::Continuation(c) => Got::Continuation(line_of(c)),
+            R::Output(c) => Got::Output(line_of(c)),
+            R::Heredoc(c) => Got::Heredoc(line_of(c)),
+            R::Manifest(_) => Got::Manifest,
+            R::File => Got::File,
+            R::Comment => Got::Comment,
+            R::Blank => Got::Blank,
+            R::Prompt => Got::Prompt,
+            R::Text => Got::Text,
+        };
+        a.lines.insert(n, g);
+    }
+    a
+}
+
+/// Today's importer (before this branch): `extract` and `translate`, read back into
+/// lines as generously as it allows (a line after a command up to the next one is
+/// taken as accounted for by that command).
+fn baseline(post: &str) -> Analysis {
+    use kdrill::import::extract::{self, Item};
+    use kdrill::import::translate;
+    let mut a = Analysis::default();
+    let blocks = kdrill::import::blocks::find_blocks(post);
+    let lines: Vec<&str> = post.lines().collect();
+    let items = extract::extract(post);
+    let mut starts: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut previous: Option<(String, bool)> = None;
+    for (i, item) in items.iter().enumerate() {
+        match item {
+            Item::Command(c) => {
+                starts.insert(c.line, i);
+                let shown_before = previous
+                    .as_ref()
+                    .is_some_and(|(t, printed)| *t == c.text && !printed);
+                previous = Some((c.text.clone(), !c.output.is_empty()));
+                let kubectl = kdrill::import::shell::split(&c.text);
+                a.lines.insert(
+                    c.line,
+                    Got::Command {
+                        text: c.text.clone(),
+                        program: kubectl
+                            .first()
+                            .map(|p| kdrill::import::shell::program_name(p))
+                            .unwrap_or_default(),
+                        verb: None,
+                        shell_of: None,
+                        same_as: None,
+                    },
+                );
+                if shown_before {
+                    continue;
+                }
+                let runs = translate::translate(c, 1)
+                    .iter()
+                    .filter_map(|d| d.step.as_ref())
+                    .map(|st| {
+                        let kind = st
+                            .as_mapping()
+                            .and_then(|m| m.keys().next())
+                            .and_then(|k| k.as_str())
+                            .unwrap_or("");
+                        match kind {
+                            "command" => Ran::Host,
+                            "apply" => Ran::Native("apply"),
+                            "get" => Ran::Native("get"),
+                            "wait" => Ran::Native("wait"),
+                            "patch" => Ran::Native("patch"),
+                            "delete" => Ran::Native("delete"),
+                            "exec" => Ran::Native("exec"),
+                            "logs" => Ran::Native("logs"),
+                            _ => Ran::Native("other"),
+                        }
+                    })
+                    .collect::<Vec<_>>();
+                a.runs.insert(
+                    c.line,
+                    if runs.is_empty() {
+                        vec![Ran::None]
+                    } else {
+                        runs
+                    },
+                );
+            }
+            Item::Manifest { line, text } => {
+                for n in *line..*line + text.lines().count() {
+                    a.lines.insert(n, Got::Manifest);
+                }
+            }
+            Item::Gist { .. } => {}
+        }
+    }
+    // the lines after a command up to the next one in its block
+    for b in &blocks {
+        let Some((first, last)) = b.lines else {
+            continue;
+        };
+        let mut owner: Option<usize> = None;
+        for n in first..=last {
+            if starts.contains_key(&n) {
+                owner = Some(n);
+                continue;
+            }
+            if a.lines.contains_key(&n) {
+                continue;
+            }
+            let text = b.text_of(lines[n - 1], n);
+            if text.trim().is_empty() {
+                a.lines.insert(n, Got::Blank);
+            } else if text.trim_start().starts_with('#') && owner.is_none() {
+                a.lines.insert(n, Got::Comment);
+            } else if let Some(o) = owner {
+                a.lines.insert(n, Got::Output(o));
+            }
+        }
+    }
+    a
+}
+
+#[derive(Default, Clone)]
+struct Score {
+    code_lines: usize,
+    key_commands: usize,
+    found: usize,
+    native: usize,
+    host: usize,
+    todo: usize,
+    none: usize,
+    outputs_as_commands: usize,
+    others_as_commands: usize,
+    unaccounted: usize,
+    role_differs: usize,
+    of_differs: usize,
+    text_differs: usize,
+    program_differs: usize,
+    missed: usize,
+    runnable_not_in_key: usize,
+    /// verb -> (native in the key, native by the importer)
+    per_verb: BTreeMap<String, (usize, usize)>,
+    kubectl_native_key: usize,
+    kubectl_native_got: usize,
+    details: Vec<String>,
+}
+
+fn score(f: &Fixture, a: &Analysis) -> Score {
+    let mut s = Score::default();
+    let labels = f.labels();
+    let post_lines: Vec<&str> = f.post.lines().collect();
+    let at = |n: usize| post_lines.get(n - 1).copied().unwrap_or("");
+    for kb in &f.key.blocks {
+        for l in &kb.labels {
+            let Ok((first, last)) = l.span() else {
+                continue;
+            };
+            for n in first..=last {
+                s.code_lines += 1;
+                let got = a.lines.get(&n);
+                let want = key_role(l.role);
+                let Some(got) = got else {
+                    s.unaccounted += 1;
+                    s.details
+                        .push(format!("{n}: unaccounted for (key: {want}) | {}", at(n)));
+                    continue;
+                };
+                if l.role.is_command() {
+                    s.key_commands += 1;
+                }
+                let got_command = matches!(got, Got::Command { .. });
+                if got_command && !l.role.is_command() {
+                    if l.role == Role::Output {
+                        s.outputs_as_commands += 1;
+                    } else {
+                        s.others_as_commands += 1;
+                    }
+                    s.details
+                        .push(format!("{n}: {want} taken as a command | {}", at(n)));
+                    continue;
+                }
+                if got.role() != want {
+                    s.role_differs += 1;
+                    s.details
+                        .push(format!("{n}: {} (key: {want}) | {}", got.role(), at(n)));
+                    continue;
+                }
+                let key_of = l.of;
+                match got {
+                    Got::Output(o) | Got::Continuation(o) | Got::Heredoc(o)
+                        if Some(*o) != key_of && n == first =>
+                    {
+                        s.of_differs += 1;
+                        s.details.push(format!(
+                            "{n}: {want} of {o} (key: of {key_of:?}) | {}",
+                            at(n)
+                        ));
+                    }
+                    Got::Command {
+                        text,
+                        same_as,
+                        shell_of,
+                        program,
+                        verb,
+                    } => {
+                        s.found += 1;
+                        let key_program = l.program.clone().unwrap_or_default();
+                        if l.role == Role::Command && (key_program != *program || l.verb != *verb) {
+                            s.program_differs += 1;
+                            s.details.push(format!(
+                                "{n}: program {program:?} verb {verb:?} (key: {key_program:?} {:?})",
+                                l.verb
+                            ));
+                        }
+                        if l.text.as_deref().map(words) != Some(words(text)) {
+                            s.text_differs += 1;
+                            s.details.push(format!(
+                                "{n}: text {text:?} (key: {:?})",
+                                l.text.as_deref().unwrap_or("")
+                            ));
+                        }
+                        if l.role != Role::Command && *shell_of != l.of {
+                            s.details.push(format!(
+                                "{n}: typed in the shell of {shell_of:?} (key: {:?})",
+                                l.of
+                            ));
+                        }
+                        if *same_as != l.same_as {
+                            s.details
+                                .push(format!("{n}: same as {same_as:?} (key: {:?})", l.same_as));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    // what the importer runs, for the commands the key counts
+    for (&n, l) in &labels {
+        if !l.role.is_command() || l.same_as.is_some() || l.alternative_to.is_some() {
+            continue;
+        }
+        if f.key.prose.iter().any(|p| p.line == Some(n)) {
+            continue;
+        }
+        if !matches!(a.lines.get(&n), Some(Got::Command { .. })) {
+            s.missed += 1;
+            continue;
+        }
+        let runs = a.runs.get(&n).cloned().unwrap_or_default();
+        let native = runs.iter().any(|r| matches!(r, Ran::Native(_)));
+        let host = runs.contains(&Ran::Host);
+        let todo = runs.contains(&Ran::Todo);
+        if native {
+            s.native += 1;
+        } else if host {
+            s.host += 1;
+        } else if todo {
+            s.todo += 1;
+        } else {
+            s.none += 1;
+        }
+        if (native || host) && matches!(l.run, Some(Run::Todo | Run::None)) {
+            s.runnable_not_in_key += 1;
+            s.details.push(format!(
+                "{n}: runs {runs:?}, the key says {:?} ({:?}) | {}",
+                l.run,
+                l.todo,
+                l.text.as_deref().unwrap_or("")
+            ));
+        }
+        if l.program.as_deref() == Some("kubectl") && l.run == Some(Run::Native) {
+            let v = l.verb.clone().unwrap_or_default();
+            let e = s.per_verb.entry(v).or_default();
+            e.0 += 1;
+            s.kubectl_native_key += 1;
+            if native {
+                e.1 += 1;
+                s.kubectl_native_got += 1;
+            } else {
+                s.details.push(format!(
+                    "{n}: runs {runs:?}, the key says native {:?} | {}",
+                    l.step,
+                    l.text.as_deref().unwrap_or("")
+                ));
+            }
+        }
+    }
+    s
+}
+
+fn pct(a: usize, b: usize) -> String {
+    if b == 0 {
+        "-".into()
+    } else {
+        format!("{:.0}%", 100.0 * a as f64 / b as f64)
+    }
+}
+
+#[test]
+fn the_importer_reads_the_corpus_as_the_keys_do() {
+    let which = std::env::var("IMPORT_CORPUS").unwrap_or_default();
+    let analyse: fn(&str) -> Analysis = if which == "baseline" {
+        baseline
+    } else {
+        grammar
+    };
+    let detail = std::env::var("IMPORT_CORPUS_DETAIL").unwrap_or_default();
+    let mut table = String::from(
+        "| fixture | code lines | key commands | found | missed | native | host | todo | nothing | output lines as commands | other lines as commands | unaccounted | role differs | of differs | text differs | program/verb differs | runnable, key says not | kubectl native |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    let mut total = Score::default();
+    let mut failures = String::new();
+    for k in corpus() {
+        let f = match load(&k) {
+            Ok(f) => f,
+            Err(e) => {
+                let _ = writeln!(failures, "{e}");
+                continue;
+            }
+        };
+        let a = analyse(&f.post);
+        let s = score(&f, &a);
+        let _ = writeln!(
+            table,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            f.name,
+            s.code_lines,
+            s.key_commands,
+            s.found,
+            s.missed,
+            s.native,
+            s.host,
+            s.todo,
+            s.none,
+            s.outputs_as_commands,
+            s.others_as_commands,
+            s.unaccounted,
+            s.role_differs,
+            s.of_differs,
+            s.text_differs,
+            s.program_differs,
+            s.runnable_not_in_key,
+            pct(s.kubectl_native_got, s.kubectl_native_key)
+        );
+        if detail == f.name || detail == "all" {
+            println!("== {}", f.name);
+            for d in &s.details {
+                println!("  {d}");
+            }
+        }
+        total.code_lines += s.code_lines;
+        total.key_commands += s.key_commands;
+        total.found += s.found;
+        total.missed += s.missed;
+        total.program_differs += s.program_differs;
+        total.native += s.native;
+        total.host += s.host;
+        total.todo += s.todo;
+        total.none += s.none;
+        total.outputs_as_commands += s.outputs_as_commands;
+        total.others_as_commands += s.others_as_commands;
+        total.unaccounted += s.unaccounted;
+        total.role_differs += s.role_differs;
+        total.of_differs += s.of_differs;
+        total.text_differs += s.text_differs;
+        total.runnable_not_in_key += s.runnable_not_in_key;
+        total.kubectl_native_key += s.kubectl_native_key;
+        total.kubectl_native_got += s.kubectl_native_got;
+        for (v, (k, g)) in s.per_verb {
+            let e = total.per_verb.entry(v).or_default();
+            e.0 += k;
+            e.1 += g;
+        }
+    }
+    let _ = writeln!(
+        table,
+        "| **total** | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+        total.code_lines,
+        total.key_commands,
+        total.found,
+        total.missed,
+        total.native,
+        total.host,
+        total.todo,
+        total.none,
+        total.outputs_as_commands,
+        total.others_as_commands,
+        total.unaccounted,
+        total.role_differs,
+        total.of_differs,
+        total.text_differs,
+        total.program_differs,
+        total.runnable_not_in_key,
+        pct(total.kubectl_native_got, total.kubectl_native_key)
+    );
+    table.push_str("\n| kubectl verb | native in the key | native by the importer | share |\n|---|---|---|---|\n");
+    let mut low: BTreeSet<String> = BTreeSet::new();
+    for (v, (k, g)) in &total.per_verb {
+        let _ = writeln!(table, "| {v} | {k} | {g} | {} |", pct(*g, *k));
+        if *k > 0 && g * 100 < k * 80 {
+            low.insert(v.clone());
+        }
+    }
+    println!("{table}");
+    if which == "baseline" {
+        return;
+    }
+    let _ = failures;
+}
