@@ -44,7 +44,8 @@ pub enum Command {
     Migrate(MigrateArgs),
     /// Print the JSON Schema of scenario files (for editors: see docs/scenario-format.md)
     Schema,
-    /// Explain a step kind with examples (apply, patch, delete, wait, assert, exec, logs, get, command, canI, events, http, sleep), or `expect`, `patterns`, `objects`
+    /// Explain a step kind with examples, or `expect`, `patterns`, `objects`
+    #[command(long_about = explain_help())]
     Explain {
         /// What to explain; without it, the list of topics
         topic: Option<String>,
@@ -254,6 +255,14 @@ fn parse_duration_arg(s: &str) -> Result<std::time::Duration, String> {
     crate::duration::parse_duration(s)
 }
 
+/// `kdrill explain --help`: the step kinds, from the registry.
+fn explain_help() -> String {
+    format!(
+        "Explain a step kind with examples ({}), or `expect`, `patterns`, `objects`",
+        crate::steps::Action::KEYWORDS.join(", ")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,3 +319,4 @@ mod tests {
         assert!(Cli::try_parse_from(["kdrill", "frobnicate"]).is_err());
     }
 }
+

@@ -49,11 +49,6 @@ pub struct Loaded {
     pub config: ProjectConfig,
 }
 
-const STEP_KINDS: &[&str] = &[
-    "apply", "patch", "delete", "wait", "assert", "exec", "logs", "get", "command", "sleep",
-    "canI", "events", "http",
-];
-
 impl ProjectConfig {
     pub fn parse(path: &Path, text: &str) -> Result<ProjectConfig, String> {
         let cfg: ProjectConfig = serde_yaml::from_str(text).map_err(|e| {
@@ -81,11 +76,11 @@ impl ProjectConfig {
             }
         }
         for k in cfg.defaults.timeouts.keys() {
-            if !STEP_KINDS.contains(&k.as_str()) {
+            if !crate::steps::Action::KEYWORDS.contains(&k.as_str()) {
                 return Err(format!(
                     "{}: defaults.timeouts: `{k}` is not a step kind (one of {})",
                     path.display(),
-                    STEP_KINDS.join(", ")
+                    crate::steps::Action::KEYWORDS.join(", ")
                 ));
             }
         }

@@ -393,13 +393,13 @@ impl Executor {
                 location: location.clone(),
             });
             let step_start = Instant::now();
-            let result = match step.with_vars(vars) {
-                Ok(expanded) => {
+            let result = match step.resolve(vars) {
+                Ok(resolved) => {
                     let ctx = StepCtx {
                         cluster: &self.cluster,
                         run: &self.run,
-                        scenario,
-                        step: &expanded,
+                        dir: &scenario.dir,
+                        expect: &resolved.expect,
                         namespace: &namespace,
                         owns_namespace: owns,
                         timeout: self.opts.timeout_for(step, scenario),
@@ -407,9 +407,9 @@ impl Executor {
                         cancel: &self.cancel,
                         vars,
                     };
-                    self.attempt(&ctx, &redact).await
+                    self.attempt(&ctx, scenario, &resolved, &redact).await
                 }
-                Err(e) => Err(StepError::failed(e)),
+                Err(e) => Err(StepError::failed(e.to_string())),
             };
             let result = result.and_then(|mut out| {
                 save(step, &out, vars)?;
@@ -661,32 +661,34 @@ impl Executor {
     async fn attempt(
         &self,
         ctx: &StepCtx<'_>,
+        scenario: &Scenario,
+        step: &Step,
         redact: &crate::snapshot::redact::Context,
     ) -> Result<steps::Output, StepError> {
-        let step = ctx.step;
-        let expect = step.expect_with(ctx.vars).map_err(StepError::failed)?;
         let attempts = step.retry.as_ref().map_or(1, |r| r.attempts.max(1));
         let mut result = Err(StepError::Other("not run".into()));
         for attempt in 1..=attempts {
             // steps that wait report their own timeout with evidence; this bound
             // only catches the others (a hung exec, a slow API call)
-            let raw =
-                match tokio::time::timeout(ctx.timeout + Duration::from_secs(5), steps::run(ctx))
-                    .await
-                {
-                    Ok(r) => r,
-                    Err(_) => Err(StepError::failed(format!(
-                        "the step did not finish within {}",
-                        crate::duration::format_duration(ctx.timeout)
-                    ))),
-                };
+            let raw = match tokio::time::timeout(
+                ctx.timeout + Duration::from_secs(5),
+                step.action.run(ctx),
+            )
+            .await
+            {
+                Ok(r) => r,
+                Err(_) => Err(StepError::failed(format!(
+                    "the step did not finish within {}",
+                    crate::duration::format_duration(ctx.timeout)
+                ))),
+            };
             let snap = crate::snapshot::Check {
                 settings: &self.opts.snapshots,
-                scenario: ctx.scenario,
+                scenario,
                 step,
                 redact,
             };
-            result = steps::check(&expect, raw, Some(&snap));
+            result = steps::check(&step.expect, raw, Some(&snap));
             if result.is_ok()
                 || attempt == attempts
                 // retrying cannot change a snapshot verdict, only rewrite the pending file

@@ -3,7 +3,7 @@
 //! [`crate::pattern`] (`[..]`, `...`).
 
 use crate::pattern;
-use crate::snapshot::SnapshotName;
+use crate::text::{indent, trim_nl};
 use regex::Regex;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
@@ -28,6 +28,38 @@ pub struct Expect {
     pub headers: std::collections::BTreeMap<String, TextMatch>,
     /// Response body of an `http` step.
     pub body: Option<TextMatch>,
+}
+
+/// One field of `expect:`; each step kind says which it produces something for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpectField {
+    ExitCode,
+    Stdout,
+    Stderr,
+    Output,
+    Error,
+    /// `error.object`: one document of a multi-document `apply`.
+    ErrorObject,
+    Status,
+    Headers,
+    Body,
+}
+
+impl ExpectField {
+    /// The key as scenario files write it.
+    pub fn key(self) -> &'static str {
+        match self {
+            ExpectField::ExitCode => "exitCode",
+            ExpectField::Stdout => "stdout",
+            ExpectField::Stderr => "stderr",
+            ExpectField::Output => "output",
+            ExpectField::Error => "error",
+            ExpectField::ErrorObject => "error.object",
+            ExpectField::Status => "status",
+            ExpectField::Headers => "headers",
+            ExpectField::Body => "body",
+        }
+    }
 }
 
 /// An API error the step must produce (Kubernetes `Status` fields).
@@ -152,16 +184,54 @@ impl<'de> Deserialize<'de> for TextMatch {
     }
 }
 
+/// `snapshot:` in a text expectation: a name, or `true` for a name derived from the step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SnapshotName {
+    Auto,
+    Named(String),
+}
+
+impl<'de> Deserialize<'de> for SnapshotName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = SnapshotName;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a snapshot name (letters, digits, `-`, `_`, `.`) or `true`")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<SnapshotName, E> {
+                if v {
+                    Ok(SnapshotName::Auto)
+                } else {
+                    Err(E::custom(
+                        "`snapshot: false` means nothing: leave the key out",
+                    ))
+                }
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<SnapshotName, E> {
+                let ok = !v.is_empty()
+                    && v.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                    && !v.starts_with('.');
+                if ok {
+                    Ok(SnapshotName::Named(v.to_string()))
+                } else {
+                    Err(E::custom(format!(
+                        "`{v}` is not a snapshot name: use letters, digits, `-`, `_` and `.`"
+                    )))
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// A parsed output compared with a partial object, one line per differing path.
 fn subset_gaps(lang: &str, want: &serde_json::Value, got: &serde_json::Value) -> Vec<String> {
     crate::subset::diff(want, got, false)
         .into_iter()
         .map(|m| format!("as {lang}, {m}"))
         .collect()
-}
-
-fn trim_nl(s: &str) -> &str {
-    s.strip_suffix('\n').unwrap_or(s)
 }
 
 impl fmt::Display for TextMatch {
@@ -200,6 +270,28 @@ impl fmt::Display for TextMatch {
 }
 
 impl Expect {
+    /// The fields this `expect` sets.
+    pub fn given(&self) -> Vec<ExpectField> {
+        let e = self.error.as_ref();
+        [
+            (ExpectField::ExitCode, self.exit_code.is_some()),
+            (ExpectField::Stdout, self.stdout.is_some()),
+            (ExpectField::Stderr, self.stderr.is_some()),
+            (ExpectField::Output, self.output.is_some()),
+            (ExpectField::Error, e.is_some()),
+            (
+                ExpectField::ErrorObject,
+                e.is_some_and(|e| e.object.is_some()),
+            ),
+            (ExpectField::Status, self.status.is_some()),
+            (ExpectField::Headers, !self.headers.is_empty()),
+            (ExpectField::Body, self.body.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(f, set)| set.then_some(f))
+        .collect()
+    }
+
     /// The text expectations with the output field each reads.
     pub fn text_fields(&self) -> [(&'static str, Option<&TextMatch>); 4] {
         [
@@ -287,15 +379,6 @@ fn quote(s: &str) -> String {
     } else {
         format!("{s:?}")
     }
-}
-
-/// Prefix every line of `text` with `prefix`.
-pub fn indent(text: &str, prefix: &str) -> String {
-    trim_nl(text)
-        .lines()
-        .map(|l| format!("{prefix}{l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[cfg(test)]

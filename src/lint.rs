@@ -37,7 +37,7 @@ pub fn warnings(s: &Scenario) -> Vec<Warning> {
         match &step.action {
             Action::Sleep(d) => out.push(w(format!(
                 "fixed sleep of {}: prefer `wait` for the state you need (waits end as soon as it is reached)",
-                crate::duration::format_duration(*d)
+                crate::duration::format_duration(d.0 .0)
             ))),
             Action::Apply(a) => {
                 if let Some(m) = &a.manifest {

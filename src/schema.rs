@@ -59,7 +59,7 @@ manual_schema!(crate::objref::KindRef, "KindRef", {
     "pattern": "^[^/]+(/[^/]+){0,2}$"
 });
 
-manual_schema!(crate::scenario::CommandLine, "CommandLine", {
+manual_schema!(crate::command_line::CommandLine, "CommandLine", {
     "description": "One string run with `sh -c`, or a list of arguments",
     "oneOf": [
         {"type": "string", "minLength": 1},
@@ -67,7 +67,7 @@ manual_schema!(crate::scenario::CommandLine, "CommandLine", {
     ]
 });
 
-manual_schema!(crate::snapshot::SnapshotName, "SnapshotName", {
+manual_schema!(crate::expect::SnapshotName, "SnapshotName", {
     "description": "A snapshot name, or `true` for a name derived from the step",
     "oneOf": [
         {"type": "string", "pattern": "^[A-Za-z0-9_-][A-Za-z0-9_.-]*$"},

@@ -7,8 +7,21 @@ use std::collections::BTreeMap;
 
 pub type Vars = BTreeMap<String, String>;
 
+/// Why a text's `${VARS}` could not be replaced.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VarsError {
+    #[error("`${{` without a closing `}}` in `{line}`")]
+    Unclosed { line: String },
+    #[error("`${{{0}}}` is not a variable name (letters, digits and `_`)")]
+    BadName(String),
+    #[error("unknown variable `${{{name}}}`: define it in the scenario's `vars:` or with --set {name}=VALUE (known: {known})")]
+    Unknown { name: String, known: String },
+    #[error("`{0}` is not NAME=VALUE")]
+    NotASetting(String),
+}
+
 /// Replace every `${NAME}` in `text`; an unknown name is an error that lists the known ones.
-pub fn expand(text: &str, vars: &Vars) -> Result<String, String> {
+pub fn expand(text: &str, vars: &Vars) -> Result<String, VarsError> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = rest.find("${") {
@@ -22,18 +35,19 @@ pub fn expand(text: &str, vars: &Vars) -> Result<String, String> {
         out.push_str(&rest[..i]);
         let after = &rest[i + 2..];
         let Some(end) = after.find('}') else {
-            return Err(format!(
-                "`${{` without a closing `}}` in `{}`",
-                text.lines().next().unwrap_or(text)
-            ));
+            return Err(VarsError::Unclosed {
+                line: text.lines().next().unwrap_or(text).to_string(),
+            });
         };
         let name = &after[..end];
         check_name(name)?;
         match vars.get(name) {
             Some(v) => out.push_str(v),
             None => {
-                let known = vars.keys().cloned().collect::<Vec<_>>().join(", ");
-                return Err(format!("unknown variable `${{{name}}}`: define it in the scenario's `vars:` or with --set {name}=VALUE (known: {known})"));
+                return Err(VarsError::Unknown {
+                    name: name.to_string(),
+                    known: vars.keys().cloned().collect::<Vec<_>>().join(", "),
+                })
             }
         }
         rest = &after[end + 1..];
@@ -43,7 +57,7 @@ pub fn expand(text: &str, vars: &Vars) -> Result<String, String> {
 }
 
 /// A variable name: a letter or `_`, then letters, digits and `_`.
-pub fn check_name(name: &str) -> Result<(), String> {
+pub fn check_name(name: &str) -> Result<(), VarsError> {
     let valid = name
         .chars()
         .next()
@@ -52,28 +66,69 @@ pub fn check_name(name: &str) -> Result<(), String> {
     if valid {
         Ok(())
     } else {
-        Err(format!(
-            "`${{{name}}}` is not a variable name (letters, digits and `_`)"
-        ))
+        Err(VarsError::BadName(name.to_string()))
     }
 }
 
-/// Expand inside a YAML value by way of its text (so keys and values alike can vary).
-pub fn expand_yaml(value: &serde_yaml::Value, vars: &Vars) -> Result<serde_yaml::Value, String> {
-    let text = serde_yaml::to_string(value).map_err(|e| e.to_string())?;
-    if !text.contains("${") {
-        return Ok(value.clone());
-    }
-    let expanded = expand(&text, vars)?;
-    serde_yaml::from_str(&expanded)
-        .map_err(|e| format!("after substituting variables the YAML is invalid: {e}"))
+/// Expand `${NAME}` in every string of a YAML value, keys included, the way YAML
+/// would read the text had it been written there: a plain scalar is read again for
+/// its type (`replicas: ${N}` becomes a number), a quoted one (its path, relative to
+/// `at`, in `quoted`) stays a string (`value: "${PORT}"`).
+pub fn expand_value(
+    value: &serde_yaml::Value,
+    vars: &Vars,
+    at: &str,
+    quoted: &std::collections::BTreeSet<String>,
+) -> Result<serde_yaml::Value, VarsError> {
+    use serde_yaml::Value;
+    Ok(match value {
+        Value::String(s) if s.contains("${") => {
+            let text = expand(s, vars)?;
+            if quoted.contains(at) {
+                Value::String(text)
+            } else {
+                match serde_yaml::from_str::<Value>(&text) {
+                    Ok(v @ (Value::Number(_) | Value::Bool(_))) => v,
+                    _ => Value::String(text),
+                }
+            }
+        }
+        Value::Sequence(items) => Value::Sequence(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| expand_value(v, vars, &format!("{at}[{i}]"), quoted))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Mapping(m) => {
+            let mut out = serde_yaml::Mapping::new();
+            for (k, v) in m {
+                let path = match k.as_str() {
+                    Some(k) if at.is_empty() => k.to_string(),
+                    Some(k) => format!("{at}.{k}"),
+                    None => at.to_string(),
+                };
+                let key = match k {
+                    Value::String(s) if s.contains("${") => Value::String(expand(s, vars)?),
+                    other => other.clone(),
+                };
+                out.insert(key, expand_value(v, vars, &path, quoted)?);
+            }
+            Value::Mapping(out)
+        }
+        Value::Tagged(t) => Value::Tagged(Box::new(serde_yaml::value::TaggedValue {
+            tag: t.tag.clone(),
+            value: expand_value(&t.value, vars, at, quoted)?,
+        })),
+        other => other.clone(),
+    })
 }
 
 /// Parse `NAME=VALUE` (for `--set`).
-pub fn parse_set(s: &str) -> Result<(String, String), String> {
+pub fn parse_set(s: &str) -> Result<(String, String), VarsError> {
     match s.split_once('=') {
         Some((k, v)) if check_name(k).is_ok() => Ok((k.to_string(), v.to_string())),
-        _ => Err(format!("expected NAME=VALUE, got `{s}`")),
+        _ => Err(VarsError::NotASetting(s.to_string())),
     }
 }
 
@@ -103,26 +158,35 @@ mod tests {
 
     #[test]
     fn unknown_and_malformed_names_are_errors() {
-        let e = expand("${NOPE}", &vars()).unwrap_err();
+        let e = expand("${NOPE}", &vars()).unwrap_err().to_string();
         assert!(
             e.contains("unknown variable `${NOPE}`") && e.contains("known: IMAGE, NAMESPACE"),
             "{e}"
         );
         assert!(expand("${", &vars())
             .unwrap_err()
+            .to_string()
             .contains("without a closing"));
         assert!(expand("${a-b}", &vars())
             .unwrap_err()
+            .to_string()
             .contains("not a variable name"));
     }
 
     #[test]
-    fn yaml_values_and_sets() {
-        let v: serde_yaml::Value =
-            serde_yaml::from_str("{metadata: {namespace: '${NAMESPACE}'}, image: '${IMAGE}'}")
-                .unwrap();
-        let e = expand_yaml(&v, &vars()).unwrap();
+    fn yaml_values_keep_quoted_strings_and_type_plain_ones() {
+        let mut vars = vars();
+        vars.insert("N".into(), "3".into());
+        let v: serde_yaml::Value = serde_yaml::from_str(
+            "metadata: {namespace: '${NAMESPACE}'}\nreplicas: ${N}\nport: '${N}'\nx-${N}: a\n",
+        )
+        .unwrap();
+        let quoted = ["metadata.namespace".to_string(), "port".to_string()].into();
+        let e = expand_value(&v, &vars, "", &quoted).unwrap();
         assert_eq!(e["metadata"]["namespace"].as_str(), Some("kdrill-x-abcde"));
+        assert_eq!(e["replicas"].as_u64(), Some(3));
+        assert_eq!(e["port"].as_str(), Some("3"));
+        assert_eq!(e["x-3"].as_str(), Some("a"));
         assert_eq!(parse_set("A_1=x=y").unwrap(), ("A_1".into(), "x=y".into()));
         assert!(parse_set("=x").is_err() && parse_set("novalue").is_err());
     }

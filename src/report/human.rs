@@ -5,7 +5,7 @@
 use super::{Report, ScenarioReport, Status};
 use crate::duration::format_duration;
 use crate::events::{CleanupResult, Event, Failure, StepResult};
-use crate::expect::indent;
+use crate::text::indent;
 use std::io::Write;
 use std::time::Instant;
 

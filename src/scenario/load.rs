@@ -3,14 +3,11 @@
 //! collects every problem of every file instead of stopping at the first.
 
 use super::positions::{Pos, PosIndex};
-use super::{Action, Location, Retry, Scenario, Section, Step, API_VERSION, KIND, SUITE_KIND};
-use crate::duration::HumanDuration;
-use crate::expect::Expect;
-use crate::steps::{
-    apply::ApplySpec, assert::AssertSpec, can_i::CanISpec, command::CommandSpec,
-    delete::DeleteSpec, events::EventsSpec, exec::ExecSpec, get::GetSpec, http::HttpSpec,
-    logs::LogsSpec, patch::PatchSpec, wait::WaitSpec,
+use super::{
+    Action, Location, Retry, Scenario, Section, Step, Template, API_VERSION, KIND, SUITE_KIND,
 };
+use crate::duration::HumanDuration;
+use crate::expect::{Expect, ExpectField};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -72,26 +69,27 @@ struct RawScenario {
     skip: Option<String>,
     /// Run only on clusters that have these (otherwise reported as skipped).
     requires: Option<super::Requires>,
-    #[schemars(with = "Vec<RawStep>")]
+    #[schemars(with = "Vec<StepSchema>")]
     steps: Option<IgnoredAny>,
     /// Steps that run only when a step of `steps` failed: collect evidence, describe.
-    #[schemars(with = "Option<Vec<RawStep>>")]
+    #[schemars(with = "Option<Vec<StepSchema>>")]
     catch: Option<IgnoredAny>,
     /// Steps that always run after `steps`, also after a failure.
-    #[schemars(with = "Option<Vec<RawStep>>")]
+    #[schemars(with = "Option<Vec<StepSchema>>")]
     finally: Option<IgnoredAny>,
     /// `kind: Suite` only: steps run once before the directory's scenarios.
-    #[schemars(with = "Option<Vec<RawStep>>")]
+    #[schemars(with = "Option<Vec<StepSchema>>")]
     setup: Option<IgnoredAny>,
     /// `kind: Suite` only: steps run once after them, also after failures.
-    #[schemars(with = "Option<Vec<RawStep>>")]
+    #[schemars(with = "Option<Vec<StepSchema>>")]
     teardown: Option<IgnoredAny>,
 }
 
+/// The fields every step may have beside its action (the action's key is one of
+/// the registry's keywords, and its schema comes from there: see [`StepSchema`]).
 #[derive(schemars::JsonSchema, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schemars(rename = "Step")]
-struct RawStep {
+struct StepCommon {
     name: Option<String>,
     timeout: Option<HumanDuration>,
     #[serde(default)]
@@ -104,27 +102,59 @@ struct RawStep {
     /// `{TOKEN: stdout}`.
     #[serde(default)]
     save: BTreeMap<String, String>,
-    apply: Option<ApplySpec>,
-    patch: Option<PatchSpec>,
-    delete: Option<DeleteSpec>,
-    wait: Option<WaitSpec>,
-    assert: Option<AssertSpec>,
-    exec: Option<ExecSpec>,
-    logs: Option<LogsSpec>,
-    get: Option<GetSpec>,
-    command: Option<CommandSpec>,
-    can_i: Option<CanISpec>,
-    events: Option<EventsSpec>,
-    http: Option<HttpSpec>,
-    sleep: Option<HumanDuration>,
 }
 
-/// Step kinds whose fields are expanded as a whole (see `Step::action_with`).
-const EXPANDED_KINDS: [&str; 7] = ["wait", "assert", "delete", "logs", "get", "events", "canI"];
+/// The schema of a step: the common fields, plus one property per step kind of the
+/// registry, exactly one of which is required.
+struct StepSchema;
 
-const STEP_KINDS: &str =
-    "apply, patch, delete, wait, assert, exec, logs, get, command, canI, events, http, sleep";
+impl schemars::JsonSchema for StepSchema {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Step".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut schema = StepCommon::json_schema(generator);
+        let kinds = Action::schemas(generator);
+        if let Some(props) = schema
+            .get_mut("properties")
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            for (keyword, sub) in &kinds {
+                props.insert(keyword.to_string(), sub.clone().to_value());
+            }
+        }
+        let one_of: Vec<serde_json::Value> = kinds
+            .iter()
+            .map(|(k, _)| serde_json::json!({"required": [k]}))
+            .collect();
+        schema.insert("oneOf".into(), serde_json::Value::Array(one_of));
+        schema.insert(
+            "description".into(),
+            "A step: exactly one action, plus optional name, timeout, expect, retry".into(),
+        );
+        schema
+    }
+}
+
+/// The fields of a step beside its action.
 const STEP_FIELDS: [&str; 6] = ["name", "timeout", "expect", "retry", "allowFailure", "save"];
+
+fn step_kinds() -> String {
+    Action::KEYWORDS.join(", ")
+}
+
+/// True when a YAML value holds `${` anywhere (keys included).
+fn mentions_vars(v: &serde_yaml::Value) -> bool {
+    match v {
+        serde_yaml::Value::String(s) => s.contains("${"),
+        serde_yaml::Value::Sequence(items) => items.iter().any(mentions_vars),
+        serde_yaml::Value::Mapping(m) => {
+            m.iter().any(|(k, v)| mentions_vars(k) || mentions_vars(v))
+        }
+        serde_yaml::Value::Tagged(t) => mentions_vars(&t.value),
+        _ => false,
+    }
+}
 
 struct Ctx<'a> {
     file: &'a Path,
@@ -156,6 +186,16 @@ impl Ctx<'_> {
         match serde_path_to_error::deserialize::<_, T>(value) {
             Ok(v) => Some(v),
             Err(e) => {
+                self.report(base, &e);
+                None
+            }
+        }
+    }
+
+    /// A positioned error for a value that did not deserialize (found at `base`).
+    fn report(&mut self, base: &str, e: &serde_path_to_error::Error<serde_yaml::Error>) {
+        {
+            {
                 let mut path = base.to_string();
                 for seg in e.path().iter() {
                     use serde_path_to_error::Segment;
@@ -187,7 +227,6 @@ impl Ctx<'_> {
                     _ => msg,
                 };
                 self.push(&path, msg);
-                None
             }
         }
     }
@@ -200,7 +239,7 @@ fn unknown_field(msg: &str) -> Option<&str> {
 
 /// serde's messages are good but speak Rust: make them speak YAML.
 fn clean_serde_message(msg: &str) -> String {
-    msg.replace("struct RawStep", "step")
+    msg.replace("struct StepCommon", "step")
         .replace("struct RawScenario", "scenario")
         .replace("an option", "a value")
 }
@@ -403,132 +442,119 @@ fn lower_step(
     item: serde_yaml::Value,
 ) -> Option<Step> {
     let base = format!("{}[{i}]", section.keyword());
-    if !item.is_mapping() {
+    let serde_yaml::Value::Mapping(mut fields) = item else {
         ctx.push(
             &base,
-            format!("expected a step: a mapping with one of {STEP_KINDS}"),
+            format!("expected a step: a mapping with one of {}", step_kinds()),
         );
         return None;
-    }
-    if let serde_yaml::Value::Mapping(m) = &item {
-        for key in m.keys().filter_map(serde_yaml::Value::as_str) {
-            if !STEP_KINDS.split(", ").chain(STEP_FIELDS).any(|k| k == key) {
-                ctx.push(
-                    &format!("{base}.{key}"),
-                    format!("unknown step kind `{key}`: a step has one of {STEP_KINDS}, and optionally {}", STEP_FIELDS.join(", ")),
-                );
-                return None;
-            }
-        }
-    }
-    // expectations that use `${VARS}` are read again once the variables are known
-    let expect_source = item
-        .get("expect")
-        .filter(|e| serde_yaml::to_string(e).is_ok_and(|t| t.contains("${")))
-        .cloned();
-    // step kinds without their own `${VARS}` handling are read again once the
-    // variables are known (apply, patch, exec and http expand inside; host commands
-    // get the variables as environment, so the shell keeps its own `${...}`)
-    let action_source = item.as_mapping().and_then(|m| {
-        EXPANDED_KINDS.iter().find_map(|k| {
-            let v = m.get(*k)?;
-            let text = serde_yaml::to_string(v).ok()?;
-            text.contains("${").then(|| (k.to_string(), v.clone()))
-        })
-    });
-    let raw: RawStep = ctx.de(&base, item)?;
-    let mut actions: Vec<(&str, Action)> = Vec::new();
-    macro_rules! take {
-        ($field:ident, $variant:ident) => {
-            if let Some(spec) = raw.$field {
-                let action = Action::$variant(spec);
-                actions.push((action.keyword(), action));
-            }
-        };
-    }
-    take!(apply, Apply);
-    take!(patch, Patch);
-    take!(delete, Delete);
-    take!(wait, Wait);
-    take!(assert, Assert);
-    take!(exec, Exec);
-    take!(logs, Logs);
-    take!(get, Get);
-    take!(command, Command);
-    take!(can_i, CanI);
-    take!(events, Events);
-    take!(http, Http);
-    if let Some(d) = raw.sleep {
-        actions.push(("sleep", Action::Sleep(d.0)));
-    }
-    let action = match actions.len() {
-        0 => {
+    };
+    for key in fields.keys().filter_map(serde_yaml::Value::as_str) {
+        if !Action::KEYWORDS.contains(&key) && !STEP_FIELDS.contains(&key) {
             ctx.push(
-                &base,
-                format!("a step needs one action: one of {STEP_KINDS}"),
+                &format!("{base}.{key}"),
+                format!(
+                    "unknown step kind `{key}`: a step has one of {}, and optionally {}",
+                    step_kinds(),
+                    STEP_FIELDS.join(", ")
+                ),
             );
             return None;
         }
-        1 => actions.pop().map(|(_, a)| a)?,
-        _ => {
-            let names: Vec<&str> = actions.iter().map(|(n, _)| *n).collect();
+    }
+    let kinds: Vec<&'static str> = Action::KEYWORDS
+        .iter()
+        .copied()
+        .filter(|k| fields.contains_key(*k))
+        .collect();
+    let keyword = match kinds.as_slice() {
+        [one] => *one,
+        [] => {
             ctx.push(
-                &format!("{base}.{}", names[1]),
+                &base,
+                format!("a step needs one action: one of {}", step_kinds()),
+            );
+            return None;
+        }
+        [_, second, ..] => {
+            ctx.push(
+                &format!("{base}.{second}"),
                 format!(
                     "a step has exactly one action, this one has {}: split it into steps",
-                    names.join(" and ")
+                    kinds.join(" and ")
                 ),
             );
             return None;
         }
     };
-    let keyword = action.keyword();
+    let action_value = fields.remove(keyword).unwrap_or_default();
+    // steps that use `${VARS}` are read again, variables replaced, when they run
+    let expect_value = fields.get("expect").cloned();
+    let template = (mentions_vars(&action_value)
+        || expect_value.as_ref().is_some_and(mentions_vars))
+    .then(|| {
+        let prefix = format!("{base}.");
+        Template {
+            action: action_value.clone(),
+            expect: expect_value.filter(mentions_vars),
+            quoted: ctx
+                .index
+                .quoted
+                .iter()
+                .filter_map(|p| p.strip_prefix(&prefix).map(str::to_string))
+                .collect(),
+        }
+    });
+    let common: Option<StepCommon> = ctx.de(&base, serde_yaml::Value::Mapping(fields));
+    let action = match Action::from_value(keyword, action_value) {
+        Some(Ok(a)) => Some(a),
+        Some(Err(e)) => {
+            ctx.report(&format!("{base}.{keyword}"), &e);
+            None
+        }
+        None => None,
+    };
+    let (common, action) = (common?, action?);
     let before = ctx.errors.len();
-    for (sub, msg) in crate::steps::validate(&action) {
-        let path = if sub.is_empty() {
+    for p in action.validate() {
+        let path = if p.path.is_empty() {
             format!("{base}.{keyword}")
         } else {
-            format!("{base}.{keyword}.{sub}")
+            format!("{base}.{keyword}.{}", p.path)
         };
-        ctx.push(&path, msg);
+        ctx.push(&path, p.message);
     }
-    let allowed = action.allowed_expectations();
-    let given = [
-        ("exitCode", raw.expect.exit_code.is_some()),
-        ("stdout", raw.expect.stdout.is_some()),
-        ("stderr", raw.expect.stderr.is_some()),
-        ("output", raw.expect.output.is_some()),
-        ("error", raw.expect.error.is_some()),
-        ("status", raw.expect.status.is_some()),
-        ("headers", !raw.expect.headers.is_empty()),
-        ("body", raw.expect.body.is_some()),
-    ];
-    for (field, present) in given {
-        if present && !allowed.contains(&field) {
-            let what = if allowed.is_empty() {
-                format!("a `{keyword}` step checks its own condition and takes no `expect`")
-            } else {
-                format!(
-                    "`expect.{field}` does not apply to a `{keyword}` step (it can expect: {})",
-                    allowed.join(", ")
-                )
-            };
-            ctx.push(&format!("{base}.expect.{field}"), what);
+    let allowed = action.expectations();
+    let given = common.expect.given();
+    for field in &given {
+        if allowed.contains(field) {
+            continue;
         }
+        let at = format!("{base}.expect.{}", field.key());
+        if *field == ExpectField::ErrorObject {
+            // said once: under `error` when the kind expects no API error at all
+            if allowed.contains(&ExpectField::Error) {
+                ctx.push(&at, "`error.object` picks one document of an `apply`; other steps address one object already");
+            }
+            continue;
+        }
+        let what = if allowed.is_empty() {
+            format!("a `{keyword}` step checks its own condition and takes no `expect`")
+        } else {
+            format!(
+                "`expect.{}` does not apply to a `{keyword}` step (it can expect: {})",
+                field.key(),
+                allowed
+                    .iter()
+                    .filter(|f| **f != ExpectField::ErrorObject)
+                    .map(|f| f.key())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        ctx.push(&at, what);
     }
-    if raw
-        .expect
-        .error
-        .as_ref()
-        .is_some_and(|e| e.object.is_some())
-        && keyword != "apply"
-    {
-        ctx.push(
-            &format!("{base}.expect.error.object"),
-            "`error.object` picks one document of an `apply`; other steps address one object already",
-        );
-    }
-    if let Some(r) = &raw.retry {
+    if let Some(r) = &common.retry {
         if r.attempts == 0 {
             ctx.push(
                 &format!("{base}.retry.attempts"),
@@ -539,9 +565,9 @@ fn lower_step(
     if ctx.errors.len() > before {
         return None;
     }
-    for (var, source) in &raw.save {
+    for (var, source) in &common.save {
         if let Err(e) = crate::vars::check_name(var) {
-            ctx.push(&format!("{base}.save.{var}"), e);
+            ctx.push(&format!("{base}.save.{var}"), e.to_string());
         }
         if let Err(e) = super::SaveSource::parse(source) {
             ctx.push(&format!("{base}.save.{var}"), e);
@@ -550,7 +576,7 @@ fn lower_step(
     if ctx.errors.len() > before {
         return None;
     }
-    let save = raw
+    let save = common
         .save
         .into_iter()
         .filter_map(|(k, v)| super::SaveSource::parse(&v).ok().map(|s| (k, s)))
@@ -559,13 +585,12 @@ fn lower_step(
     Some(Step {
         number,
         section,
-        name: raw.name,
-        timeout: raw.timeout.map(|d| d.0),
-        expect: raw.expect,
-        expect_source,
-        action_source,
-        retry: raw.retry,
-        allow_failure: raw.allow_failure,
+        name: common.name,
+        timeout: common.timeout.map(|d| d.0),
+        expect: common.expect,
+        template,
+        retry: common.retry,
+        allow_failure: common.allow_failure,
         save,
         action,
         location: ctx.at(pos),
@@ -684,15 +709,6 @@ pub fn schema_root() -> serde_json::Value {
     }
     if let Some(steps) = v.pointer_mut("/properties/steps") {
         steps["minItems"] = 1.into();
-    }
-    let one_of: Vec<serde_json::Value> = STEP_KINDS
-        .split(", ")
-        .map(|k| serde_json::json!({"required": [k]}))
-        .collect();
-    if let Some(step) = v.pointer_mut("/$defs/Step") {
-        step["oneOf"] = serde_json::Value::Array(one_of);
-        step["description"] =
-            "A step: exactly one action, plus optional name, timeout, expect, retry".into();
     }
     v
 }

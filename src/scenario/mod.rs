@@ -9,11 +9,7 @@ pub use load::{discover, load_file, load_str, schema_root, LoadError, LoadErrors
 
 use crate::duration::HumanDuration;
 use crate::expect::Expect;
-use crate::steps::{
-    apply::ApplySpec, assert::AssertSpec, can_i::CanISpec, command::CommandSpec,
-    delete::DeleteSpec, events::EventsSpec, exec::ExecSpec, get::GetSpec, http::HttpSpec,
-    logs::LogsSpec, patch::PatchSpec, wait::WaitSpec,
-};
+pub use crate::steps::Action;
 use serde::Deserialize;
 use std::fmt;
 use std::path::PathBuf;
@@ -228,11 +224,9 @@ pub struct Step {
     pub name: Option<String>,
     pub timeout: Option<Duration>,
     pub expect: Expect,
-    /// The `expect` as written, when it uses `${VARS}`: expanded when the step runs.
-    pub expect_source: Option<serde_yaml::Value>,
-    /// The action as written (keyword, value), when it uses `${VARS}` and its kind has
-    /// no expansion of its own: read again when the step runs.
-    pub action_source: Option<(String, serde_yaml::Value)>,
+    /// The action and `expect` as written, when they use `${VARS}`: read again, with
+    /// the variables replaced, just before the step runs ([`Step::resolve`]).
+    pub template: Option<Template>,
     pub retry: Option<Retry>,
     /// A failure is reported but does not fail the scenario.
     pub allow_failure: bool,
@@ -242,116 +236,80 @@ pub struct Step {
     pub location: Location,
 }
 
-/// The step kinds. Each lives in a file of its own under `src/steps/`.
+/// A step's action and expectations as written, for steps that use `${VARS}`.
 #[derive(Debug, Clone)]
-// a handful of steps per file, built once: boxing variants would only add noise
-#[allow(clippy::large_enum_variant)]
-pub enum Action {
-    Apply(ApplySpec),
-    Patch(PatchSpec),
-    Delete(DeleteSpec),
-    Wait(WaitSpec),
-    Assert(AssertSpec),
-    Exec(ExecSpec),
-    Logs(LogsSpec),
-    Get(GetSpec),
-    Command(CommandSpec),
-    CanI(CanISpec),
-    Events(EventsSpec),
-    Http(HttpSpec),
-    Sleep(Duration),
+pub struct Template {
+    pub action: serde_yaml::Value,
+    pub expect: Option<serde_yaml::Value>,
+    /// Paths (from the step: `wait.for`, `expect.stdout`) of quoted scalars.
+    pub quoted: std::collections::BTreeSet<String>,
 }
 
-impl Action {
-    /// The step kind's keyword in scenario files.
-    pub fn keyword(&self) -> &'static str {
-        match self {
-            Action::Apply(_) => "apply",
-            Action::Patch(_) => "patch",
-            Action::Delete(_) => "delete",
-            Action::Wait(_) => "wait",
-            Action::Assert(_) => "assert",
-            Action::Exec(_) => "exec",
-            Action::Logs(_) => "logs",
-            Action::Get(_) => "get",
-            Action::Command(_) => "command",
-            Action::CanI(_) => "canI",
-            Action::Events(_) => "events",
-            Action::Http(_) => "http",
-            Action::Sleep(_) => "sleep",
-        }
-    }
-
-    /// Which `expect` fields this kind produces something for.
-    fn allowed_expectations(&self) -> &'static [&'static str] {
-        match self {
-            Action::Apply(_) | Action::Patch(_) | Action::Delete(_) => &["error"],
-            Action::Exec(_) | Action::Command(_) => &["exitCode", "stdout", "stderr"],
-            Action::Logs(_) | Action::Get(_) => &["output", "error"],
-            Action::Http(_) => &["status", "headers", "body"],
-            Action::Wait(_)
-            | Action::Assert(_)
-            | Action::CanI(_)
-            | Action::Events(_)
-            | Action::Sleep(_) => &[],
-        }
-    }
-
-    /// A short human summary, e.g. `wait pod/nginx phase=Running`.
-    pub fn summary(&self) -> String {
-        match self {
-            Action::Apply(s) => format!("apply {}", s.summary()),
-            Action::Patch(s) => format!("patch {} ({})", s.object, s.patch_type.keyword()),
-            Action::Delete(s) => format!("delete {}", s.summary()),
-            Action::Wait(s) => format!("wait {} {}", s.target(), s.until.summary()),
-            Action::Assert(s) => format!("assert {}", s.summary()),
-            Action::Exec(s) => format!("exec {} -- {}", s.target(), s.command.display()),
-            Action::Logs(s) => format!("logs {}", s.summary()),
-            Action::Get(s) => format!("get {}", s.summary()),
-            Action::Command(s) => format!("command {}", s.run.display()),
-            Action::CanI(s) => format!("canI {}", s.summary()),
-            Action::Events(s) => format!("events {}", s.summary()),
-            Action::Http(s) => format!("http {}", s.summary()),
-            Action::Sleep(d) => format!("sleep {}", crate::duration::format_duration(*d)),
-        }
-    }
+/// Why a step could not be made ready to run once its variables were replaced.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    #[error(transparent)]
+    Vars(#[from] crate::vars::VarsError),
+    #[error("{at}, after variables: {message}")]
+    Spec { at: String, message: String },
 }
 
 impl Step {
-    /// This step with `${VARS}` replaced in its action (a copy only when needed).
-    pub fn with_vars(
+    /// This step with `${VARS}` replaced in its action and expectations, read again
+    /// and checked as the loader does (a copy only when the step uses variables). The
+    /// one place where variables reach a step; each kind's `VERBATIM` keys stay as
+    /// written.
+    pub fn resolve(
         &self,
         vars: &crate::vars::Vars,
-    ) -> Result<std::borrow::Cow<'_, Step>, String> {
-        let Some((keyword, src)) = &self.action_source else {
+    ) -> Result<std::borrow::Cow<'_, Step>, ResolveError> {
+        use crate::vars::expand_value;
+        let Some(t) = &self.template else {
             return Ok(std::borrow::Cow::Borrowed(self));
         };
-        let v = crate::vars::expand_yaml(src, vars)?;
-        let fail = |e: serde_yaml::Error| format!("{keyword}, after variables: {e}");
-        let action = match keyword.as_str() {
-            "wait" => Action::Wait(serde_yaml::from_value(v).map_err(fail)?),
-            "assert" => Action::Assert(serde_yaml::from_value(v).map_err(fail)?),
-            "delete" => Action::Delete(serde_yaml::from_value(v).map_err(fail)?),
-            "logs" => Action::Logs(serde_yaml::from_value(v).map_err(fail)?),
-            "get" => Action::Get(serde_yaml::from_value(v).map_err(fail)?),
-            "events" => Action::Events(serde_yaml::from_value(v).map_err(fail)?),
-            "canI" => Action::CanI(serde_yaml::from_value(v).map_err(fail)?),
-            _ => return Ok(std::borrow::Cow::Borrowed(self)),
+        let keyword = self.action.keyword();
+        let verbatim = Action::verbatim(keyword);
+        let action = match &t.action {
+            serde_yaml::Value::Mapping(m) => {
+                let mut out = serde_yaml::Mapping::new();
+                for (k, v) in m {
+                    let key = k.as_str().unwrap_or_default();
+                    let v = if verbatim.contains(&key) {
+                        v.clone()
+                    } else {
+                        expand_value(v, vars, &format!("{keyword}.{key}"), &t.quoted)?
+                    };
+                    out.insert(k.clone(), v);
+                }
+                serde_yaml::Value::Mapping(out)
+            }
+            other => expand_value(other, vars, keyword, &t.quoted)?,
         };
+        let spec_error = |at: &str, message: String| ResolveError::Spec {
+            at: at.to_string(),
+            message,
+        };
+        let action = match Action::from_value(keyword, action) {
+            Some(Ok(a)) => a,
+            Some(Err(e)) => return Err(spec_error(keyword, e.to_string())),
+            None => return Err(spec_error(keyword, "not a step kind".into())),
+        };
+        if let Some(p) = action.validate().into_iter().next() {
+            let at = if p.path.is_empty() {
+                keyword.to_string()
+            } else {
+                format!("{keyword}.{}", p.path)
+            };
+            return Err(spec_error(&at, p.message));
+        }
         let mut step = self.clone();
         step.action = action;
-        Ok(std::borrow::Cow::Owned(step))
-    }
-
-    /// The step's expectations with `${VARS}` replaced.
-    pub fn expect_with(&self, vars: &crate::vars::Vars) -> Result<Expect, String> {
-        match &self.expect_source {
-            None => Ok(self.expect.clone()),
-            Some(src) => {
-                let v = crate::vars::expand_yaml(src, vars)?;
-                serde_yaml::from_value(v).map_err(|e| format!("expect, after variables: {e}"))
-            }
+        if let Some(e) = &t.expect {
+            let e = expand_value(e, vars, "expect", &t.quoted)?;
+            step.expect =
+                serde_yaml::from_value(e).map_err(|e| spec_error("expect", e.to_string()))?;
         }
+        Ok(std::borrow::Cow::Owned(step))
     }
 
     /// The step's own name, or its summary; `catch`/`finally` steps say so.
@@ -375,71 +333,6 @@ pub struct Retry {
 
 fn default_backoff() -> HumanDuration {
     HumanDuration(Duration::from_secs(1))
-}
-
-/// A command line: one string run by `sh -c`, or an argv list run as is.
-#[derive(Debug, Clone)]
-pub enum CommandLine {
-    Shell(String),
-    Argv(Vec<String>),
-}
-
-impl CommandLine {
-    /// The argv to run.
-    pub fn argv(&self) -> Vec<String> {
-        match self {
-            CommandLine::Shell(s) => vec!["sh".into(), "-c".into(), s.clone()],
-            CommandLine::Argv(v) => v.clone(),
-        }
-    }
-
-    pub fn display(&self) -> String {
-        match self {
-            CommandLine::Shell(s) => s.clone(),
-            CommandLine::Argv(v) => v.join(" "),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        match self {
-            CommandLine::Shell(s) => s.trim().is_empty(),
-            CommandLine::Argv(v) => v.is_empty(),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for CommandLine {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::{self, SeqAccess, Visitor};
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = CommandLine;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a command: one string (run with `sh -c`) or a list of arguments")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<CommandLine, E> {
-                Ok(CommandLine::Shell(v.to_string()))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<CommandLine, A::Error> {
-                let mut argv = Vec::new();
-                // `[sleep, 5]` and `[true]` are arguments too: YAML reads them as numbers and bools
-                while let Some(v) = seq.next_element::<serde_yaml::Value>()? {
-                    argv.push(match v {
-                        serde_yaml::Value::String(s) => s,
-                        serde_yaml::Value::Bool(b) => b.to_string(),
-                        serde_yaml::Value::Number(n) => n.to_string(),
-                        _ => {
-                            return Err(de::Error::custom(
-                                "each argument of a command must be a string",
-                            ))
-                        }
-                    });
-                }
-                Ok(CommandLine::Argv(argv))
-            }
-        }
-        d.deserialize_any(V)
-    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::Marker;
+use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 /// 1-based line and column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -25,6 +25,9 @@ pub struct PosIndex {
     pub documents: usize,
     /// Start of the second document, if any.
     pub second_document: Option<Pos>,
+    /// Paths of quoted (or block) scalars that hold `${`: they stay strings once
+    /// their variables are replaced (see `vars::expand_value`).
+    pub quoted: std::collections::BTreeSet<String>,
 }
 
 /// A YAML syntax error with its position.
@@ -128,8 +131,13 @@ impl MarkedEventReceiver for Builder {
                     self.index.second_document = Some(at);
                 }
             }
-            Event::Scalar(value, ..) => {
-                self.enter_node(at, Some(&value));
+            Event::Scalar(value, style, ..) => {
+                let path = self.enter_node(at, Some(&value));
+                if let Some(p) = path {
+                    if style != TScalarStyle::Plain && value.contains("${") {
+                        self.index.quoted.insert(p);
+                    }
+                }
             }
             Event::Alias(_) => {
                 self.enter_node(at, None);

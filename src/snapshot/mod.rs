@@ -7,54 +7,12 @@ pub mod file;
 pub mod redact;
 pub mod review;
 
+use crate::expect::SnapshotName;
 use crate::pattern;
 use crate::scenario::{Scenario, Step};
 use file::SnapshotFile;
-use serde::de::{self, Deserializer, Visitor};
 use std::fmt;
 use std::path::{Path, PathBuf};
-
-/// `snapshot:` in a text expectation: a name, or `true` for a name derived from the step.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SnapshotName {
-    Auto,
-    Named(String),
-}
-
-impl<'de> serde::Deserialize<'de> for SnapshotName {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = SnapshotName;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a snapshot name (letters, digits, `-`, `_`, `.`) or `true`")
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<SnapshotName, E> {
-                if v {
-                    Ok(SnapshotName::Auto)
-                } else {
-                    Err(E::custom(
-                        "`snapshot: false` means nothing: leave the key out",
-                    ))
-                }
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<SnapshotName, E> {
-                let ok = !v.is_empty()
-                    && v.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-                    && !v.starts_with('.');
-                if ok {
-                    Ok(SnapshotName::Named(v.to_string()))
-                } else {
-                    Err(E::custom(format!(
-                        "`{v}` is not a snapshot name: use letters, digits, `-`, `_` and `.`"
-                    )))
-                }
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
 
 /// When snapshot files may be written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

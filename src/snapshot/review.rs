@@ -106,7 +106,7 @@ pub fn describe(pending: &Path, colour: bool) -> String {
         )),
         None => {
             out.push_str(&format!("new snapshot {}:\n", target.display()));
-            out.push_str(&crate::expect::indent(&new.body, "  | "));
+            out.push_str(&crate::text::indent(&new.body, "  | "));
             out.push('\n');
         }
     }

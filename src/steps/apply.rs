@@ -2,7 +2,8 @@
 //! validation), from a file beside the scenario or inline. Objects without a
 //! namespace land in the scenario's namespace; every object gets kdrill's labels.
 
-use super::{Output, StepCtx, StepError, MANAGED_BY, RUN_LABEL};
+use crate::expect::ExpectField;
+use super::{Output, Problem, StepCtx, StepError, StepKind, MANAGED_BY, RUN_LABEL};
 use crate::cleanup::Created;
 use kube::api::{DynamicObject, Patch, PatchParams, PostParams};
 use serde::Deserialize;
@@ -45,76 +46,6 @@ pub enum ApplyMode {
     Merge,
 }
 
-impl ApplySpec {
-    pub fn validate(&self) -> Vec<(String, String)> {
-        let sources = [
-            self.file.is_some(),
-            self.manifest.is_some(),
-            self.kustomize.is_some(),
-            self.helm.is_some(),
-        ];
-        match sources.iter().filter(|s| **s).count() {
-            0 => {
-                return vec![(
-                    String::new(),
-                    "`apply` needs one source: `file`, `manifest`, `kustomize` or `helm`".into(),
-                )]
-            }
-            1 => {}
-            _ => {
-                return vec![(
-                    String::new(),
-                    "`apply` takes exactly one source of `file`, `manifest`, `kustomize`, `helm`"
-                        .into(),
-                )]
-            }
-        }
-        if let Some(h) = &self.helm {
-            return h
-                .validate()
-                .into_iter()
-                .map(|(k, m)| (format!("helm.{k}"), m))
-                .collect();
-        }
-        match (&self.file, &self.manifest) {
-            (Some(_), Some(_)) => vec![(
-                "manifest".into(),
-                "give either `file` or `manifest`, not both".into(),
-            )],
-            (None, None) => Vec::new(),
-            (None, Some(m)) => match documents_of_value(m) {
-                Ok(d) if d.is_empty() => vec![(
-                    "manifest".into(),
-                    "the inline manifest holds no object".into(),
-                )],
-                Ok(d) => d
-                    .iter()
-                    .filter_map(|doc| check_doc(doc).err())
-                    .map(|e| ("manifest".to_string(), e))
-                    .collect(),
-                Err(e) => vec![("manifest".into(), e)],
-            },
-            (Some(_), None) => Vec::new(),
-        }
-    }
-
-    pub fn summary(&self) -> String {
-        if let Some(k) = &self.kustomize {
-            return format!("kustomize {k}");
-        }
-        if let Some(h) = &self.helm {
-            return format!("helm {}", h.chart);
-        }
-        match (&self.file, &self.manifest) {
-            (Some(f), _) => f.clone(),
-            (None, Some(m)) => match documents_of_value(m) {
-                Ok(docs) => docs.iter().map(describe_doc).collect::<Vec<_>>().join(", "),
-                Err(_) => "inline manifest".into(),
-            },
-            _ => String::new(),
-        }
-    }
-}
 
 /// `kind/name` of a manifest document, for humans.
 fn describe_doc(doc: &Value) -> String {
@@ -215,7 +146,85 @@ pub fn label(doc: &mut Value, run_id: &str) {
     }
 }
 
-pub async fn run(ctx: &StepCtx<'_>, spec: &ApplySpec) -> Result<Output, StepError> {
+impl StepKind for ApplySpec {
+    const KEYWORD: &'static str = "apply";
+
+    const EXPECTS: &'static [ExpectField] = &[ExpectField::Error, ExpectField::ErrorObject];
+
+    fn summary(&self) -> String {
+        if let Some(k) = &self.kustomize {
+            return format!("kustomize {k}");
+        }
+        if let Some(h) = &self.helm {
+            return format!("helm {}", h.chart);
+        }
+        match (&self.file, &self.manifest) {
+            (Some(f), _) => f.clone(),
+            (None, Some(m)) => match documents_of_value(m) {
+                Ok(docs) => docs.iter().map(describe_doc).collect::<Vec<_>>().join(", "),
+                Err(_) => "inline manifest".into(),
+            },
+            _ => String::new(),
+        }
+    }
+
+    fn validate(&self) -> Vec<Problem> {
+        let sources = [
+            self.file.is_some(),
+            self.manifest.is_some(),
+            self.kustomize.is_some(),
+            self.helm.is_some(),
+        ];
+        match sources.iter().filter(|s| **s).count() {
+            0 => {
+                return vec![Problem::new(
+                    "",
+                    "`apply` needs one source: `file`, `manifest`, `kustomize` or `helm`",
+                )]
+            }
+            1 => {}
+            _ => {
+                return vec![Problem::new(
+                    "",
+                    "`apply` takes exactly one source of `file`, `manifest`, `kustomize`, `helm`",
+                )]
+            }
+        }
+        if let Some(h) = &self.helm {
+            return h
+                .validate()
+                .into_iter()
+                .map(|(k, m)| Problem::new(format!("helm.{k}"), m))
+                .collect();
+        }
+        match (&self.file, &self.manifest) {
+            (Some(_), Some(_)) => vec![Problem::new(
+                "manifest",
+                "give either `file` or `manifest`, not both",
+            )],
+            (None, None) => Vec::new(),
+            (None, Some(m)) => match documents_of_value(m) {
+                Ok(d) if d.is_empty() => vec![Problem::new(
+                    "manifest",
+                    "the inline manifest holds no object",
+                )],
+                Ok(d) => d
+                    .iter()
+                    .filter_map(|doc| check_doc(doc).err())
+                    .map(|e| Problem::new("manifest", e))
+                    .collect(),
+                Err(e) => vec![Problem::new("manifest", e)],
+            },
+            (Some(_), None) => Vec::new(),
+        }
+    }
+
+    async fn run(&self, ctx: &StepCtx<'_>) -> Result<Output, StepError> {
+        run(ctx, self).await
+    }
+}
+
+async fn run(ctx: &StepCtx<'_>, spec: &ApplySpec) -> Result<Output, StepError> {
     let docs = match (&spec.file, &spec.manifest) {
         (Some(f), _) => {
             let path = ctx.path(f);
@@ -231,17 +240,14 @@ pub async fn run(ctx: &StepCtx<'_>, spec: &ApplySpec) -> Result<Output, StepErro
             }
             docs
         }
-        (None, Some(m)) => {
-            let m = crate::vars::expand_yaml(m, ctx.vars).map_err(StepError::failed)?;
-            documents_of_value(&m).map_err(StepError::Other)?
-        }
+        (None, Some(m)) => documents_of_value(m).map_err(StepError::Other)?,
         (None, None) => {
             let text = match (&spec.kustomize, &spec.helm) {
                 (Some(k), _) => {
-                    crate::render::kustomize(Path::new(k), &ctx.scenario.dir, ctx.cancel).await
+                    crate::render::kustomize(Path::new(k), ctx.dir, ctx.cancel).await
                 }
                 (None, Some(h)) => {
-                    crate::render::helm(h, &ctx.scenario.dir, ctx.namespace, ctx.cancel).await
+                    crate::render::helm(h, ctx.dir, ctx.namespace, ctx.cancel).await
                 }
                 (None, None) => return Err(StepError::Other("nothing to apply".into())),
             }
@@ -261,7 +267,6 @@ pub async fn run(ctx: &StepCtx<'_>, spec: &ApplySpec) -> Result<Output, StepErro
     };
     // `expect.error.object`: only that document must be rejected, all others applied
     let rejected_one = match ctx
-        .step
         .expect
         .error
         .as_ref()
@@ -343,6 +348,7 @@ async fn read_manifest(ctx: &StepCtx<'_>, path: &Path) -> Result<Vec<Value>, Ste
             path.display()
         )));
     }
+    // a manifest file is text: its `${VARS}` are replaced as text, as envsubst would
     let text = crate::vars::expand(&text, ctx.vars)
         .map_err(|e| StepError::failed(format!("{}: {e}", path.display())))?;
     documents_of_text(&text).map_err(|e| StepError::Other(format!("{}: {e}", path.display())))
@@ -462,11 +468,11 @@ mod tests {
     fn validation_names_missing_fields() {
         let spec: ApplySpec =
             serde_yaml::from_str("manifest: {kind: Pod, metadata: {name: a}}").unwrap();
-        assert_eq!(spec.validate()[0].1, "manifest pod/a has no `apiVersion`");
+        assert_eq!(spec.validate()[0].message, "manifest pod/a has no `apiVersion`");
         let spec: ApplySpec = serde_yaml::from_str("{}").unwrap();
-        assert!(spec.validate()[0].1.contains("needs one source: `file`"));
+        assert!(spec.validate()[0].message.contains("needs one source: `file`"));
         let spec: ApplySpec = serde_yaml::from_str("{file: a.yaml, kustomize: k}").unwrap();
-        assert!(spec.validate()[0].1.contains("exactly one source"));
+        assert!(spec.validate()[0].message.contains("exactly one source"));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! needs no retry loop; a mismatch names each differing path, and for `any` the
 //! closest candidate's.
 
-use super::{Output, StepCtx, StepError};
+use super::{Output, Problem, StepCtx, StepError, StepKind};
 use crate::objref::{KindRef, ObjectRef};
 use crate::subset;
 use crate::wait::{watch_until, Seen};
@@ -52,45 +52,6 @@ pub enum Quantifier {
 }
 
 impl AssertSpec {
-    pub fn validate(&self) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        match (&self.object, &self.kind) {
-            (Some(_), Some(_)) => out.push((
-                "kind".into(),
-                "give either `object: kind/name` or `kind` (with an optional `selector`), not both"
-                    .into(),
-            )),
-            (None, None) => out.push((
-                String::new(),
-                "`assert` needs `object: kind/name`, or `kind` (and optionally `selector`)".into(),
-            )),
-            (Some(_), None) if self.selector.is_some() => out.push((
-                "selector".into(),
-                "`selector` goes with `kind`, not with `object`".into(),
-            )),
-            _ => {}
-        }
-        if self.object.is_some() && self.field_selector.is_some() {
-            out.push((
-                "fieldSelector".into(),
-                "`fieldSelector` goes with `kind`, not with `object`".into(),
-            ));
-        }
-        if self.object.is_some() && self.count.is_some() {
-            out.push((
-                "count".into(),
-                "`count` counts the objects of a `kind`; one `object` is either there or not"
-                    .into(),
-            ));
-        }
-        if self.quantifier == Some(Quantifier::None) && self.count.is_some() {
-            out.push((
-                "count".into(),
-                "`match: none` and `count` cannot go together (`count: 0` alone says that none matches)".into(),
-            ));
-        }
-        out
-    }
 
     fn quantifier(&self) -> Quantifier {
         self.quantifier.unwrap_or(if self.object.is_some() {
@@ -100,31 +61,6 @@ impl AssertSpec {
         })
     }
 
-    pub fn summary(&self) -> String {
-        let target = super::target_summary(
-            self.object.as_ref(),
-            self.kind.as_ref(),
-            self.selector.as_deref(),
-        );
-        let target = if target.is_empty() {
-            self.kind
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default()
-        } else {
-            target
-        };
-        let target = match &self.field_selector {
-            Some(f) => format!("{target} --field-selector {f}"),
-            None => target,
-        };
-        match (self.quantifier, self.count) {
-            (_, Some(n)) => format!("{target} (exactly {n} match)"),
-            (Some(Quantifier::None), _) => format!("{target} (none matches)"),
-            (Some(Quantifier::All), _) if self.object.is_none() => format!("{target} (all match)"),
-            _ => target,
-        }
-    }
 }
 
 /// What is still wrong with the objects seen; empty when the assertion holds.
@@ -197,7 +133,79 @@ fn closest<'a>(
         .map(|(n, m)| (n.as_str(), m.as_slice()))
 }
 
-pub async fn run(ctx: &StepCtx<'_>, spec: &AssertSpec) -> Result<Output, StepError> {
+impl StepKind for AssertSpec {
+    const KEYWORD: &'static str = "assert";
+
+    fn summary(&self) -> String {
+        let target = super::target_summary(
+            self.object.as_ref(),
+            self.kind.as_ref(),
+            self.selector.as_deref(),
+        );
+        let target = if target.is_empty() {
+            self.kind
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        } else {
+            target
+        };
+        let target = match &self.field_selector {
+            Some(f) => format!("{target} --field-selector {f}"),
+            None => target,
+        };
+        match (self.quantifier, self.count) {
+            (_, Some(n)) => format!("{target} (exactly {n} match)"),
+            (Some(Quantifier::None), _) => format!("{target} (none matches)"),
+            (Some(Quantifier::All), _) if self.object.is_none() => format!("{target} (all match)"),
+            _ => target,
+        }
+    }
+
+    fn validate(&self) -> Vec<Problem> {
+        let mut out = Vec::new();
+        match (&self.object, &self.kind) {
+            (Some(_), Some(_)) => out.push(Problem::new(
+                "kind",
+                "give either `object: kind/name` or `kind` (with an optional `selector`), not both",
+            )),
+            (None, None) => out.push(Problem::new(
+                "",
+                "`assert` needs `object: kind/name`, or `kind` (and optionally `selector`)",
+            )),
+            (Some(_), None) if self.selector.is_some() => out.push(Problem::new(
+                "selector",
+                "`selector` goes with `kind`, not with `object`",
+            )),
+            _ => {}
+        }
+        if self.object.is_some() && self.field_selector.is_some() {
+            out.push(Problem::new(
+                "fieldSelector",
+                "`fieldSelector` goes with `kind`, not with `object`",
+            ));
+        }
+        if self.object.is_some() && self.count.is_some() {
+            out.push(Problem::new(
+                "count",
+                "`count` counts the objects of a `kind`; one `object` is either there or not",
+            ));
+        }
+        if self.quantifier == Some(Quantifier::None) && self.count.is_some() {
+            out.push(Problem::new(
+                "count",
+                "`match: none` and `count` cannot go together (`count: 0` alone says that none matches)",
+            ));
+        }
+        out
+    }
+
+    async fn run(&self, ctx: &StepCtx<'_>) -> Result<Output, StepError> {
+        run(ctx, self).await
+    }
+}
+
+async fn run(ctx: &StepCtx<'_>, spec: &AssertSpec) -> Result<Output, StepError> {
     let kind = spec
         .object
         .as_ref()

@@ -6,7 +6,7 @@
 //! written, and reviews cannot be watched: the step asks again (with a growing pause)
 //! until every answer is as expected or the step times out.
 
-use super::{Output, StepCtx, StepError};
+use super::{Output, Problem, StepCtx, StepError, StepKind};
 use crate::objref::KindRef;
 use k8s_openapi::api::authorization::v1::{
     ResourceAttributes, SubjectAccessReview, SubjectAccessReviewSpec,
@@ -76,52 +76,6 @@ fn parse_request(text: &str) -> Result<Request, String> {
     })
 }
 
-impl CanISpec {
-    pub fn validate(&self) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        match (&self.subject.service_account, &self.subject.user) {
-            (Some(_), Some(_)) => out.push((
-                "as".into(),
-                "give `serviceAccount` or `user`, not both".into(),
-            )),
-            (None, None) => out.push((
-                "as".into(),
-                "`as` needs `serviceAccount: NAME` or `user: NAME` (and optionally `groups`)"
-                    .into(),
-            )),
-            _ => {}
-        }
-        if self.allowed.is_empty() && self.denied.is_empty() {
-            out.push((
-                String::new(),
-                "`canI` needs requests under `allowed` and/or `denied`".into(),
-            ));
-        }
-        for (key, list) in [("allowed", &self.allowed), ("denied", &self.denied)] {
-            for (i, r) in list.iter().enumerate() {
-                if let Err(e) = parse_request(r) {
-                    out.push((format!("{key}[{i}]"), e));
-                }
-            }
-        }
-        out
-    }
-
-    pub fn summary(&self) -> String {
-        let who = self
-            .subject
-            .service_account
-            .as_ref()
-            .map(|s| format!("serviceaccount {s}"))
-            .or_else(|| self.subject.user.as_ref().map(|u| format!("user {u}")))
-            .unwrap_or_default();
-        format!(
-            "{who}: {} allowed, {} denied",
-            self.allowed.len(),
-            self.denied.len()
-        )
-    }
-}
 
 /// The username and groups the API server gives this subject.
 fn identity(subject: &Subject, namespace: &str) -> (String, Vec<String>) {
@@ -144,7 +98,59 @@ fn identity(subject: &Subject, namespace: &str) -> (String, Vec<String>) {
     }
 }
 
-pub async fn run(ctx: &StepCtx<'_>, spec: &CanISpec) -> Result<Output, StepError> {
+impl StepKind for CanISpec {
+    const KEYWORD: &'static str = "canI";
+
+    fn summary(&self) -> String {
+        let who = self
+            .subject
+            .service_account
+            .as_ref()
+            .map(|s| format!("serviceaccount {s}"))
+            .or_else(|| self.subject.user.as_ref().map(|u| format!("user {u}")))
+            .unwrap_or_default();
+        format!(
+            "{who}: {} allowed, {} denied",
+            self.allowed.len(),
+            self.denied.len()
+        )
+    }
+
+    fn validate(&self) -> Vec<Problem> {
+        let mut out = Vec::new();
+        match (&self.subject.service_account, &self.subject.user) {
+            (Some(_), Some(_)) => out.push(Problem::new(
+                "as",
+                "give `serviceAccount` or `user`, not both",
+            )),
+            (None, None) => out.push(Problem::new(
+                "as",
+                "`as` needs `serviceAccount: NAME` or `user: NAME` (and optionally `groups`)",
+            )),
+            _ => {}
+        }
+        if self.allowed.is_empty() && self.denied.is_empty() {
+            out.push(Problem::new(
+                "",
+                "`canI` needs requests under `allowed` and/or `denied`",
+            ));
+        }
+        for (key, list) in [("allowed", &self.allowed), ("denied", &self.denied)] {
+            for (i, r) in list.iter().enumerate() {
+                if let Err(e) = parse_request(r) {
+                    out.push(Problem::new(format!("{key}[{i}]"), e));
+                }
+            }
+        }
+        out
+    }
+
+    async fn run(&self, ctx: &StepCtx<'_>) -> Result<Output, StepError> {
+        run(ctx, self).await
+    }
+}
+
+async fn run(ctx: &StepCtx<'_>, spec: &CanISpec) -> Result<Output, StepError> {
     let namespace = spec.namespace.as_deref().unwrap_or(ctx.namespace);
     let (user, groups) = identity(&spec.subject, ctx.namespace);
     let mut reviews = Vec::new();
@@ -258,8 +264,8 @@ mod tests {
     #[test]
     fn validation() {
         let s: CanISpec = serde_yaml::from_str("{as: {user: a}, allowed: [get]}").unwrap();
-        assert_eq!(s.validate()[0].0, "allowed[0]");
+        assert_eq!(s.validate()[0].path, "allowed[0]");
         let s: CanISpec = serde_yaml::from_str("{as: {}, denied: [get pods]}").unwrap();
-        assert_eq!(s.validate()[0].0, "as");
+        assert_eq!(s.validate()[0].path, "as");
     }
 }

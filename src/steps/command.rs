@@ -3,8 +3,9 @@
 //! directory with `NAMESPACE`, `KDRILL_RUN_ID` and, when kdrill was given one,
 //! `KUBECONFIG` in its environment.
 
-use super::{Output, StepCtx, StepError};
-use crate::scenario::CommandLine;
+use crate::expect::ExpectField;
+use super::{Output, Problem, StepCtx, StepError, StepKind};
+use crate::command_line::CommandLine;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::process::Stdio;
@@ -20,17 +21,32 @@ pub struct CommandSpec {
     pub workdir: Option<String>,
 }
 
-impl CommandSpec {
-    pub fn validate(&self) -> Vec<(String, String)> {
+
+impl StepKind for CommandSpec {
+    const KEYWORD: &'static str = "command";
+
+    const EXPECTS: &'static [ExpectField] = &[ExpectField::ExitCode, ExpectField::Stdout, ExpectField::Stderr];
+
+    const VERBATIM: &'static [&'static str] = &["run", "env"];
+
+    fn summary(&self) -> String {
+        self.run.display()
+    }
+
+    fn validate(&self) -> Vec<Problem> {
         if self.run.is_empty() {
-            vec![("run".into(), "the command is empty".into())]
+            vec![Problem::new("run", "the command is empty")]
         } else {
             Vec::new()
         }
     }
+
+    async fn run(&self, ctx: &StepCtx<'_>) -> Result<Output, StepError> {
+        run(ctx, self).await
+    }
 }
 
-pub async fn run(ctx: &StepCtx<'_>, spec: &CommandSpec) -> Result<Output, StepError> {
+async fn run(ctx: &StepCtx<'_>, spec: &CommandSpec) -> Result<Output, StepError> {
     if ctx.run.read_only {
         return Err(StepError::failed(
             "--read-only: refusing to run a host command (it could change anything)",
@@ -42,7 +58,7 @@ pub async fn run(ctx: &StepCtx<'_>, spec: &CommandSpec) -> Result<Output, StepEr
     };
     let dir = match &spec.workdir {
         Some(w) => ctx.path(w),
-        None => ctx.scenario.dir.clone(),
+        None => ctx.dir.to_path_buf(),
     };
     let dir = if dir.as_os_str().is_empty() {
         std::path::PathBuf::from(".")

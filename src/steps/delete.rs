@@ -1,7 +1,8 @@
 //! `delete`: remove what the step names, by `kind/name` or by kind and label
 //! selector, then (by default) wait, with a watch, until it is gone.
 
-use super::{Output, StepCtx, StepError};
+use crate::expect::ExpectField;
+use super::{Output, Problem, StepCtx, StepError, StepKind};
 use crate::objref::{KindRef, ObjectRef};
 use crate::wait::{wait_for, Until};
 use kube::api::{DeleteParams, ListParams, PropagationPolicy};
@@ -33,8 +34,21 @@ fn yes() -> bool {
     true
 }
 
-impl DeleteSpec {
-    pub fn validate(&self) -> Vec<(String, String)> {
+
+impl StepKind for DeleteSpec {
+    const KEYWORD: &'static str = "delete";
+
+    const EXPECTS: &'static [ExpectField] = &[ExpectField::Error];
+
+    fn summary(&self) -> String {
+        super::target_summary(
+            self.object.as_ref(),
+            self.kind.as_ref(),
+            self.selector.as_deref(),
+        )
+    }
+
+    fn validate(&self) -> Vec<Problem> {
         let whole_kind = "deleting by kind needs a `selector` (kdrill never deletes a whole kind)";
         super::target_problems(
             "delete",
@@ -46,16 +60,12 @@ impl DeleteSpec {
         )
     }
 
-    pub fn summary(&self) -> String {
-        super::target_summary(
-            self.object.as_ref(),
-            self.kind.as_ref(),
-            self.selector.as_deref(),
-        )
+    async fn run(&self, ctx: &StepCtx<'_>) -> Result<Output, StepError> {
+        run(ctx, self).await
     }
 }
 
-pub async fn run(ctx: &StepCtx<'_>, spec: &DeleteSpec) -> Result<Output, StepError> {
+async fn run(ctx: &StepCtx<'_>, spec: &DeleteSpec) -> Result<Output, StepError> {
     let kind = spec
         .object
         .as_ref()

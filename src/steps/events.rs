@@ -3,7 +3,7 @@
 //! events, so "the pod was pulled" or "the container was restarted 3 times" ends as
 //! soon as the event arrives; `count: 0` asserts that no such event exists.
 
-use super::{Output, StepCtx, StepError};
+use super::{Output, StepCtx, StepError, StepKind};
 use crate::objref::ObjectRef;
 use crate::pattern;
 use crate::wait::{watch_until, Comparison, Seen};
@@ -41,23 +41,6 @@ fn at_least_once() -> Comparison {
 }
 
 impl EventsSpec {
-    pub fn summary(&self) -> String {
-        let mut parts = Vec::new();
-        if let Some(t) = &self.type_ {
-            parts.push(t.clone());
-        }
-        if let Some(r) = &self.reason {
-            parts.push(r.clone());
-        }
-        if let Some(o) = &self.object {
-            parts.push(format!("for {o}"));
-        }
-        if let Some(m) = &self.message {
-            parts.push(format!("{m:?}"));
-        }
-        parts.push(format!("count {}", self.count));
-        parts.join(" ")
-    }
 
     /// Does this event match the reason, type and message asked for? (The object is
     /// chosen by the watch's field selector.)
@@ -100,7 +83,33 @@ fn check(spec: &EventsSpec, seen: &Seen) -> (i64, Vec<String>) {
     }
 }
 
-pub async fn run(ctx: &StepCtx<'_>, spec: &EventsSpec) -> Result<Output, StepError> {
+impl StepKind for EventsSpec {
+    const KEYWORD: &'static str = "events";
+
+    fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(t) = &self.type_ {
+            parts.push(t.clone());
+        }
+        if let Some(r) = &self.reason {
+            parts.push(r.clone());
+        }
+        if let Some(o) = &self.object {
+            parts.push(format!("for {o}"));
+        }
+        if let Some(m) = &self.message {
+            parts.push(format!("{m:?}"));
+        }
+        parts.push(format!("count {}", self.count));
+        parts.join(" ")
+    }
+
+    async fn run(&self, ctx: &StepCtx<'_>) -> Result<Output, StepError> {
+        run(ctx, self).await
+    }
+}
+
+async fn run(ctx: &StepCtx<'_>, spec: &EventsSpec) -> Result<Output, StepError> {
     let ns = spec.namespace.as_deref().unwrap_or(ctx.namespace);
     let ar = ApiResource::erase::<Event>(&());
     let api: Api<DynamicObject> = Api::namespaced_with(ctx.cluster.client.clone(), ns, &ar);

@@ -2,8 +2,9 @@
 //! does), collecting stdout, stderr and the exit code. A non-zero exit is a result to
 //! check, not an error: without `expect.exitCode` it must be 0.
 
-use super::{Output, StepCtx, StepError};
-use crate::scenario::CommandLine;
+use crate::expect::ExpectField;
+use super::{Output, Problem, StepCtx, StepError, StepKind};
+use crate::command_line::CommandLine;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Status;
 use kube::api::AttachParams;
@@ -31,13 +32,6 @@ impl ExecSpec {
         }
     }
 
-    pub fn validate(&self) -> Vec<(String, String)> {
-        if self.command.is_empty() {
-            vec![("command".into(), "the command is empty".into())]
-        } else {
-            Vec::new()
-        }
-    }
 }
 
 /// Exit code from the status the API sends when the process ends.
@@ -122,7 +116,29 @@ where
     Ok(out)
 }
 
-pub async fn run(ctx: &StepCtx<'_>, spec: &ExecSpec) -> Result<Output, StepError> {
+impl StepKind for ExecSpec {
+    const KEYWORD: &'static str = "exec";
+
+    const EXPECTS: &'static [ExpectField] = &[ExpectField::ExitCode, ExpectField::Stdout, ExpectField::Stderr];
+
+    fn summary(&self) -> String {
+        format!("{} -- {}", self.target(), self.command.display())
+    }
+
+    fn validate(&self) -> Vec<Problem> {
+        if self.command.is_empty() {
+            vec![Problem::new("command", "the command is empty")]
+        } else {
+            Vec::new()
+        }
+    }
+
+    async fn run(&self, ctx: &StepCtx<'_>) -> Result<Output, StepError> {
+        run(ctx, self).await
+    }
+}
+
+async fn run(ctx: &StepCtx<'_>, spec: &ExecSpec) -> Result<Output, StepError> {
     let namespace = spec.namespace.as_deref().unwrap_or(ctx.namespace);
     let mut ap = AttachParams::default()
         .stdin(false)
@@ -131,13 +147,7 @@ pub async fn run(ctx: &StepCtx<'_>, spec: &ExecSpec) -> Result<Output, StepError
     if let Some(c) = &spec.container {
         ap = ap.container(c);
     }
-    let argv = spec
-        .command
-        .argv()
-        .iter()
-        .map(|a| crate::vars::expand(a, ctx.vars))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(StepError::failed)?;
+    let argv = spec.command.argv();
     let req = kube::core::Request::new(Pod::url_path(&(), Some(namespace)))
         .exec(&spec.pod, argv, &ap)
         .map_err(|e| StepError::Other(format!("exec request: {e}")))?;

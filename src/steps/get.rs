@@ -1,7 +1,8 @@
 //! `get`: read objects as kubectl would print them: a table (columns from the API
 //! server itself), a wide table, YAML (without managed fields) or `kind/name` lines.
 
-use super::{Output, StepCtx, StepError};
+use crate::expect::ExpectField;
+use super::{Output, Problem, StepCtx, StepError, StepKind};
 use crate::objref::KindRef;
 use kube::api::ListParams;
 use serde::Deserialize;
@@ -28,29 +29,6 @@ pub struct GetSpec {
     pub namespace: Option<String>,
 }
 
-impl GetSpec {
-    pub fn validate(&self) -> Vec<(String, String)> {
-        if self.name.is_some() && self.selector.is_some() {
-            vec![(
-                "selector".into(),
-                "give `name` or `selector`, not both".into(),
-            )]
-        } else {
-            Vec::new()
-        }
-    }
-
-    pub fn summary(&self) -> String {
-        let mut s = self.kind.to_string();
-        if let Some(n) = &self.name {
-            s.push_str(&format!("/{n}"));
-        }
-        if let Some(sel) = &self.selector {
-            s.push_str(&format!(" -l {sel}"));
-        }
-        s
-    }
-}
 
 /// Drop what only the API server cares about, and what changes on every run, from an
 /// object shown to people and stored in snapshots.
@@ -69,7 +47,39 @@ pub fn tidy(mut obj: Value) -> Value {
     obj
 }
 
-pub async fn run(ctx: &StepCtx<'_>, spec: &GetSpec) -> Result<Output, StepError> {
+impl StepKind for GetSpec {
+    const KEYWORD: &'static str = "get";
+
+    const EXPECTS: &'static [ExpectField] = &[ExpectField::Output, ExpectField::Error];
+
+    fn summary(&self) -> String {
+        let mut s = self.kind.to_string();
+        if let Some(n) = &self.name {
+            s.push_str(&format!("/{n}"));
+        }
+        if let Some(sel) = &self.selector {
+            s.push_str(&format!(" -l {sel}"));
+        }
+        s
+    }
+
+    fn validate(&self) -> Vec<Problem> {
+        if self.name.is_some() && self.selector.is_some() {
+            vec![Problem::new(
+                "selector",
+                "give `name` or `selector`, not both",
+            )]
+        } else {
+            Vec::new()
+        }
+    }
+
+    async fn run(&self, ctx: &StepCtx<'_>) -> Result<Output, StepError> {
+        run(ctx, self).await
+    }
+}
+
+async fn run(ctx: &StepCtx<'_>, spec: &GetSpec) -> Result<Output, StepError> {
     let resolved = ctx.cluster.resolve(&spec.kind).await?;
     let ns = spec.namespace.as_deref().unwrap_or(ctx.namespace);
     let mut object = None;

@@ -2,7 +2,8 @@
 //! (`.../services/NAME:PORT/proxy/PATH`), so a check from the host needs neither a
 //! port-forward nor `curl` inside an image. Status, headers and body are expectations.
 
-use super::{Output, StepCtx, StepError};
+use crate::expect::ExpectField;
+use super::{Output, Problem, StepCtx, StepError, StepKind};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -51,63 +52,7 @@ fn get() -> String {
 const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
 impl HttpSpec {
-    pub fn validate(&self) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        let targets = [
-            self.service.is_some(),
-            self.pod.is_some(),
-            self.api_path.is_some(),
-        ];
-        match targets.iter().filter(|t| **t).count() {
-            0 => out.push((
-                String::new(),
-                "`http` needs `service: NAME`, `pod: NAME` or `apiPath: /PATH`".into(),
-            )),
-            1 => {}
-            _ => out.push((
-                String::new(),
-                "give one of `service`, `pod` and `apiPath`".into(),
-            )),
-        }
-        if self
-            .api_path
-            .as_deref()
-            .is_some_and(|p| !p.starts_with('/'))
-        {
-            out.push(("apiPath".into(), "the path starts with `/`".into()));
-        }
-        if !METHODS.contains(&self.method.to_ascii_uppercase().as_str()) {
-            out.push((
-                "method".into(),
-                format!("`{}` is not one of {}", self.method, METHODS.join(", ")),
-            ));
-        }
-        if !self.path.starts_with('/') {
-            out.push(("path".into(), "the path starts with `/`".into()));
-        }
-        out
-    }
 
-    pub fn summary(&self) -> String {
-        if let Some(p) = &self.api_path {
-            return format!("{} apiserver{p}", self.method.to_ascii_uppercase());
-        }
-        let target = match (&self.service, &self.pod) {
-            (Some(s), _) => format!("service/{s}"),
-            (_, Some(p)) => format!("pod/{p}"),
-            _ => String::new(),
-        };
-        let port = match &self.port {
-            Some(PortRef::Number(n)) => format!(":{n}"),
-            Some(PortRef::Name(n)) => format!(":{n}"),
-            None => String::new(),
-        };
-        format!(
-            "{} {target}{port}{}",
-            self.method.to_ascii_uppercase(),
-            self.path
-        )
-    }
 
     /// The API server proxy path for this request.
     fn proxy_path(&self, namespace: &str) -> String {
@@ -137,19 +82,83 @@ impl HttpSpec {
     }
 }
 
-pub async fn run(ctx: &StepCtx<'_>, spec: &HttpSpec) -> Result<Output, StepError> {
+impl StepKind for HttpSpec {
+    const KEYWORD: &'static str = "http";
+
+    const EXPECTS: &'static [ExpectField] = &[ExpectField::Status, ExpectField::Headers, ExpectField::Body];
+
+    fn summary(&self) -> String {
+        if let Some(p) = &self.api_path {
+            return format!("{} apiserver{p}", self.method.to_ascii_uppercase());
+        }
+        let target = match (&self.service, &self.pod) {
+            (Some(s), _) => format!("service/{s}"),
+            (_, Some(p)) => format!("pod/{p}"),
+            _ => String::new(),
+        };
+        let port = match &self.port {
+            Some(PortRef::Number(n)) => format!(":{n}"),
+            Some(PortRef::Name(n)) => format!(":{n}"),
+            None => String::new(),
+        };
+        format!(
+            "{} {target}{port}{}",
+            self.method.to_ascii_uppercase(),
+            self.path
+        )
+    }
+
+    fn validate(&self) -> Vec<Problem> {
+        let mut out = Vec::new();
+        let targets = [
+            self.service.is_some(),
+            self.pod.is_some(),
+            self.api_path.is_some(),
+        ];
+        match targets.iter().filter(|t| **t).count() {
+            0 => out.push(Problem::new(
+                "",
+                "`http` needs `service: NAME`, `pod: NAME` or `apiPath: /PATH`",
+            )),
+            1 => {}
+            _ => out.push(Problem::new(
+                "",
+                "give one of `service`, `pod` and `apiPath`",
+            )),
+        }
+        if self
+            .api_path
+            .as_deref()
+            .is_some_and(|p| !p.starts_with('/'))
+        {
+            out.push(Problem::new("apiPath", "the path starts with `/`"));
+        }
+        if !METHODS.contains(&self.method.to_ascii_uppercase().as_str()) {
+            out.push(Problem::new(
+                "method",
+                format!("`{}` is not one of {}", self.method, METHODS.join(", ")),
+            ));
+        }
+        if !self.path.starts_with('/') {
+            out.push(Problem::new("path", "the path starts with `/`"));
+        }
+        out
+    }
+
+    async fn run(&self, ctx: &StepCtx<'_>) -> Result<Output, StepError> {
+        run(ctx, self).await
+    }
+}
+
+async fn run(ctx: &StepCtx<'_>, spec: &HttpSpec) -> Result<Output, StepError> {
     let ns = spec.namespace.as_deref().unwrap_or(ctx.namespace);
-    let path = crate::vars::expand(&spec.proxy_path(ns), ctx.vars).map_err(StepError::failed)?;
-    let body = match &spec.body {
-        Some(b) => crate::vars::expand(b, ctx.vars).map_err(StepError::failed)?,
-        None => String::new(),
-    };
+    let path = spec.proxy_path(ns);
+    let body = spec.body.clone().unwrap_or_default();
     let mut req = http::Request::builder()
         .method(spec.method.to_ascii_uppercase().as_str())
         .uri(&path);
     for (k, v) in &spec.headers {
-        let v = crate::vars::expand(v, ctx.vars).map_err(StepError::failed)?;
-        req = req.header(k.as_str(), v);
+        req = req.header(k.as_str(), v.as_str());
     }
     let req = req
         .body(kube::client::Body::from(body.into_bytes()))
@@ -214,9 +223,9 @@ mod tests {
     fn validation() {
         assert!(!spec("{path: /}").validate().is_empty());
         assert_eq!(
-            spec("{service: a, method: FETCH}").validate()[0].0,
+            spec("{service: a, method: FETCH}").validate()[0].path,
             "method"
         );
-        assert_eq!(spec("{service: a, path: x}").validate()[0].0, "path");
+        assert_eq!(spec("{service: a, path: x}").validate()[0].path, "path");
     }
 }

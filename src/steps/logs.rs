@@ -1,7 +1,8 @@
 //! `logs`: read a container's log (current or previous instance) through the API,
 //! from a pod by name or the first pod (by name) matching a label selector.
 
-use super::{Output, StepCtx, StepError};
+use crate::expect::ExpectField;
+use super::{Output, Problem, StepCtx, StepError, StepKind};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams, LogParams};
 use serde::Deserialize;
@@ -20,22 +21,13 @@ pub struct LogsSpec {
     pub namespace: Option<String>,
 }
 
-impl LogsSpec {
-    pub fn validate(&self) -> Vec<(String, String)> {
-        match (&self.pod, &self.selector) {
-            (Some(_), None) | (None, Some(_)) => Vec::new(),
-            (Some(_), Some(_)) => vec![(
-                "selector".into(),
-                "give `pod` or `selector`, not both".into(),
-            )],
-            (None, None) => vec![(
-                String::new(),
-                "`logs` needs `pod: NAME` or `selector: LABELS`".into(),
-            )],
-        }
-    }
 
-    pub fn summary(&self) -> String {
+impl StepKind for LogsSpec {
+    const KEYWORD: &'static str = "logs";
+
+    const EXPECTS: &'static [ExpectField] = &[ExpectField::Output, ExpectField::Error];
+
+    fn summary(&self) -> String {
         let mut s = match (&self.pod, &self.selector) {
             (Some(p), _) => format!("pod/{p}"),
             (None, Some(sel)) => format!("pods -l {sel}"),
@@ -49,9 +41,27 @@ impl LogsSpec {
         }
         s
     }
+
+    fn validate(&self) -> Vec<Problem> {
+        match (&self.pod, &self.selector) {
+            (Some(_), None) | (None, Some(_)) => Vec::new(),
+            (Some(_), Some(_)) => vec![Problem::new(
+                "selector",
+                "give `pod` or `selector`, not both",
+            )],
+            (None, None) => vec![Problem::new(
+                "",
+                "`logs` needs `pod: NAME` or `selector: LABELS`",
+            )],
+        }
+    }
+
+    async fn run(&self, ctx: &StepCtx<'_>) -> Result<Output, StepError> {
+        run(ctx, self).await
+    }
 }
 
-pub async fn run(ctx: &StepCtx<'_>, spec: &LogsSpec) -> Result<Output, StepError> {
+async fn run(ctx: &StepCtx<'_>, spec: &LogsSpec) -> Result<Output, StepError> {
     let pods: Api<Pod> = Api::namespaced(
         ctx.cluster.client.clone(),
         spec.namespace.as_deref().unwrap_or(ctx.namespace),

@@ -1,7 +1,8 @@
 //! `patch`: change a live object with a JSON patch, a JSON merge patch or a
 //! strategic merge patch (kubectl's default), optionally on a subresource.
 
-use super::{Output, StepCtx, StepError};
+use crate::expect::ExpectField;
+use super::{Output, Problem, StepCtx, StepError, StepKind};
 use crate::objref::ObjectRef;
 use kube::api::{Patch, PatchParams};
 use serde::Deserialize;
@@ -67,13 +68,24 @@ impl PatchSpec {
         })
     }
 
-    pub fn validate(&self) -> Vec<(String, String)> {
+}
+
+impl StepKind for PatchSpec {
+    const KEYWORD: &'static str = "patch";
+
+    const EXPECTS: &'static [ExpectField] = &[ExpectField::Error];
+
+    fn summary(&self) -> String {
+        format!("{} ({})", self.object, self.patch_type.keyword())
+    }
+
+    fn validate(&self) -> Vec<Problem> {
         let mut out = Vec::new();
         if let Err(e) = self.build() {
-            out.push(("patch".into(), e));
+            out.push(Problem::new("patch", e));
         } else if self.patch_type != PatchType::Json && !self.body().is_ok_and(|b| b.is_object()) {
-            out.push((
-                "patch".into(),
+            out.push(Problem::new(
+                "patch",
                 format!(
                     "a {} patch is a mapping (a partial object)",
                     self.patch_type.keyword()
@@ -82,23 +94,25 @@ impl PatchSpec {
         }
         if let Some(s) = &self.subresource {
             if s != "status" && s != "scale" {
-                out.push((
-                    "subresource".into(),
+                out.push(Problem::new(
+                    "subresource",
                     format!("subresource must be `status` or `scale`, not `{s}`"),
                 ));
             }
         }
         out
     }
+
+    async fn run(&self, ctx: &StepCtx<'_>) -> Result<Output, StepError> {
+        run(ctx, self).await
+    }
 }
 
-pub async fn run(ctx: &StepCtx<'_>, spec: &PatchSpec) -> Result<Output, StepError> {
+async fn run(ctx: &StepCtx<'_>, spec: &PatchSpec) -> Result<Output, StepError> {
     let resolved = ctx.cluster.resolve(&spec.object.kind).await?;
     let ns = spec.namespace.as_deref().unwrap_or(ctx.namespace);
     ctx.may_change(&spec.object.to_string(), resolved.namespaced.then_some(ns))?;
     let api = ctx.cluster.api(&resolved, ns);
-    let mut spec = spec.clone();
-    spec.patch = crate::vars::expand_yaml(&spec.patch, ctx.vars).map_err(StepError::failed)?;
     let patch = spec.build().map_err(StepError::Other)?;
     let pp = PatchParams::default();
     let obj = match &spec.subresource {
@@ -141,11 +155,11 @@ mod tests {
     #[test]
     fn bad_patches_are_explained() {
         let s = spec("{object: pod/nginx, type: json, patch: {spec: {}}}");
-        assert!(s.validate()[0].1.contains("list of operations"));
+        assert!(s.validate()[0].message.contains("list of operations"));
         let s = spec("{object: pod/nginx, type: merge, patch: [1]}");
-        assert!(s.validate()[0].1.contains("is a mapping"));
+        assert!(s.validate()[0].message.contains("is a mapping"));
         let s = spec("{object: pod/nginx, patch: {spec: {}}, subresource: exec}");
-        assert!(s.validate()[0].1.contains("subresource must be"));
+        assert!(s.validate()[0].message.contains("subresource must be"));
     }
 
     #[test]

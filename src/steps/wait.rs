@@ -2,7 +2,7 @@
 //! label selector reaches a state (phase, condition, container state, restart count,
 //! a partial object, or deletion).
 
-use super::{Output, StepCtx, StepError};
+use super::{Output, Problem, StepCtx, StepError, StepKind};
 use crate::objref::{KindRef, ObjectRef};
 use crate::wait::{wait_for, wait_for_selector, Until};
 use serde::Deserialize;
@@ -22,17 +22,6 @@ pub struct WaitSpec {
 }
 
 impl WaitSpec {
-    pub fn validate(&self) -> Vec<(String, String)> {
-        let kind_alone = "waiting on a kind needs a `selector`";
-        super::target_problems(
-            "wait",
-            "for",
-            self.target.as_ref(),
-            self.kind.as_ref(),
-            self.selector.as_deref(),
-            kind_alone,
-        )
-    }
 
     /// What is waited for, e.g. `pod/nginx` or `pods -l app=web`.
     pub fn target(&self) -> String {
@@ -44,7 +33,31 @@ impl WaitSpec {
     }
 }
 
-pub async fn run(ctx: &StepCtx<'_>, spec: &WaitSpec) -> Result<Output, StepError> {
+impl StepKind for WaitSpec {
+    const KEYWORD: &'static str = "wait";
+
+    fn summary(&self) -> String {
+        format!("{} {}", self.target(), self.until.summary())
+    }
+
+    fn validate(&self) -> Vec<Problem> {
+        let kind_alone = "waiting on a kind needs a `selector`";
+        super::target_problems(
+            "wait",
+            "for",
+            self.target.as_ref(),
+            self.kind.as_ref(),
+            self.selector.as_deref(),
+            kind_alone,
+        )
+    }
+
+    async fn run(&self, ctx: &StepCtx<'_>) -> Result<Output, StepError> {
+        run(ctx, self).await
+    }
+}
+
+async fn run(ctx: &StepCtx<'_>, spec: &WaitSpec) -> Result<Output, StepError> {
     let kind = spec
         .target
         .as_ref()
