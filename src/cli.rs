@@ -319,4 +319,3 @@ mod tests {
         assert!(Cli::try_parse_from(["kdrill", "frobnicate"]).is_err());
     }
 }
-

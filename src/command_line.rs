@@ -34,6 +34,15 @@ impl CommandLine {
     }
 }
 
+impl serde::Serialize for CommandLine {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            CommandLine::Shell(text) => s.serialize_str(text),
+            CommandLine::Argv(argv) => argv.serialize(s),
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for CommandLine {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         use serde::de::{self, SeqAccess, Visitor};

@@ -105,6 +105,31 @@ impl<'de> Deserialize<'de> for HumanDuration {
     }
 }
 
+/// Go-style text that reads back as the same duration: `1m30s`, `500ms`, `2h`.
+pub fn spec_text(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms == 0 {
+        return "0s".into();
+    }
+    if !ms.is_multiple_of(1000) {
+        return format!("{ms}ms");
+    }
+    let (h, m, s) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60);
+    let mut out = String::new();
+    for (n, unit) in [(h, "h"), (m, "m"), (s, "s")] {
+        if n > 0 {
+            out.push_str(&format!("{n}{unit}"));
+        }
+    }
+    out
+}
+
+impl serde::Serialize for HumanDuration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&spec_text(self.0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,6 +155,15 @@ mod tests {
             .unwrap_err()
             .contains("expected a duration"));
         assert!(parse_duration("1m30").unwrap_err().contains("missing unit"));
+    }
+
+    #[test]
+    fn spec_text_reads_back() {
+        for t in ["1m30s", "500ms", "2h", "45s", "1h0m5s", "1500ms"] {
+            let d = parse_duration(t).unwrap();
+            assert_eq!(parse_duration(&spec_text(d)).unwrap(), d, "{t}");
+        }
+        assert_eq!(spec_text(Duration::from_secs(90)), "1m30s");
     }
 
     #[test]

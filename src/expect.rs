@@ -10,23 +10,30 @@ use serde::Deserialize;
 use std::fmt;
 
 /// `expect:` of a step. Which fields apply depends on the step kind (checked by `lint`).
-#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Expect {
     /// Expected exit code of `exec` and `command`; without it, non-zero fails the step.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stdout: Option<TextMatch>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stderr: Option<TextMatch>,
     /// The text output of `logs` and `get`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub output: Option<TextMatch>,
     /// The step must fail with this API error.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorExpect>,
     /// HTTP status of an `http` step; without it, 2xx and 3xx pass.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     /// Response headers of an `http` step (names in any case).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub headers: std::collections::BTreeMap<String, TextMatch>,
     /// Response body of an `http` step.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<TextMatch>,
 }
 
@@ -63,16 +70,20 @@ impl ExpectField {
 }
 
 /// An API error the step must produce (Kubernetes `Status` fields).
-#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ErrorExpect {
     /// `Status.reason`, e.g. `Invalid`, `Forbidden`, `NotFound`, `AlreadyExists`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// HTTP code, e.g. 422.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<TextMatch>,
     /// In an `apply` of many documents: only this one (`kind/name`) must be rejected;
     /// every other document must be applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<crate::objref::ObjectRef>,
 }
 
@@ -83,31 +94,39 @@ pub enum TextMatch {
     Rules(Box<TextRules>),
 }
 
-#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TextRules {
     /// Exactly this text (a trailing newline is ignored).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub equals: Option<String>,
     /// This substring, or each of these.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contains: Option<OneOrMany>,
     /// None of these substrings.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub not_contains: Option<OneOrMany>,
     /// The whole text matches this pattern (`[..]`, `...`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub matches: Option<String>,
     /// A regular expression found anywhere in the text.
     #[serde(default, deserialize_with = "de_regex")]
     #[schemars(with = "Option<String>")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub regex: Option<RegexText>,
     /// Compare the normalised text with a stored snapshot (a name, or `true`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<SnapshotName>,
     /// Parse the text as JSON; it must contain this partial object (rules of `assert`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub json: Option<serde_json::Value>,
     /// Parse the text as YAML; it must contain this partial object (rules of `assert`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub yaml: Option<serde_json::Value>,
 }
 
 /// One string or a list of strings.
-#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(untagged)]
 pub enum OneOrMany {
     One(String),
@@ -226,6 +245,30 @@ impl<'de> Deserialize<'de> for SnapshotName {
     }
 }
 
+impl serde::Serialize for TextMatch {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            TextMatch::Pattern(p) => s.serialize_str(p),
+            TextMatch::Rules(r) => r.serialize(s),
+        }
+    }
+}
+
+impl serde::Serialize for RegexText {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0.as_str())
+    }
+}
+
+impl serde::Serialize for SnapshotName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            SnapshotName::Auto => s.serialize_bool(true),
+            SnapshotName::Named(n) => s.serialize_str(n),
+        }
+    }
+}
+
 /// A parsed output compared with a partial object, one line per differing path.
 fn subset_gaps(lang: &str, want: &serde_json::Value, got: &serde_json::Value) -> Vec<String> {
     crate::subset::diff(want, got, false)
@@ -270,6 +313,11 @@ impl fmt::Display for TextMatch {
 }
 
 impl Expect {
+    /// True when no field is set (the step's own default checks apply).
+    pub fn is_empty(&self) -> bool {
+        self.given().is_empty()
+    }
+
     /// The fields this `expect` sets.
     pub fn given(&self) -> Vec<ExpectField> {
         let e = self.error.as_ref();

@@ -9,18 +9,19 @@ use std::path::Path;
 use tokio_util::sync::CancellationToken;
 
 /// `apply: {helm: ...}`.
-#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct HelmSource {
     /// A chart directory or packaged chart, relative to the scenario file.
     pub chart: String,
     /// Release name (default: the chart's directory name).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub release: Option<String>,
     /// Values files, relative to the scenario file.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub values: Vec<String>,
     /// `--set` values.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub set: BTreeMap<String, String>,
 }
 

@@ -17,20 +17,25 @@ use tokio_util::sync::CancellationToken;
 
 /// What an object must look like (`until:` of `wait`). All given parts must hold;
 /// with none given the object must simply exist.
-#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Until {
     /// `status.phase`, e.g. `Running`, `Succeeded`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phase: Option<String>,
     /// A `status.conditions` entry: `Ready`, `Ready=True`, `Available=False`, or a map.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub condition: Option<ConditionSpec>,
     /// `true`: the object is gone. `false`: it exists.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
     /// A container status (pods).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub container: Option<ContainerUntil>,
     /// A partial object (same rules as `assert`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub matches: Option<Value>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub any_order: bool,
 }
 
@@ -43,21 +48,28 @@ pub struct ConditionSpec {
 }
 
 /// Conditions on a container of a pod.
-#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ContainerUntil {
     /// Container name; any container when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// `running`, `waiting` or `terminated`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<ContainerState>,
     /// Reason of the current state, e.g. `CrashLoopBackOff`, `Completed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ready: Option<bool>,
     /// `3`, `">=1"`, `">0"`, `"<5"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub restart_count: Option<Comparison>,
 }
 
-#[derive(schemars::JsonSchema, Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(
+    schemars::JsonSchema, Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ContainerState {
     Running,
@@ -137,7 +149,7 @@ impl fmt::Display for Comparison {
 
 impl<'de> Deserialize<'de> for Comparison {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
+        #[derive(Deserialize, serde::Serialize)]
         #[serde(untagged)]
         enum Raw {
             N(i64),
@@ -155,21 +167,48 @@ impl<'de> Deserialize<'de> for Comparison {
     }
 }
 
+impl serde::Serialize for Comparison {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.op {
+            CmpOp::Eq => s.serialize_i64(self.value),
+            _ => s.collect_str(self),
+        }
+    }
+}
+
+impl serde::Serialize for ConditionSpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match &self.reason {
+            None if self.status == "True" => s.serialize_str(&self.type_),
+            None => s.collect_str(&format_args!("{}={}", self.type_, self.status)),
+            Some(reason) => {
+                let mut m = s.serialize_map(Some(3))?;
+                m.serialize_entry("type", &self.type_)?;
+                m.serialize_entry("status", &self.status)?;
+                m.serialize_entry("reason", reason)?;
+                m.end()
+            }
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for ConditionSpec {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
+        #[derive(Deserialize, serde::Serialize)]
         #[serde(deny_unknown_fields)]
         struct Full {
             #[serde(rename = "type")]
             type_: String,
             #[serde(default = "true_str")]
             status: String,
+            #[serde(skip_serializing_if = "Option::is_none")]
             reason: Option<String>,
         }
         fn true_str() -> String {
             "True".into()
         }
-        #[derive(Deserialize)]
+        #[derive(Deserialize, serde::Serialize)]
         #[serde(untagged)]
         enum Raw {
             S(String),

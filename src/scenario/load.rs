@@ -87,20 +87,23 @@ struct RawScenario {
 
 /// The fields every step may have beside its action (the action's key is one of
 /// the registry's keywords, and its schema comes from there: see [`StepSchema`]).
-#[derive(schemars::JsonSchema, Deserialize)]
+#[derive(schemars::JsonSchema, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct StepCommon {
+    #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     timeout: Option<HumanDuration>,
     #[serde(default)]
     expect: Expect,
+    #[serde(skip_serializing_if = "Option::is_none")]
     retry: Option<Retry>,
     /// A failure of this step is reported but does not fail the scenario.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     allow_failure: bool,
     /// Variables for later steps, from this step's outcome: `{POD_IP: .status.podIP}`,
     /// `{TOKEN: stdout}`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     save: BTreeMap<String, String>,
 }
 
@@ -739,6 +742,58 @@ mod robustness {
                 let _ = load_str(&f, &part.replace('-', "!"));
             }
         }
+    }
+
+    /// Every step of every bundled scenario, written back as a typed `StepSpec`
+    /// (what import and migrate write) and loaded again, is the same step.
+    #[test]
+    fn typed_steps_write_back_to_what_was_read() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let (files, _) = discover(&[root.join("scenarios"), root.join("tests/fixtures")]);
+        let mut checked = 0;
+        for f in files {
+            let Ok(s) = load_file(&f) else { continue };
+            let (first, last) = if s.is_suite {
+                (Section::Setup, Section::Teardown)
+            } else {
+                (Section::Steps, Section::Finally)
+            };
+            let mut text = format!(
+                "apiVersion: {API_VERSION}\nkind: {}\nname: round trip\n",
+                if s.is_suite { SUITE_KIND } else { KIND }
+            );
+            for section in [first, Section::Catch, last] {
+                let specs: Vec<_> = s.section(section).map(|st| st.spec()).collect();
+                if !specs.is_empty() {
+                    let list = serde_yaml::to_string(&specs).unwrap();
+                    text.push_str(&format!("{}:\n{list}", section.keyword()));
+                }
+            }
+            let again =
+                load_str(&f, &text).unwrap_or_else(|e| panic!("{}:\n{text}\n{e}", f.display()));
+            assert_eq!(again.steps.len(), s.steps.len(), "{}", f.display());
+            for (a, b) in s.steps.iter().zip(&again.steps) {
+                assert_eq!(
+                    format!("{:?}", a.action),
+                    format!("{:?}", b.action),
+                    "{}",
+                    f.display()
+                );
+                assert_eq!(
+                    format!("{:?}", a.expect),
+                    format!("{:?}", b.expect),
+                    "{}",
+                    f.display()
+                );
+                assert_eq!(
+                    (a.timeout, &a.name, a.allow_failure),
+                    (b.timeout, &b.name, b.allow_failure)
+                );
+                assert_eq!(a.save, b.save);
+                checked += 1;
+            }
+        }
+        assert!(checked > 150, "only {checked} steps checked");
     }
 
     #[test]

@@ -108,18 +108,19 @@ impl Section {
 
 /// `requires:` of a scenario: it is skipped (with the reason) on clusters (or
 /// machines) without these.
-#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Requires {
     /// Kubernetes server version, e.g. `">=1.30"`, `"<1.35"`, `">=1.29, <1.35"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kubernetes: Option<String>,
     /// Resources that must be served, as kinds are written elsewhere:
     /// `certificates.cert-manager.io`, `deployment.apps`, `cronjobs`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<String>,
     /// Programs the scenario's steps start on this machine (`helm` for a chart,
     /// `kustomize`, a host command's tool): on `PATH`, or a path to an executable.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub commands: Vec<String>,
 }
 
@@ -211,6 +212,17 @@ impl SaveSource {
             t => Err(format!(
                 "`{t}` is not a source: expected stdout, stderr, output, or a field path such as `.status.podIP`"
             )),
+        }
+    }
+}
+
+impl fmt::Display for SaveSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SaveSource::Stdout => f.write_str("stdout"),
+            SaveSource::Stderr => f.write_str("stderr"),
+            SaveSource::Output => f.write_str("output"),
+            SaveSource::Field(p) => f.write_str(p),
         }
     }
 }
@@ -312,6 +324,23 @@ impl Step {
         Ok(std::borrow::Cow::Owned(step))
     }
 
+    /// The step as a scenario file would hold it.
+    pub fn spec(&self) -> StepSpec {
+        StepSpec {
+            name: self.name.clone(),
+            action: self.action.clone(),
+            timeout: self.timeout.map(HumanDuration),
+            expect: self.expect.clone(),
+            retry: self.retry.clone(),
+            allow_failure: self.allow_failure,
+            save: self
+                .save
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_string()))
+                .collect(),
+        }
+    }
+
     /// The step's own name, or its summary; `catch`/`finally` steps say so.
     pub fn label(&self) -> String {
         let label = self.name.clone().unwrap_or_else(|| self.action.summary());
@@ -322,8 +351,63 @@ impl Step {
     }
 }
 
+/// A step as a scenario file holds it, for the code that writes scenarios (import,
+/// migrate): typed, so a draft that would not load does not compile.
+#[derive(Debug, Clone)]
+pub struct StepSpec {
+    pub name: Option<String>,
+    pub action: Action,
+    pub timeout: Option<HumanDuration>,
+    pub expect: Expect,
+    pub retry: Option<Retry>,
+    pub allow_failure: bool,
+    pub save: std::collections::BTreeMap<String, String>,
+}
+
+impl StepSpec {
+    pub fn new(action: Action) -> StepSpec {
+        StepSpec {
+            name: None,
+            action,
+            timeout: None,
+            expect: Expect::default(),
+            retry: None,
+            allow_failure: false,
+            save: Default::default(),
+        }
+    }
+}
+
+impl serde::Serialize for StepSpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeMap};
+        let mut m = s.serialize_map(None)?;
+        if let Some(n) = &self.name {
+            m.serialize_entry("name", n)?;
+        }
+        let spec = self.action.spec_value().map_err(S::Error::custom)?;
+        m.serialize_entry(self.action.keyword(), &spec)?;
+        if let Some(t) = &self.timeout {
+            m.serialize_entry("timeout", t)?;
+        }
+        if !self.expect.is_empty() {
+            m.serialize_entry("expect", &self.expect)?;
+        }
+        if let Some(r) = &self.retry {
+            m.serialize_entry("retry", r)?;
+        }
+        if self.allow_failure {
+            m.serialize_entry("allowFailure", &true)?;
+        }
+        if !self.save.is_empty() {
+            m.serialize_entry("save", &self.save)?;
+        }
+        m.end()
+    }
+}
+
 /// `retry:` for steps that are only eventually true.
-#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Retry {
     pub attempts: u32,

@@ -10,19 +10,24 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::path::Path;
 
-#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ApplySpec {
     /// A manifest file (one or many documents), relative to the scenario file.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
     /// Inline manifest(s): a mapping, a list of mappings, or YAML text.
     #[schemars(with = "Option<serde_json::Value>")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub manifest: Option<serde_yaml::Value>,
     /// A kustomization directory, rendered with `kubectl kustomize` (or `kustomize build`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kustomize: Option<String>,
     /// A Helm chart, rendered with `helm template`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub helm: Option<crate::render::HelmSource>,
     /// Namespace for namespaced objects that name none (default: the scenario's).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// How objects are written (default `apply`: server-side apply).
     #[serde(default)]
@@ -30,7 +35,7 @@ pub struct ApplySpec {
 }
 
 /// How `apply` writes objects.
-#[derive(schemars::JsonSchema, Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ApplyMode {
     /// Server-side apply, field manager `kdrill` (fields not in the manifest but owned

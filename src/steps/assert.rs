@@ -13,29 +13,35 @@ use kube::runtime::watcher;
 use serde::Deserialize;
 use serde_json::Value;
 
-#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AssertSpec {
     /// One object, `kind/name`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<ObjectRef>,
     /// Every object of this kind (with `selector`: only those with these labels).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<KindRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub selector: Option<String>,
     /// With `kind`: only objects whose fields match this field selector (kubectl's
     /// `--field-selector` syntax, e.g. `status.phase=Running`; the API decides which
     /// fields a kind can select on).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_selector: Option<String>,
     /// The partial object (default: `{}`, anything).
     #[serde(default = "empty_object")]
     pub matches: Value,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub any_order: bool,
     /// `all`, `any` or `none` of the addressed objects must match (default: `all` for
     /// one object, `any` for a kind).
-    #[serde(rename = "match")]
+    #[serde(rename = "match", skip_serializing_if = "Option::is_none")]
     pub quantifier: Option<Quantifier>,
     /// Exactly this many objects must match.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
 }
 
@@ -43,7 +49,7 @@ fn empty_object() -> Value {
     Value::Object(Default::default())
 }
 
-#[derive(schemars::JsonSchema, Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Quantifier {
     All,

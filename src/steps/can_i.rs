@@ -15,7 +15,7 @@ use kube::api::{Api, PostParams};
 use serde::Deserialize;
 use std::time::Duration;
 
-#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CanISpec {
     /// Who asks.
@@ -23,22 +23,25 @@ pub struct CanISpec {
     pub subject: Subject,
     /// Requests that must be allowed: `"VERB RESOURCE[/SUBRESOURCE] [NAME]"`, e.g.
     /// `get pods`, `get pods/log`, `update deployments.apps/scale web`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allowed: Vec<String>,
     /// Requests that must be denied, written the same way.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub denied: Vec<String>,
     /// Where the requests go (default: the scenario's namespace; `""` for cluster scope).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
 }
 
-#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Subject {
     /// A ServiceAccount: `NAME` (in the scenario's namespace) or `NAMESPACE:NAME`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_account: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<String>,
 }
 

@@ -10,14 +10,15 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::process::Stdio;
 
-#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CommandSpec {
     /// One string run with `sh -c`, or an argv list.
     pub run: CommandLine,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<String, String>,
     /// Working directory, relative to the scenario file (default: its directory).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub workdir: Option<String>,
 }
 

@@ -8,25 +8,30 @@ use crate::wait::{wait_for, Until};
 use kube::api::{DeleteParams, ListParams, PropagationPolicy};
 use serde::Deserialize;
 
-#[derive(schemars::JsonSchema, Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 pub enum Propagation {
     Background,
     Foreground,
     Orphan,
 }
 
-#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct DeleteSpec {
     /// One object, `kind/name`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<ObjectRef>,
     /// With `selector`: every object of this kind with these labels.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<KindRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub selector: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Wait until the objects are gone (default true).
     #[serde(default = "yes")]
     pub wait: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub propagation: Option<Propagation>,
 }
 

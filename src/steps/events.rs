@@ -14,22 +14,25 @@ use kube::runtime::watcher;
 use serde::Deserialize;
 use serde_json::Value;
 
-#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct EventsSpec {
     /// Only events about this object (`kind/name`).
-    #[serde(rename = "for")]
+    #[serde(rename = "for", skip_serializing_if = "Option::is_none")]
     pub object: Option<ObjectRef>,
     /// e.g. `Pulled`, `BackOff`, `FailedScheduling`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// `Normal` or `Warning`.
-    #[serde(rename = "type")]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// A pattern (`[..]`) the whole message must match.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// How many times (events repeat: their `count` adds up): `">=1"` (default), `3`, `0`.
     #[serde(default = "at_least_once")]
     pub count: Comparison,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
 }
 

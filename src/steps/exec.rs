@@ -13,14 +13,16 @@ use serde::Deserialize;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite as ws;
 
-#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ExecSpec {
     pub pod: String,
     /// Container name; the pod's default container when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub container: Option<String>,
     /// argv list, or one string run with `sh -c` inside the container.
     pub command: CommandLine,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
 }
 

@@ -7,18 +7,23 @@ use super::{Output, Problem, StepCtx, StepError, StepKind};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct HttpSpec {
     /// A Service of the namespace.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
     /// Or a pod.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pod: Option<String>,
     /// Or a path of the API server itself, e.g. `/readyz?verbose` (health endpoints).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub api_path: Option<String>,
     /// Port number or name (default: the proxy's default, the first port).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub port: Option<PortRef>,
     /// `https` for a TLS backend (default `http`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scheme: Option<String>,
     /// Path and query, e.g. `/healthz?verbose` (default `/`).
     #[serde(default = "root")]
@@ -26,15 +31,17 @@ pub struct HttpSpec {
     /// `GET` (default), `POST`, `PUT`, `PATCH`, `DELETE`, `HEAD`.
     #[serde(default = "get")]
     pub method: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
     /// Request body (with `${VARS}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
 }
 
 /// A port by number or by name.
-#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(untagged)]
 pub enum PortRef {
     Number(u16),

@@ -15,7 +15,14 @@ use tokio_util::sync::CancellationToken;
 /// keyword, with its JSON Schema), its checks, and how it runs. A new kind is a file
 /// that implements this and a line in the registry (`steps/mod.rs`).
 pub trait StepKind:
-    Sized + Clone + std::fmt::Debug + DeserializeOwned + schemars::JsonSchema + Send + Sync
+    Sized
+    + Clone
+    + std::fmt::Debug
+    + DeserializeOwned
+    + serde::Serialize
+    + schemars::JsonSchema
+    + Send
+    + Sync
 {
     /// The key that names the kind in a step, e.g. `wait`.
     const KEYWORD: &'static str;

@@ -7,17 +7,22 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams, LogParams};
 use serde::Deserialize;
 
-#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct LogsSpec {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pod: Option<String>,
     /// Instead of `pod`: the first pod, by name, with these labels (e.g. a Job's pod).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub selector: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub container: Option<String>,
     /// The previous, terminated instance of the container (after a restart).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub previous: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tail_lines: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
 }
 

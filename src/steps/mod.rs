@@ -104,6 +104,13 @@ macro_rules! registry {
                 ),)*]
             }
 
+            /// The spec under its keyword, as a scenario file would hold it.
+            pub fn spec_value(&self) -> Result<serde_yaml::Value, serde_yaml::Error> {
+                match self {
+                    $(Action::$variant(s) => serde_yaml::to_value(s),)*
+                }
+            }
+
             /// Run the step's action once.
             pub async fn run(&self, ctx: &StepCtx<'_>) -> Result<Output, StepError> {
                 match self {

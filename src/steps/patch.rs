@@ -8,7 +8,7 @@ use kube::api::{Patch, PatchParams};
 use serde::Deserialize;
 use serde_json::Value;
 
-#[derive(schemars::JsonSchema, Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PatchType {
     Json,
@@ -27,7 +27,7 @@ impl PatchType {
     }
 }
 
-#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PatchSpec {
     pub object: ObjectRef,
@@ -36,8 +36,10 @@ pub struct PatchSpec {
     /// The patch: YAML/JSON structure, or a JSON/YAML string as given to `kubectl patch -p`.
     #[schemars(with = "serde_json::Value")]
     pub patch: serde_yaml::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// `status` or `scale`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subresource: Option<String>,
 }
 

@@ -6,7 +6,7 @@ use crate::duration::HumanDuration;
 use serde::Deserialize;
 
 /// `sleep: 5s`.
-#[derive(schemars::JsonSchema, Debug, Clone, Copy, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, Deserialize, serde::Serialize)]
 #[serde(transparent)]
 pub struct SleepSpec(pub HumanDuration);
 

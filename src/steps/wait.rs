@@ -7,17 +7,20 @@ use crate::objref::{KindRef, ObjectRef};
 use crate::wait::{wait_for, wait_for_selector, Until};
 use serde::Deserialize;
 
-#[derive(schemars::JsonSchema, Debug, Clone, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct WaitSpec {
     /// One object, `kind/name`.
-    #[serde(rename = "for")]
+    #[serde(rename = "for", skip_serializing_if = "Option::is_none")]
     pub target: Option<ObjectRef>,
     /// With `selector`: every object of this kind with these labels.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<KindRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub selector: Option<String>,
     #[serde(default)]
     pub until: Until,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
 }
 
