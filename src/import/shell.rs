@@ -82,6 +82,26 @@ fn word_char_stops(c: char) -> bool {
     c.is_whitespace() || matches!(c, '|' | '&' | ';' | '<' | '>')
 }
 
+/// The length of a placeholder such as `<pod-name>` at `chars[i]`: tutorials write
+/// them where a shell would see a redirection.
+fn placeholder_len(chars: &[char], i: usize) -> Option<usize> {
+    if chars.get(i) != Some(&'<') || !chars.get(i + 1).is_some_and(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let mut j = i + 1;
+    while let Some(&c) = chars.get(j) {
+        if c == '>' {
+            // a redirection's target is followed by a space; `<name>` by anything
+            return Some(j + 1 - i);
+        }
+        if !(c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+            return None;
+        }
+        j += 1;
+    }
+    None
+}
+
 /// Read a balanced `(...)` starting after the `(` at `chars[i]`; returns the inner
 /// text and the index after `)`, or None when it is not closed.
 fn balanced(chars: &[char], mut i: usize) -> Option<(String, usize)> {
@@ -135,7 +155,9 @@ pub fn lex(text: &str) -> Lexed {
         }
         // operators
         let next = chars.get(i + 1).copied();
+        let placeholder = placeholder_len(&chars, i).is_some();
         let op = match (c, next) {
+            ('<', _) if placeholder => None,
             ('|', Some('|')) => Some((Op::Or, 2)),
             ('|', _) => Some((Op::Pipe, 1)),
             ('&', Some('&')) => Some((Op::And, 2)),
@@ -175,6 +197,11 @@ pub fn lex(text: &str) -> Lexed {
         let mut open = None;
         while i < chars.len() {
             let c = chars[i];
+            if let Some(n) = placeholder_len(&chars, i) {
+                w.value.extend(&chars[i..i + n]);
+                i += n;
+                continue;
+            }
             if word_char_stops(c) {
                 break;
             }
@@ -1056,6 +1083,24 @@ mod tests {
             Some("a comment")
         );
         assert_eq!(lex("echo a#b").comment, None);
+        assert_eq!(
+            split("kubectl logs <pod-name> -c <container> -l app=<app> < in.txt"),
+            [
+                "kubectl",
+                "logs",
+                "<pod-name>",
+                "-c",
+                "<container>",
+                "-l",
+                "app=<app>",
+                "<",
+                "in.txt"
+            ]
+        );
+        assert_eq!(
+            split("set image d/x <container>=<image>:<tag>")[3],
+            "<container>=<image>:<tag>"
+        );
     }
 
     #[test]

@@ -195,6 +195,15 @@ pub struct Manifest {
     pub file: Option<String>,
 }
 
+/// A file the post shows that is not a manifest (a data file, a script, a config).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostFile {
+    pub lines: (usize, usize),
+    pub text: String,
+    /// Its name, from the info string or the prose just before the block.
+    pub file: Option<String>,
+}
+
 /// A file the post links instead of showing (`{% gist %}`, Hugo's `code_sample`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {
@@ -212,6 +221,7 @@ pub struct Transcript {
     pub texts: BTreeMap<usize, String>,
     pub commands: Vec<Command>,
     pub manifests: Vec<Manifest>,
+    pub files: Vec<PostFile>,
     pub references: Vec<Reference>,
 }
 
@@ -648,7 +658,7 @@ impl Reader<'_> {
                     let i = self.t.manifests.len() - 1;
                     return self.whole(content, Role::Manifest(i));
                 }
-                Yaml::Config if !any_command => return self.whole(content, Role::File),
+                Yaml::Config if !any_command => return self.file(b, content, text),
                 Yaml::Fragment if yamlish && !any_command => {
                     return self.whole(content, Role::Text);
                 }
@@ -657,7 +667,7 @@ impl Reader<'_> {
             let shebang = content.first().is_some_and(|(_, t)| t.starts_with("#!"));
             let file_info = b.file_name().is_some();
             if shebang || (file_info && !any_command) {
-                return self.whole(content, Role::File);
+                return self.file(b, content, text);
             }
             if !any_command {
                 if !self.pending_outputless.is_empty() {
@@ -667,6 +677,31 @@ impl Reader<'_> {
             }
         }
         self.session(bi, content, &splits, prompted, prompt_lines);
+    }
+
+    /// A block that is a file of the post, not a manifest.
+    fn file(&mut self, b: &Block, content: &[(usize, String)], text: String) {
+        let first = content.first().map_or(0, |c| c.0);
+        let last = content.last().map_or(0, |c| c.0);
+        let file = b.file_name().or_else(|| self.file_hint_any(b));
+        self.t.files.push(PostFile {
+            lines: (first, last),
+            text,
+            file,
+        });
+        self.whole(content, Role::File);
+    }
+
+    /// A `` `name.ext` `` in the prose line just before a block.
+    fn file_hint_any(&self, b: &Block) -> Option<String> {
+        static NAME: OnceLock<Regex> = OnceLock::new();
+        let name = NAME
+            .get_or_init(|| Regex::new(r"`([\w./\\-]+\.[A-Za-z0-9]+)`").expect("file name regex"));
+        let before = self.lines[..b.open.saturating_sub(1)]
+            .iter()
+            .rev()
+            .find(|l| !l.trim().is_empty())?;
+        name.captures(before).map(|c| c[1].to_string())
     }
 
     /// Every line of a block gets `role` (blank lines stay blank).
@@ -1242,8 +1277,22 @@ fn same_as(t: &mut Transcript) {
                     .map(|&e| (c, e))
             })
             .collect();
+        // a summary restating one as a pipe (`kubectl get ... | base64 -d`)
+        let restated: Vec<(usize, usize)> = cmds
+            .iter()
+            .filter(|c| !repeats.iter().any(|(r, _)| r == *c))
+            .filter_map(|&c| {
+                let text = norm(&t.commands[c].text);
+                let head = text.split(" | ").next().unwrap_or("").to_string();
+                earlier
+                    .iter()
+                    .rev()
+                    .find(|&&e| head != text && norm(&t.commands[e].text) == head)
+                    .map(|&e| (c, e))
+            })
+            .collect();
         if cmds.len() >= 2 && repeats.len() * 2 >= cmds.len() {
-            for (c, e) in repeats {
+            for (c, e) in repeats.into_iter().chain(restated) {
                 t.commands[c].same_as = Some(e);
             }
         }
