@@ -574,7 +574,33 @@ impl Kubectl {
     /// The resources the positionals name, for verbs that take `TYPE NAME...`,
     /// `TYPE/NAME...` or `TYPE1,TYPE2 NAME`.
     pub fn resources(&self) -> Vec<Resource> {
-        resources(&self.args)
+        let pairs = self.pairs();
+        let args: Vec<String> = self
+            .args
+            .iter()
+            .filter(|a| !pairs.contains(a))
+            .cloned()
+            .collect();
+        resources(&args)
+    }
+
+    /// The `KEY=VALUE` and `KEY-` arguments of `label`, `annotate`, `set env` and
+    /// `set image` (what they change, not what they name).
+    pub fn pairs(&self) -> Vec<String> {
+        let takes_pairs = matches!(self.verb.as_str(), "label" | "annotate")
+            || (self.verb == "set" && matches!(self.sub.as_deref(), Some("env" | "image")));
+        if !takes_pairs {
+            return Vec::new();
+        }
+        self.args
+            .iter()
+            .filter(|a| {
+                let removal = a.ends_with('-') && !a.contains('/') && !a.contains('=');
+                a.contains('=')
+                    || (removal && (self.verb != "set" || self.sub.as_deref() == Some("env")))
+            })
+            .cloned()
+            .collect()
     }
 
     /// Both `-i` and `-t`: a terminal is attached.
@@ -757,6 +783,17 @@ mod tests {
         );
         let k = p("kubectl delete pod/client deployment/site");
         assert_eq!(k.resources().len(), 2);
+        let k = p("kubectl label pod nginx version=1.0 env- -n dev");
+        assert_eq!(
+            k.resources(),
+            vec![Resource {
+                kind: "pod".into(),
+                name: Some("nginx".into())
+            }]
+        );
+        assert_eq!(k.pairs(), vec!["version=1.0", "env-"]);
+        let k = p("kubectl annotate deployment/web kubernetes.io/change-cause=\"x y\"");
+        assert_eq!(k.resources()[0].reference(), "deployment/web");
         let k = p("kubectl create job --from=cronjob/tick tick-now");
         assert_eq!(
             (k.sub.as_deref(), k.flag("from")),

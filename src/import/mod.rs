@@ -435,11 +435,16 @@ impl Draft<'_> {
         for e in &self.plan.entries {
             let c = &t.commands[e.command];
             if let Outcome::Todo(todo) = &e.outcome {
+                // the command is on the line already
+                let why = todo
+                    .why
+                    .strip_prefix(&format!("`{}` ", c.text))
+                    .unwrap_or(&todo.why);
                 todos.push(format!(
                     "line {}: {} — {} ({}). Next: {}.",
                     c.line,
                     code(&c.text),
-                    todo.why,
+                    why,
                     todo.reason.label(),
                     todo.instead.trim_end_matches('.')
                 ));

@@ -250,6 +250,13 @@ impl Tr<'_> {
             if let Some(t) = self.forwards.get(&p) {
                 return Ok((t.clone(), path.to_string()));
             }
+            if let Some((what, line)) = self.dead_forwards.get(&p) {
+                return Err((
+                    TodoReason::Unsupported,
+                    format!("goes through the port-forward of line {line} to {what}, which kdrill cannot make"),
+                    format!("a Service for {what}, and an `http` step to it with what this request expects"),
+                ));
+            }
             return Err((
                 TodoReason::Environment,
                 format!("nothing the post shows listens on localhost:{p}"),
@@ -258,8 +265,8 @@ impl Tr<'_> {
         }
         if let Some(t) = self.ips.get(host) {
             let mut t = t.clone();
-            if port.is_some() {
-                t.port = port;
+            if port.is_some() || t.port.is_none() {
+                t.port = Some(port.unwrap_or(80));
             }
             return Ok((t, path.to_string()));
         }

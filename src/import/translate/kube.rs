@@ -619,24 +619,10 @@ impl Tr<'_> {
             }
         }
         if all_namespaces {
-            // the rows of the namespaces the post created, in the scenario's names
-            for t in &tables {
-                for row in &t.rows {
-                    let (Some(nsn), Some(name)) = (t.cell(row, "NAMESPACE"), t.cell(row, "NAME"))
-                    else {
-                        continue;
-                    };
-                    if let Some(m) = self
-                        .plan
-                        .namespaces
-                        .get(nsn)
-                        .filter(|m| !m.is_empty())
-                        .cloned()
-                    {
-                        let e = wait(Some((&kind, name)), None, Until::default(), Some(m));
-                        steps.push(e.note(format!("listed in {nsn} (every namespace of the cluster: only the post's are checked)")));
-                    }
-                }
+            // the rows of the namespaces the post created (waited for above, in the
+            // scenario's names); the cluster's other namespaces are not the scenario's
+            if let Some(first) = steps.first_mut() {
+                first.comment = Some("every namespace of the cluster: only the rows of the post's own namespaces are checked".into());
             }
             if steps.is_empty() {
                 steps.push(
@@ -754,6 +740,15 @@ impl Tr<'_> {
         for row in &rows {
             let Some(raw) = t.name(row).map(str::to_string) else {
                 continue;
+            };
+            // a NAMESPACE column (`-A`): the row's own namespace, in the scenario's name
+            let ns = match t.cell(row, "NAMESPACE") {
+                None => ns.clone(),
+                Some(n) => match self.plan.namespaces.get(n) {
+                    Some(m) if m.is_empty() => None,
+                    Some(m) => Some(m.clone()),
+                    None => continue,
+                },
             };
             let (rkind, name) = match raw.split_once('/') {
                 Some((a, b)) => (super::objects_kind(a), b.to_string()),
@@ -971,6 +966,41 @@ impl Tr<'_> {
         }
         for t in states::tables(output) {
             steps.extend(self.table_states(&kind, &t, place, k.selector(), true));
+            // restarts that grew while the post watched: the final count is the state
+            let mut seen: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+            for row in &t.rows {
+                let (Some(name), Some(r)) = (
+                    t.name(row),
+                    t.cell(row, "RESTARTS")
+                        .and_then(|r| r.split_whitespace().next())
+                        .and_then(|r| r.parse::<i64>().ok()),
+                ) else {
+                    continue;
+                };
+                let e = seen.entry(name.to_string()).or_insert((r, r));
+                e.1 = r;
+            }
+            for (name, (first, last)) in seen {
+                if last > first && !looks_generated(&name) {
+                    let until = Until {
+                        container: Some(ContainerUntil {
+                            restart_count: Some(Comparison {
+                                op: CmpOp::Ge,
+                                value: last,
+                            }),
+                            ..ContainerUntil::default()
+                        }),
+                        ..Until::default()
+                    };
+                    steps.push(
+                        super::spec::with_timeout(
+                            wait(Some(("pod", &name)), None, until, place.field()).step,
+                            300,
+                        )
+                        .into_emit(),
+                    );
+                }
+            }
         }
         if steps.is_empty() {
             // nothing shown to wait for: that the objects exist
@@ -1688,18 +1718,40 @@ impl Tr<'_> {
             }
             "configmap" | "secret" => match objects::config_data(sub, k, &self.post_files) {
                 Some((m, o, missing)) => {
+                    let name = format!("{sub}-{}.yaml", crate::names::slug(&o.name, 50));
                     self.objects.add(o);
-                    let mut e = inline(self, m);
-                    if !missing.is_empty() {
-                        for f in &missing {
-                            self.need_file(&base_name(f), i);
-                        }
-                        e = e.note(format!(
-                            "the post does not show {}: the data is a TODO (IMPORT.md); fill the value in",
-                            missing.join(", ")
-                        ));
+                    if missing.is_empty() {
+                        return Outcome::Steps(vec![inline(self, m)]);
                     }
-                    Outcome::Steps(vec![e])
+                    // data from files the post does not show: a marked manifest to fill
+                    // in (`apply` refuses it until then), never a silently empty value
+                    let line = self.t.commands[i].line;
+                    let mut doc = m;
+                    let field = if sub == "secret" { "stringData" } else { "data" };
+                    if let Some(data) = doc.get_mut(field).and_then(Value::as_mapping_mut) {
+                        for f in &missing {
+                            let (key, path) = f.split_once('=').unwrap_or((f.as_str(), f.as_str()));
+                            let key = if f.contains('=') { key.to_string() } else { base_name(path) };
+                            data.insert(s(&key), s(&format!("TODO: the content of {path}")));
+                        }
+                    }
+                    let content = format!(
+                        "{}: the post does not show {} (line {line}); put its content in the data below, then remove this line.\n{}",
+                        crate::import::TODO_MARKER,
+                        missing.join(", "),
+                        serde_yaml::to_string(&doc).unwrap_or_default()
+                    );
+                    self.plan.files.insert(
+                        name.clone(),
+                        super::FileOut {
+                            content,
+                            source: format!("the post does not show {}", missing.join(", ")),
+                            todo: true,
+                        },
+                    );
+                    Outcome::Steps(vec![self
+                        .apply_step(Some(format!("manifests/{name}")), None, place, ApplyMode::Apply)
+                        .note(format!("manifests/{name} needs the content of {} (IMPORT.md)", missing.join(", ")))])
                 }
                 None => Outcome::Steps(vec![self.host_kubectl(k, place, &[])]),
             },
@@ -2063,13 +2115,8 @@ impl Tr<'_> {
         let patch = match k.sub.as_deref() {
             Some("image") => {
                 let pairs: Vec<(String, String)> = k
-                    .args
+                    .pairs()
                     .iter()
-                    .skip(if k.args.first().is_some_and(|a| a.contains('/')) {
-                        1
-                    } else {
-                        2
-                    })
                     .filter_map(|a| a.split_once('='))
                     .map(|(a, b)| (a.to_string(), b.to_string()))
                     .collect();
@@ -2087,13 +2134,8 @@ impl Tr<'_> {
                     return host(self);
                 };
                 let vars: Vec<(String, String)> = k
-                    .args
+                    .pairs()
                     .iter()
-                    .skip(if k.args.first().is_some_and(|a| a.contains('/')) {
-                        1
-                    } else {
-                        2
-                    })
                     .filter_map(|a| a.split_once('='))
                     .map(|(a, b)| (a.to_string(), b.to_string()))
                     .collect();
@@ -2187,11 +2229,7 @@ impl Tr<'_> {
         } else {
             "annotations"
         };
-        let pairs: Vec<&String> = k
-            .args
-            .iter()
-            .filter(|a| a.contains('=') || (a.ends_with('-') && !a.contains('/')))
-            .collect();
+        let pairs = k.pairs();
         let mut m = serde_yaml::Mapping::new();
         for p in &pairs {
             match p.split_once('=') {
@@ -2387,6 +2425,38 @@ impl Tr<'_> {
                 previous = true;
             }
         }
+        // every container: one logs step each, when the post's manifest names them
+        if k.has("all-containers") {
+            let known = match (&pod, &selector) {
+                (Some(p), _) => self.objects.get("pod", p).map(|o| o.containers.clone()),
+                (None, Some(sel)) => self
+                    .objects
+                    .all()
+                    .find(|o| {
+                        o.selector_text().as_deref() == Some(sel.as_str())
+                            || o.labels_text() == *sel
+                    })
+                    .map(|o| o.containers.clone()),
+                _ => None,
+            };
+            let Some(containers) = known.filter(|c| !c.is_empty()) else {
+                return host(self);
+            };
+            for c in containers {
+                steps.push(Emit::native(spec::step(Action::Logs(LogsSpec {
+                    pod: pod.clone(),
+                    selector: selector.clone(),
+                    container: Some(c),
+                    previous,
+                    tail_lines: k.flag("tail").and_then(|t| t.parse().ok()),
+                    namespace: place.field(),
+                }))));
+            }
+            if let Some(f) = steps.first_mut() {
+                f.comment = Some("--all-containers: the log of each container (what it prints varies: not compared)".into());
+            }
+            return Outcome::Steps(steps);
+        }
         let mut e = Emit::native(spec::step(Action::Logs(LogsSpec {
             pod,
             selector,
@@ -2395,6 +2465,30 @@ impl Tr<'_> {
             tail_lines: k.flag("tail").and_then(|t| t.parse().ok()),
             namespace: place.field(),
         })));
+        // kubectl's own decorations are not in the log kdrill reads
+        let output: String = if k.has("timestamps") || k.has("prefix") {
+            output
+                .lines()
+                .map(|l| {
+                    let l = if k.has("prefix") && l.starts_with('[') {
+                        l.split_once("] ").map_or(l, |(_, r)| r)
+                    } else {
+                        l
+                    };
+                    let l = if k.has("timestamps") {
+                        l.split_once(' ')
+                            .filter(|(t, _)| t.ends_with('Z'))
+                            .map_or(l, |(_, r)| r)
+                    } else {
+                        l
+                    };
+                    format!("{l}\n")
+                })
+                .collect()
+        } else {
+            output.to_string()
+        };
+        let output = output.as_str();
         if !output.trim().is_empty() {
             let name = self.next_snapshot(&format!(
                 "logs {}",
@@ -2684,15 +2778,22 @@ impl Tr<'_> {
                     .cloned();
                 match svc {
                     Some(svc) => {
-                        let port = svc.ports.iter().find(|p| p.1 == remote).map(|p| p.0).unwrap_or(remote);
+                        let port = svc
+                            .ports
+                            .iter()
+                            .find(|p| p.1 == remote)
+                            .map(|p| p.0)
+                            .unwrap_or(remote);
                         http::Target::service(&svc.name, Some(port))
                     }
                     None => {
+                        self.dead_forwards
+                            .insert(local, (format!("{kind} {name}"), self.current_line));
                         return self.todo(
                             TodoReason::Unsupported,
                             format!("forwards to a pod of {kind} {name}: kdrill reaches pods by name or through a Service"),
                             format!("expose {kind} {name} (a Service) and request it with an `http` step"),
-                        )
+                        );
                     }
                 }
             }

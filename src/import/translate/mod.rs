@@ -184,6 +184,10 @@ struct Tr<'a> {
     objects: Objects,
     /// Local port → what `kubectl port-forward` forwards it to.
     forwards: BTreeMap<u16, http::Target>,
+    /// Forwards kdrill cannot make (to a pod of a Deployment): (what, post line).
+    dead_forwards: BTreeMap<u16, (String, usize)>,
+    /// The post line of the command being translated.
+    current_line: usize,
     proxy: bool,
     /// Pod and Service IPs, node ports and external IPs the post's outputs show.
     ips: BTreeMap<String, http::Target>,
@@ -205,6 +209,8 @@ pub fn plan(t: &Transcript) -> Plan {
         current_ns: None,
         objects: Objects::default(),
         forwards: BTreeMap::new(),
+        dead_forwards: BTreeMap::new(),
+        current_line: 0,
         proxy: false,
         ips: BTreeMap::new(),
         node_ports: BTreeMap::new(),
@@ -217,6 +223,7 @@ pub fn plan(t: &Transcript) -> Plan {
     tr.collect_files();
     tr.collect_nodes();
     for (i, c) in t.commands.iter().enumerate() {
+        tr.current_line = c.line;
         let outcome = match c.same_as {
             Some(o) => Outcome::SameAs(o),
             None => match c.shell {
@@ -318,6 +325,7 @@ impl Tr<'_> {
             return;
         };
         let out = self.t.output_text(i);
+        let place = self.place(&k);
         if k.verb == "get" {
             let kind = k
                 .resources()
@@ -334,8 +342,10 @@ impl Tr<'_> {
                         None => (kind.clone(), name.clone()),
                     };
                     if let Some(ip) = table.cell(row, "IP") {
-                        self.ips
-                            .insert(ip.to_string(), http::Target::pod(&name, None));
+                        self.ips.insert(
+                            ip.to_string(),
+                            http::Target::pod(&name, None).with_place(place.clone()),
+                        );
                     }
                     if rkind == "service" {
                         let ports = table.cell(row, "PORT(S)").unwrap_or("");
@@ -345,20 +355,27 @@ impl Tr<'_> {
                             .and_then(|p| p.split(['/', ':']).next())
                             .and_then(|p| p.parse::<u16>().ok());
                         if let Some(ip) = table.cell(row, "CLUSTER-IP") {
-                            self.ips
-                                .insert(ip.to_string(), http::Target::service(&name, first_port));
+                            self.ips.insert(
+                                ip.to_string(),
+                                http::Target::service(&name, first_port).with_place(place.clone()),
+                            );
                         }
                         if let Some(ip) = table.cell(row, "EXTERNAL-IP").filter(|i| i.contains('.'))
                         {
-                            self.ips
-                                .insert(ip.to_string(), http::Target::service(&name, first_port));
+                            self.ips.insert(
+                                ip.to_string(),
+                                http::Target::service(&name, first_port).with_place(place.clone()),
+                            );
                         }
                         for p in ports.split(',') {
                             if let Some((port, rest)) = p.split_once(':') {
                                 let np = rest.split('/').next().and_then(|x| x.parse::<u16>().ok());
                                 if let (Ok(port), Some(np)) = (port.parse::<u16>(), np) {
-                                    self.node_ports
-                                        .insert(np, http::Target::service(&name, Some(port)));
+                                    self.node_ports.insert(
+                                        np,
+                                        http::Target::service(&name, Some(port))
+                                            .with_place(place.clone()),
+                                    );
                                 }
                             }
                         }
@@ -376,8 +393,10 @@ impl Tr<'_> {
                             .get("service", name)
                             .and_then(|o| o.ports.first())
                             .map(|p| p.0);
-                        self.node_ports
-                            .insert(np, http::Target::service(name, port));
+                        self.node_ports.insert(
+                            np,
+                            http::Target::service(name, port).with_place(place.clone()),
+                        );
                     }
                 }
             }
@@ -387,9 +406,9 @@ impl Tr<'_> {
             if let (Some(ip), Some(r)) = (fields.get("IP"), k.resources().first()) {
                 if let Some(name) = &r.name {
                     let t = if r.kind_name() == "service" {
-                        http::Target::service(name, None)
+                        http::Target::service(name, None).with_place(place.clone())
                     } else {
-                        http::Target::pod(name, None)
+                        http::Target::pod(name, None).with_place(place.clone())
                     };
                     self.ips.insert(ip.clone(), t);
                 }
@@ -804,6 +823,13 @@ impl Tr<'_> {
         let program = c.program();
         if matches!(program.as_str(), "exit" | "logout") {
             return Outcome::Nothing("leaves the container shell".into());
+        }
+        if kube::has_placeholder(&text) {
+            return self.todo(
+                TodoReason::Placeholder,
+                "the post leaves a placeholder for the reader to fill in",
+                "an `exec` step in the pod, with the placeholder filled in (a Service's name works where an IP is asked for)",
+            );
         }
         let Some(opener) = self.t.commands[o].main_kubectl() else {
             return self.todo(

@@ -26,6 +26,15 @@ pub struct Obj {
 }
 
 impl Obj {
+    /// `app=web,tier=x` from the labels.
+    pub fn labels_text(&self) -> String {
+        self.labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
     /// `app=web,tier=x` from the selector.
     pub fn selector_text(&self) -> Option<String> {
         (!self.selector.is_empty()).then(|| {
@@ -566,7 +575,7 @@ pub fn config_data(
             Some(content) => {
                 data.insert(key, content.clone());
             }
-            None => missing.push(path),
+            None => missing.push(f.to_string()),
         }
     }
     if !k.flag_values("from-env-file").is_empty() {
