@@ -167,13 +167,14 @@ fn matches_for(state: &PodState) -> Option<serde_json::Value> {
 /// A value a post printed that differs on every cluster: an IP, a port the cluster
 /// chose, a time, a uid.
 fn varies(v: &str) -> bool {
-    let ip = Regex::new(r"^\d{1,3}(\.\d{1,3}){3}$").expect("ip regex");
+    static IP: OnceLock<Regex> = OnceLock::new();
+    static UID: OnceLock<Regex> = OnceLock::new();
+    let ip = IP.get_or_init(|| Regex::new(r"^\d{1,3}(\.\d{1,3}){3}$").expect("ip regex"));
+    let uid = UID.get_or_init(|| Regex::new(r"^[0-9a-f]{8}-[0-9a-f]{4}-").expect("uid regex"));
     ip.is_match(v)
         || v.parse::<u32>().is_ok_and(|p| (30000..=32767).contains(&p))
-        || v.contains("T") && v.ends_with('Z') && v.len() >= 20
-        || Regex::new(r"^[0-9a-f]{8}-[0-9a-f]{4}-")
-            .expect("uid regex")
-            .is_match(v)
+        || v.contains('T') && v.ends_with('Z') && v.len() >= 20
+        || uid.is_match(v)
 }
 
 /// A partial object from a simple JSONPath (`{.status.podIP}`, `.spec.ports[0].nodePort`).
@@ -220,7 +221,9 @@ fn partial_from_path(path: &str, value: serde_json::Value) -> Option<serde_json:
 
 /// `Error from server (Forbidden): ...` in a post's output: the step must fail so.
 fn api_error(output: &str) -> Option<ErrorExpect> {
-    let re = Regex::new(r"^Error from server \((\w+)\): (.*)$").expect("error regex");
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re =
+        RE.get_or_init(|| Regex::new(r"^Error from server \((\w+)\): (.*)$").expect("error regex"));
     let line = output
         .lines()
         .find(|l| l.starts_with("Error from server"))?;
@@ -1642,15 +1645,12 @@ impl Tr<'_> {
 
     /// What the objects of a manifest tell later commands (labels, selectors, containers).
     fn learn_manifest(&mut self, text: &str) {
-        use serde::Deserialize;
-        for doc in serde_yaml::Deserializer::from_str(text) {
-            if let Ok(v) = Value::deserialize(doc) {
-                if let Some(o) = objects::from_manifest(&v) {
-                    if o.kind == "namespace" {
-                        self.create_namespace(&o.name.clone());
-                    }
-                    self.objects.add(o);
+        for v in objects::documents(text) {
+            if let Some(o) = objects::from_manifest(&v) {
+                if o.kind == "namespace" {
+                    self.create_namespace(&o.name.clone());
                 }
+                self.objects.add(o);
             }
         }
     }
@@ -1922,11 +1922,7 @@ impl Tr<'_> {
                 .get(&name)
                 .map(|f| f.content.clone())
                 .unwrap_or_default();
-            use serde::Deserialize;
-            for doc in serde_yaml::Deserializer::from_str(&content) {
-                let Ok(v) = Value::deserialize(doc) else {
-                    continue;
-                };
+            for v in objects::documents(&content) {
                 if let Some(o) = objects::from_manifest(&v) {
                     steps.push(del(Some((&o.kind, &o.name)), None, ns.clone()));
                     self.objects.remove(&o.kind, &o.name);

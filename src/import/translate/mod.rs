@@ -972,8 +972,11 @@ fn pipelines(s: &Script) -> Vec<Vec<Simple>> {
 
 /// `for i in 0 1; do BODY; done` → BODY with `$i` replaced, once per value.
 fn expand_loop(text: &str) -> Option<Vec<String>> {
-    let re =
-        regex::Regex::new(r"^\s*for\s+(\w+)\s+in\s+([^;]+);\s*do\s+(.+?);?\s*done\s*$").ok()?;
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r"^\s*for\s+(\w+)\s+in\s+([^;]+);\s*do\s+(.+?);?\s*done\s*$")
+            .expect("loop regex")
+    });
     let c = re.captures(text)?;
     let var = &c[1];
     let body = c[3].trim().trim_end_matches(';');

@@ -173,6 +173,20 @@ fn str_map(v: Option<&Value>) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
+/// The YAML documents of a text, up to the first one that does not parse (serde_yaml's
+/// document iterator repeats a parse error forever).
+pub fn documents(text: &str) -> Vec<Value> {
+    use serde::Deserialize;
+    let mut out = Vec::new();
+    for doc in serde_yaml::Deserializer::from_str(text) {
+        match Value::deserialize(doc) {
+            Ok(v) => out.push(v),
+            Err(_) => break,
+        }
+    }
+    out
+}
+
 /// What a manifest document says about its object.
 pub fn from_manifest(doc: &Value) -> Option<Obj> {
     let kind = doc.get("kind")?.as_str()?.to_ascii_lowercase();
