@@ -5,21 +5,18 @@
 use crate::cluster::Cluster;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams, LogParams};
-use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-/// Hide the values of a Secret (`data`, `stringData`), keeping the keys.
-pub fn redact_secret(obj: &mut Value) {
-    if obj.get("kind").and_then(Value::as_str) != Some("Secret") {
-        return;
-    }
-    for field in ["data", "stringData"] {
-        if let Some(map) = obj.get_mut(field).and_then(Value::as_object_mut) {
-            for v in map.values_mut() {
-                *v = Value::String("[REDACTED]".into());
-            }
-        }
-    }
+/// Why the bundle could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ArtifactsError {
+    #[error("{path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Cluster(#[from] crate::cluster::ClusterError),
 }
 
 /// Write the bundle for `namespace` under `dir/<scenario slug>/`; returns that directory.
@@ -28,10 +25,13 @@ pub async fn write(
     namespace: &str,
     dir: &Path,
     scenario: &str,
-) -> Result<PathBuf, String> {
+) -> Result<PathBuf, ArtifactsError> {
     let out = dir.join(crate::names::slug(scenario, 63));
-    std::fs::create_dir_all(out.join("logs")).map_err(|e| format!("{}: {e}", out.display()))?;
-    let kinds = cluster.deletable_kinds().await.map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(out.join("logs")).map_err(|source| ArtifactsError::Write {
+        path: out.clone(),
+        source,
+    })?;
+    let kinds = cluster.deletable_kinds().await?;
     let mut objects = String::new();
     for kind in kinds
         .iter()
@@ -47,8 +47,8 @@ pub async fn write(
             };
             v["apiVersion"] = kind.ar.api_version.clone().into();
             v["kind"] = kind.ar.kind.clone().into();
-            redact_secret(&mut v);
-            let v = crate::steps::get::tidy(v);
+            crate::objects::redact_secret(&mut v);
+            let v = crate::objects::tidy(v);
             if let Ok(y) = serde_yaml::to_string(&v) {
                 objects.push_str("---\n");
                 objects.push_str(&y);
@@ -56,8 +56,10 @@ pub async fn write(
         }
     }
     let write = |name: &str, text: &str| {
-        std::fs::write(out.join(name), text)
-            .map_err(|e| format!("{}: {e}", out.join(name).display()))
+        std::fs::write(out.join(name), text).map_err(|source| ArtifactsError::Write {
+            path: out.join(name),
+            source,
+        })
     };
     write("objects.yaml", &objects)?;
     let events: Api<k8s_openapi::api::core::v1::Event> =
@@ -95,20 +97,4 @@ pub async fn write(
         }
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secrets_keep_keys_but_lose_values() {
-        let mut s = serde_json::json!({"kind": "Secret", "data": {"password": "c2VjcmV0"}, "stringData": {"token": "t"}});
-        redact_secret(&mut s);
-        assert_eq!(s["data"]["password"], "[REDACTED]");
-        assert_eq!(s["stringData"]["token"], "[REDACTED]");
-        let mut cm = serde_json::json!({"kind": "ConfigMap", "data": {"a": "b"}});
-        redact_secret(&mut cm);
-        assert_eq!(cm["data"]["a"], "b");
-    }
 }

@@ -1,5 +1,6 @@
 //! Command-line types (clap). Behaviour lives in `commands`.
 
+use crate::report::ReportTarget;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -125,7 +126,7 @@ pub struct RunArgs {
     pub dry_run: bool,
     /// Also write a report: `junit=PATH`, `json=PATH`, or `configmap=NAMESPACE/NAME` (JUnit,
     /// JSON and a summary in a ConfigMap, for runs inside the cluster) (repeatable)
-    #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_report)]
+    #[arg(long, value_name = "FORMAT=PATH")]
     pub report: Vec<ReportTarget>,
     /// Write new and changed snapshots instead of failing (never in CI; also KDRILL_UPDATE=always|new|no)
     #[arg(long)]
@@ -226,32 +227,7 @@ pub struct SnapshotsArgs {
     pub dir: Option<PathBuf>,
 }
 
-/// A report to write after the run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReportTarget {
-    Junit(PathBuf),
-    Json(PathBuf),
-    /// A ConfigMap in the cluster: namespace and name.
-    ConfigMap(String, String),
-}
-
-pub(crate) fn parse_report(s: &str) -> Result<ReportTarget, String> {
-    match s.split_once('=') {
-        Some(("junit", p)) if !p.is_empty() => Ok(ReportTarget::Junit(p.into())),
-        Some(("json", p)) if !p.is_empty() => Ok(ReportTarget::Json(p.into())),
-        Some(("configmap", r)) => match r.split_once('/') {
-            Some((ns, name)) if !ns.is_empty() && !name.is_empty() => {
-                Ok(ReportTarget::ConfigMap(ns.into(), name.into()))
-            }
-            _ => Err(format!("expected configmap=NAMESPACE/NAME, got `{s}`")),
-        },
-        _ => Err(format!(
-            "expected junit=PATH, json=PATH or configmap=NAMESPACE/NAME, got `{s}`"
-        )),
-    }
-}
-
-fn parse_duration_arg(s: &str) -> Result<std::time::Duration, String> {
+fn parse_duration_arg(s: &str) -> Result<std::time::Duration, crate::duration::DurationError> {
     crate::duration::parse_duration(s)
 }
 

@@ -49,39 +49,68 @@ pub struct Loaded {
     pub config: ProjectConfig,
 }
 
+/// A project file kdrill cannot use; every message starts with its path.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}{at}: {source}")]
+    Yaml {
+        path: PathBuf,
+        /// `:line:col`, when serde_yaml knows it.
+        at: String,
+        source: serde_yaml::Error,
+    },
+    #[error(
+        "{path}: expected `apiVersion: {}`, got `{found}`",
+        crate::scenario::API_VERSION
+    )]
+    ApiVersion { path: PathBuf, found: String },
+    #[error("{path}: expected `kind: Config`, got `{found}`")]
+    Kind { path: PathBuf, found: String },
+    #[error("{path}: defaults.timeouts: `{found}` is not a step kind (one of {})", crate::steps::Action::KEYWORDS.join(", "))]
+    StepKind { path: PathBuf, found: String },
+}
+
 impl ProjectConfig {
-    pub fn parse(path: &Path, text: &str) -> Result<ProjectConfig, String> {
-        let cfg: ProjectConfig = serde_yaml::from_str(text).map_err(|e| {
-            let at = e
+    pub fn parse(path: &Path, text: &str) -> Result<ProjectConfig, ConfigError> {
+        let path_buf = || path.to_path_buf();
+        let cfg: ProjectConfig = serde_yaml::from_str(text).map_err(|source| {
+            let at = source
                 .location()
                 .map(|l| format!(":{}:{}", l.line(), l.column()))
                 .unwrap_or_default();
-            format!("{}{at}: {e}", path.display())
+            ConfigError::Yaml {
+                path: path_buf(),
+                at,
+                source,
+            }
         })?;
         if let Some(v) = &cfg.api_version {
             if v != crate::scenario::API_VERSION {
-                return Err(format!(
-                    "{}: expected `apiVersion: {}`, got `{v}`",
-                    path.display(),
-                    crate::scenario::API_VERSION
-                ));
+                return Err(ConfigError::ApiVersion {
+                    path: path_buf(),
+                    found: v.clone(),
+                });
             }
         }
         if let Some(k) = &cfg.kind {
             if k != "Config" {
-                return Err(format!(
-                    "{}: expected `kind: Config`, got `{k}`",
-                    path.display()
-                ));
+                return Err(ConfigError::Kind {
+                    path: path_buf(),
+                    found: k.clone(),
+                });
             }
         }
         for k in cfg.defaults.timeouts.keys() {
             if !crate::steps::Action::KEYWORDS.contains(&k.as_str()) {
-                return Err(format!(
-                    "{}: defaults.timeouts: `{k}` is not a step kind (one of {})",
-                    path.display(),
-                    crate::steps::Action::KEYWORDS.join(", ")
-                ));
+                return Err(ConfigError::StepKind {
+                    path: path_buf(),
+                    found: k.clone(),
+                });
             }
         }
         Ok(cfg)
@@ -103,7 +132,7 @@ pub fn find(start: &Path) -> Option<PathBuf> {
 }
 
 /// Load the project file for the current directory (`KDRILL_CONFIG` names one directly).
-pub fn load() -> Result<Loaded, String> {
+pub fn load() -> Result<Loaded, ConfigError> {
     let path = match std::env::var_os("KDRILL_CONFIG") {
         Some(p) => Some(PathBuf::from(p)),
         None => std::env::current_dir().ok().and_then(|d| find(&d)),
@@ -111,8 +140,10 @@ pub fn load() -> Result<Loaded, String> {
     let Some(path) = path else {
         return Ok(Loaded::default());
     };
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+        path: path.clone(),
+        source,
+    })?;
     Ok(Loaded {
         config: ProjectConfig::parse(&path, &text)?,
         path: Some(path),
@@ -134,9 +165,13 @@ mod tests {
         assert_eq!(c.timeout_for("wait"), Some(Duration::from_secs(180)));
         assert_eq!(c.timeout_for("apply"), None);
         assert_eq!(c.defaults.parallel, Some(8));
-        let e = ProjectConfig::parse(p, "defaults:\n  timeouts: {wiat: 3m}\n").unwrap_err();
+        let e = ProjectConfig::parse(p, "defaults:\n  timeouts: {wiat: 3m}\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("`wiat` is not a step kind"), "{e}");
-        let e = ProjectConfig::parse(p, "defautls: {}\n").unwrap_err();
+        let e = ProjectConfig::parse(p, "defautls: {}\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains(".kdrill.yaml:1:1"), "{e}");
     }
 

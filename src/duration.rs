@@ -10,31 +10,55 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HumanDuration(pub Duration);
 
-/// Parse `1m30s`-style text. Returns a message saying what was expected on failure.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+/// The longest duration kdrill accepts anywhere (a week): a longer timeout is a
+/// typo, and beyond it additions of durations could overflow.
+pub const MAX: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// Why a text is not a duration.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    #[error("expected a duration such as `30s`, `2m` or `1m30s`, got an empty string")]
+    Empty,
+    #[error("expected a duration such as `30s`, `2m` or `1m30s`, got `{0}`")]
+    NotADuration(String),
+    #[error("`{number}` is not a number in duration `{text}`")]
+    BadNumber { number: String, text: String },
+    #[error("missing unit in duration `{0}` (use ms, s, m or h)")]
+    MissingUnit(String),
+    #[error("unknown unit `{unit}` in duration `{text}` (use ms, s, m or h)")]
+    UnknownUnit { unit: String, text: String },
+    #[error("a duration cannot be negative")]
+    Negative,
+    #[error("`{0}` is longer than kdrill allows (at most 168h, a week)")]
+    TooLong(String),
+}
+
+/// Parse `1m30s`-style text, at most [`MAX`].
+pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
     let t = text.trim();
     if t.is_empty() {
-        return Err(
-            "expected a duration such as `30s`, `2m` or `1m30s`, got an empty string".into(),
-        );
+        return Err(DurationError::Empty);
     }
-    if let Ok(secs) = t.parse::<u64>() {
-        return Ok(Duration::from_secs(secs));
+    let too_long = || DurationError::TooLong(t.to_string());
+    if t.chars().all(|c| c.is_ascii_digit()) {
+        let secs = t.parse::<u64>().map_err(|_| too_long())?;
+        return bounded(secs as f64).ok_or_else(too_long);
     }
-    let mut total = Duration::ZERO;
+    let mut total = 0.0_f64;
     let mut rest = t;
     while !rest.is_empty() {
         let digits = rest
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(rest.len());
         if digits == 0 {
-            return Err(format!(
-                "expected a duration such as `30s`, `2m` or `1m30s`, got `{text}`"
-            ));
+            return Err(DurationError::NotADuration(text.to_string()));
         }
         let number: f64 = rest[..digits]
             .parse()
-            .map_err(|_| format!("`{}` is not a number in duration `{text}`", &rest[..digits]))?;
+            .map_err(|_| DurationError::BadNumber {
+                number: rest[..digits].to_string(),
+                text: text.to_string(),
+            })?;
         rest = &rest[digits..];
         let unit_len = rest
             .find(|c: char| c.is_ascii_digit() || c == '.')
@@ -46,20 +70,23 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             "s" => 1.0,
             "m" => 60.0,
             "h" => 3600.0,
-            "" => {
-                return Err(format!(
-                    "missing unit in duration `{text}` (use ms, s, m or h)"
-                ))
-            }
+            "" => return Err(DurationError::MissingUnit(text.to_string())),
             other => {
-                return Err(format!(
-                    "unknown unit `{other}` in duration `{text}` (use ms, s, m or h)"
-                ))
+                return Err(DurationError::UnknownUnit {
+                    unit: other.to_string(),
+                    text: text.to_string(),
+                })
             }
         };
-        total += Duration::from_secs_f64(number * scale);
+        total += number * scale;
     }
-    Ok(total)
+    bounded(total).ok_or_else(too_long)
+}
+
+/// `secs` as a duration, when it is a finite number of seconds within [`MAX`].
+fn bounded(secs: f64) -> Option<Duration> {
+    (secs.is_finite() && (0.0..=MAX.as_secs_f64()).contains(&secs))
+        .then(|| Duration::from_secs_f64(secs))
 }
 
 /// Render a duration compactly for humans (`1.2s`, `2m03s`).
@@ -83,19 +110,23 @@ impl<'de> Deserialize<'de> for HumanDuration {
                 f.write_str("a duration such as `30s`, `2m`, `1m30s` or a number of seconds")
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(HumanDuration(Duration::from_secs(v)))
+                bounded(v as f64)
+                    .map(HumanDuration)
+                    .ok_or_else(|| E::custom(DurationError::TooLong(format!("{v}s"))))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                u64::try_from(v)
-                    .map(|v| HumanDuration(Duration::from_secs(v)))
-                    .map_err(|_| E::custom("a duration cannot be negative"))
+                if v < 0 {
+                    return Err(E::custom(DurationError::Negative));
+                }
+                self.visit_u64(v.unsigned_abs())
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                if v.is_finite() && v >= 0.0 {
-                    Ok(HumanDuration(Duration::from_secs_f64(v)))
-                } else {
-                    Err(E::custom("a duration must be a positive number of seconds"))
+                if v < 0.0 {
+                    return Err(E::custom(DurationError::Negative));
                 }
+                bounded(v)
+                    .map(HumanDuration)
+                    .ok_or_else(|| E::custom(DurationError::TooLong(format!("{v}s"))))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
                 parse_duration(v).map(HumanDuration).map_err(E::custom)
@@ -147,14 +178,34 @@ mod tests {
 
     #[test]
     fn rejects_bad_durations_with_a_reason() {
-        assert!(parse_duration("").unwrap_err().contains("empty"));
-        assert!(parse_duration("10x")
-            .unwrap_err()
-            .contains("unknown unit `x`"));
-        assert!(parse_duration("m")
-            .unwrap_err()
-            .contains("expected a duration"));
-        assert!(parse_duration("1m30").unwrap_err().contains("missing unit"));
+        let e = |t: &str| parse_duration(t).unwrap_err().to_string();
+        assert!(e("").contains("empty"));
+        assert!(e("10x").contains("unknown unit `x`"));
+        assert!(e("m").contains("expected a duration"));
+        assert!(e("1m30").contains("missing unit"));
+    }
+
+    /// Out-of-range durations panicked (`Duration::from_secs_f64` overflows) in
+    /// lint, list, run and --dry-run; now they are errors saying the bound.
+    #[test]
+    fn durations_are_bounded_instead_of_overflowing() {
+        for t in [
+            "99999999999999999999s",
+            "99999999999999999999",
+            "169h",
+            "10000000m",
+        ] {
+            let err = parse_duration(t).unwrap_err();
+            assert!(matches!(err, DurationError::TooLong(_)), "{t}: {err}");
+        }
+        assert!(parse_duration("1e30s").is_err());
+        assert_eq!(parse_duration("168h").unwrap(), MAX);
+        for y in ["1e30", "1e25", "99999999999999999999", "-5", "1.0e300"] {
+            let r: Result<HumanDuration, _> = serde_yaml::from_str(y);
+            assert!(r.is_err(), "{y} was accepted");
+        }
+        let ok: HumanDuration = serde_yaml::from_str("90").unwrap();
+        assert_eq!(ok.0, Duration::from_secs(90));
     }
 
     #[test]

@@ -10,9 +10,19 @@ enum Seg {
     Index(usize),
 }
 
-fn parse(path: &str) -> Result<Vec<Seg>, String> {
-    let bad = |why: &str| {
-        format!("`{path}` is not a field path ({why}); e.g. `.status.podIP`, `.spec.containers[0].image`, `.metadata.labels[\"app\"]`")
+/// A field path that is malformed, or that an object does not have.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FieldPathError {
+    #[error("`{path}` is not a field path ({why}); e.g. `.status.podIP`, `.spec.containers[0].image`, `.metadata.labels[\"app\"]`")]
+    Malformed { path: String, why: &'static str },
+    #[error("the object has no `{path}` (no {at})")]
+    Missing { path: String, at: String },
+}
+
+fn parse(path: &str) -> Result<Vec<Seg>, FieldPathError> {
+    let bad = |why: &'static str| FieldPathError::Malformed {
+        path: path.to_string(),
+        why,
     };
     let mut segs = Vec::new();
     let mut rest = path.trim();
@@ -51,7 +61,7 @@ fn parse(path: &str) -> Result<Vec<Seg>, String> {
 }
 
 /// The value at `path` as text: strings as they are, other values as JSON.
-pub fn get(obj: &Value, path: &str) -> Result<String, String> {
+pub fn get(obj: &Value, path: &str) -> Result<String, FieldPathError> {
     let mut cur = obj;
     for seg in parse(path)? {
         let next = match &seg {
@@ -63,7 +73,10 @@ pub fn get(obj: &Value, path: &str) -> Result<String, String> {
                 Seg::Key(k) => format!("key `{k}`"),
                 Seg::Index(i) => format!("index {i}"),
             };
-            format!("the object has no `{path}` (no {at})")
+            FieldPathError::Missing {
+                path: path.to_string(),
+                at,
+            }
         })?;
     }
     Ok(match cur {
@@ -74,7 +87,7 @@ pub fn get(obj: &Value, path: &str) -> Result<String, String> {
 }
 
 /// Check a path's syntax without an object.
-pub fn validate(path: &str) -> Result<(), String> {
+pub fn validate(path: &str) -> Result<(), FieldPathError> {
     parse(path).map(|_| ())
 }
 
@@ -100,6 +113,7 @@ mod tests {
         );
         assert!(get(&o, ".status.hostIP")
             .unwrap_err()
+            .to_string()
             .contains("no key `hostIP`"));
         assert!(get(&o, ".spec.containers[3]").is_err());
     }

@@ -19,8 +19,11 @@ impl std::fmt::Display for Warning {
 
 /// Snapshot files that no scenario under `paths` uses.
 pub fn unused_snapshots(paths: &[std::path::PathBuf], scenarios: &[Scenario]) -> Vec<String> {
-    crate::snapshot::unused(paths, scenarios, None)
-        .1
+    let used = scenarios
+        .iter()
+        .flat_map(Scenario::snapshot_files)
+        .collect();
+    crate::snapshot::unused(paths, &used, None)
         .into_iter()
         .map(|p| format!("warning: {}: no scenario uses this snapshot (`kdrill snapshots --unused --prune` removes it)", p.display()))
         .collect()
@@ -41,7 +44,7 @@ pub fn warnings(s: &Scenario) -> Vec<Warning> {
             ))),
             Action::Apply(a) => {
                 if let Some(m) = &a.manifest {
-                    let docs = crate::steps::apply::documents_of_value(m).unwrap_or_default();
+                    let docs = crate::manifest::documents_of_value(m).unwrap_or_default();
                     // `${NAMESPACE}` is the scenario's own namespace
                     let pinned = docs.iter().any(|d| {
                         d.pointer("/metadata/namespace")

@@ -25,22 +25,37 @@ pub struct ObjectRef {
     pub name: String,
 }
 
+/// Why a text does not address a kind or an object.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RefError {
+    #[error("expected a kind such as `pods`, `deployment.apps` or `apps/v1/Deployment`")]
+    Empty,
+    #[error("`{0}` has an empty part between slashes")]
+    EmptyPart(String),
+    #[error(
+        "`{0}` is not a kind: write `kind`, `kind.group`, `version/Kind` or `group/version/Kind`"
+    )]
+    NotAKind(String),
+    #[error("`{0}` is not an object reference: write `kind/name`, e.g. `pod/nginx`")]
+    NotAnObject(String),
+    #[error("`{0}` has no name after the last `/`")]
+    NoName(String),
+}
+
 fn looks_like_version(s: &str) -> bool {
     let mut chars = s.chars();
     chars.next() == Some('v') && chars.next().is_some_and(|c| c.is_ascii_digit())
 }
 
 impl KindRef {
-    pub fn parse(text: &str) -> Result<KindRef, String> {
+    pub fn parse(text: &str) -> Result<KindRef, RefError> {
         let t = text.trim();
         if t.is_empty() {
-            return Err(
-                "expected a kind such as `pods`, `deployment.apps` or `apps/v1/Deployment`".into(),
-            );
+            return Err(RefError::Empty);
         }
         let parts: Vec<&str> = t.split('/').collect();
         if parts.iter().any(|p| p.is_empty()) {
-            return Err(format!("`{t}` has an empty part between slashes"));
+            return Err(RefError::EmptyPart(t.to_string()));
         }
         match parts.as_slice() {
             [k] => {
@@ -49,25 +64,37 @@ impl KindRef {
                 let second = segs.next();
                 let third = segs.next();
                 Ok(match (second, third) {
-                    (None, _) => KindRef { name, group: None, version: None },
-                    (Some(v), Some(g)) if looks_like_version(v) => {
-                        KindRef { name, group: Some(g.to_string()), version: Some(v.to_string()) }
-                    }
+                    (None, _) => KindRef {
+                        name,
+                        group: None,
+                        version: None,
+                    },
+                    (Some(v), Some(g)) if looks_like_version(v) => KindRef {
+                        name,
+                        group: Some(g.to_string()),
+                        version: Some(v.to_string()),
+                    },
                     (Some(_), _) => {
                         let group = k[name.len() + 1..].to_string();
-                        KindRef { name, group: Some(group), version: None }
+                        KindRef {
+                            name,
+                            group: Some(group),
+                            version: None,
+                        }
                     }
                 })
             }
-            [v, k] if looks_like_version(v) => {
-                Ok(KindRef { name: k.to_string(), group: Some(String::new()), version: Some(v.to_string()) })
-            }
-            [g, v, k] if looks_like_version(v) => {
-                Ok(KindRef { name: k.to_string(), group: Some(g.to_string()), version: Some(v.to_string()) })
-            }
-            _ => Err(format!(
-                "`{t}` is not a kind: write `kind`, `kind.group`, `version/Kind` or `group/version/Kind`"
-            )),
+            [v, k] if looks_like_version(v) => Ok(KindRef {
+                name: k.to_string(),
+                group: Some(String::new()),
+                version: Some(v.to_string()),
+            }),
+            [g, v, k] if looks_like_version(v) => Ok(KindRef {
+                name: k.to_string(),
+                group: Some(g.to_string()),
+                version: Some(v.to_string()),
+            }),
+            _ => Err(RefError::NotAKind(t.to_string())),
         }
     }
 
@@ -107,15 +134,13 @@ impl fmt::Display for KindRef {
 }
 
 impl ObjectRef {
-    pub fn parse(text: &str) -> Result<ObjectRef, String> {
+    pub fn parse(text: &str) -> Result<ObjectRef, RefError> {
         let t = text.trim();
         let Some((kind, name)) = t.rsplit_once('/') else {
-            return Err(format!(
-                "`{t}` is not an object reference: write `kind/name`, e.g. `pod/nginx`"
-            ));
+            return Err(RefError::NotAnObject(t.to_string()));
         };
         if name.is_empty() {
-            return Err(format!("`{t}` has no name after the last `/`"));
+            return Err(RefError::NoName(t.to_string()));
         }
         Ok(ObjectRef {
             kind: KindRef::parse(kind)?,
@@ -199,10 +224,17 @@ mod tests {
 
     #[test]
     fn rejects_malformed_references_with_a_hint() {
-        assert!(ObjectRef::parse("nginx").unwrap_err().contains("kind/name"));
-        assert!(ObjectRef::parse("pod/").unwrap_err().contains("no name"));
+        assert!(ObjectRef::parse("nginx")
+            .unwrap_err()
+            .to_string()
+            .contains("kind/name"));
+        assert!(ObjectRef::parse("pod/")
+            .unwrap_err()
+            .to_string()
+            .contains("no name"));
         assert!(ObjectRef::parse("a/b/c/d/e")
             .unwrap_err()
+            .to_string()
             .contains("is not a kind"));
         assert!(KindRef::parse("").is_err());
     }

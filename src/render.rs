@@ -3,6 +3,7 @@
 //! (with `helm template`). Rendering is local and offline; the result is applied by
 //! kdrill itself through the API like any other manifest.
 
+use crate::host::{HostCommand, HostError, HostScope};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -35,34 +36,27 @@ impl HelmSource {
     }
 }
 
-/// Run a renderer; its stdout is the manifests.
+/// Run a renderer (as a host program of the scenario); its stdout is the manifests.
 async fn run(
+    host: &HostScope,
     program: &str,
     args: &[String],
     cwd: &Path,
     cancel: &CancellationToken,
 ) -> Result<String, RenderError> {
-    let child = tokio::process::Command::new(program)
-        .args(args)
-        .current_dir(if cwd.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            cwd
-        })
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => RenderError::Missing(program.to_string()),
-            _ => RenderError::Failed(format!("{program}: {e}")),
-        })?;
-    let out = tokio::select! {
-        r = child.wait_with_output() => r.map_err(|e| RenderError::Failed(format!("{program}: {e}")))?,
-        _ = cancel.cancelled() => return Err(RenderError::Cancelled),
+    let mut argv = vec![program.to_string()];
+    argv.extend(args.iter().cloned());
+    let cmd = HostCommand {
+        argv,
+        dir: cwd.to_path_buf(),
+        env: Vec::new(),
     };
-    if !out.status.success() {
+    let out = host.run(&cmd, cancel).await.map_err(|e| match e {
+        HostError::Missing(p) => RenderError::Missing(p),
+        HostError::Cancelled => RenderError::Cancelled,
+        other => RenderError::Failed(other.to_string()),
+    })?;
+    if out.code != 0 {
         return Err(RenderError::Failed(format!(
             "`{program} {}` failed: {}",
             args.join(" "),
@@ -84,14 +78,23 @@ pub enum RenderError {
 
 /// `kubectl kustomize DIR`, or `kustomize build DIR` without kubectl.
 pub async fn kustomize(
+    host: &HostScope,
     dir: &Path,
     cwd: &Path,
     cancel: &CancellationToken,
 ) -> Result<String, RenderError> {
     let d = dir.display().to_string();
-    match run("kubectl", &["kustomize".into(), d.clone()], cwd, cancel).await {
+    match run(
+        host,
+        "kubectl",
+        &["kustomize".into(), d.clone()],
+        cwd,
+        cancel,
+    )
+    .await
+    {
         Err(RenderError::Missing(_)) => {
-            match run("kustomize", &["build".into(), d], cwd, cancel).await {
+            match run(host, "kustomize", &["build".into(), d], cwd, cancel).await {
                 Err(RenderError::Missing(_)) => Err(RenderError::Failed(
                     "rendering a kustomization needs `kubectl` (kubectl kustomize) or `kustomize` on PATH; neither is installed".into(),
                 )),
@@ -104,6 +107,7 @@ pub async fn kustomize(
 
 /// `helm template RELEASE CHART --namespace NS [-f values]... [--set k=v]...`
 pub async fn helm(
+    host: &HostScope,
     src: &HelmSource,
     cwd: &Path,
     namespace: &str,
@@ -129,7 +133,7 @@ pub async fn helm(
         args.push("--set".into());
         args.push(format!("{k}={v}"));
     }
-    run("helm", &args, cwd, cancel).await
+    run(host, "helm", &args, cwd, cancel).await
 }
 
 #[cfg(test)]
@@ -139,14 +143,23 @@ mod tests {
     #[tokio::test]
     async fn a_missing_renderer_is_named() {
         let cancel = CancellationToken::new();
-        let e = run("kdrill-no-such-renderer", &[], Path::new("."), &cancel)
-            .await
-            .unwrap_err();
+        let dir = tempfile::tempdir().unwrap();
+        let host = HostScope::new(dir.path(), "t", None).unwrap();
+        let e = run(
+            &host,
+            "kdrill-no-such-renderer",
+            &[],
+            Path::new("."),
+            &cancel,
+        )
+        .await
+        .unwrap_err();
         assert_eq!(
             e.to_string(),
             "`kdrill-no-such-renderer` is not installed (not on PATH): install it to render this source"
         );
         let e = run(
+            &host,
             "sh",
             &["-c".into(), "echo bad >&2; exit 2".into()],
             Path::new("."),

@@ -43,8 +43,21 @@ fn matches(pattern: &str, name: &str) -> bool {
     }
 }
 
+/// A context nobody allowed: kdrill touches nothing there.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("refusing to run against context `{context}` ({server}): it is not in kdrill's allow-list ({listed}). \
+kdrill creates and deletes objects; allow this cluster with `--allow-context {context}`, \
+KDRILL_ALLOWED_CONTEXTS={context}, `allowedContexts: [{context}]` in .kdrill.yaml, or the `{ALLOWED_EXTENSION}` \
+extension on the context in your kubeconfig. Nothing was touched.")]
+pub struct Refused {
+    pub context: String,
+    pub server: String,
+    /// What is allowed, said for people.
+    pub listed: String,
+}
+
 /// Refuse, with a message naming the context and how to allow it, unless allowed.
-pub fn check(target: &Target, allow: &AllowList) -> Result<(), String> {
+pub fn check(target: &Target, allow: &AllowList) -> Result<(), Refused> {
     if target.marked_allowed || allow.patterns().any(|p| matches(p, &target.context)) {
         return Ok(());
     }
@@ -54,14 +67,11 @@ pub fn check(target: &Target, allow: &AllowList) -> Result<(), String> {
     } else {
         format!("allowed: {}", listed.join(", "))
     };
-    Err(format!(
-        "refusing to run against context `{ctx}` ({server}): it is not in kdrill's allow-list ({listed}). \
-kdrill creates and deletes objects; allow this cluster with `--allow-context {ctx}`, \
-KDRILL_ALLOWED_CONTEXTS={ctx}, `allowedContexts: [{ctx}]` in .kdrill.yaml, or the `{ALLOWED_EXTENSION}` \
-extension on the context in your kubeconfig. Nothing was touched.",
-        ctx = target.context,
-        server = target.server,
-    ))
+    Err(Refused {
+        context: target.context.clone(),
+        server: target.server.clone(),
+        listed,
+    })
 }
 
 #[cfg(test)]
@@ -79,7 +89,9 @@ mod tests {
     #[test]
     fn allowed_by_any_source_or_the_mark() {
         let none = AllowList::default();
-        let err = check(&target("prod-eu", false), &none).unwrap_err();
+        let err = check(&target("prod-eu", false), &none)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("context `prod-eu`") && err.contains("--allow-context prod-eu"));
         assert!(check(&target("kdrill-testbed", true), &none).is_ok());
         let list = AllowList {
@@ -90,7 +102,9 @@ mod tests {
         for ok in ["dev", "kind-ci", "staging"] {
             assert!(check(&target(ok, false), &list).is_ok(), "{ok}");
         }
-        let err = check(&target("prod", false), &list).unwrap_err();
+        let err = check(&target("prod", false), &list)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("allowed: dev, kind-*, staging"), "{err}");
     }
 }

@@ -39,6 +39,15 @@ fn split_top(text: &str) -> Vec<&str> {
     out
 }
 
+/// A `--filter` or `--selector` that cannot be used.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SelectError {
+    #[error("--selector: `{0}` is not a requirement; use k=v, k!=v, k, !k, `k in (a,b)` or `k notin (a,b)`, joined by commas")]
+    NotARequirement(String),
+    #[error("--filter: invalid regex: {0}")]
+    Filter(#[from] regex::Error),
+}
+
 fn valid_key(k: &str) -> bool {
     !k.is_empty()
         && k.chars()
@@ -46,10 +55,8 @@ fn valid_key(k: &str) -> bool {
 }
 
 impl Selector {
-    pub fn parse(text: &str) -> Result<Selector, String> {
-        let bad = |part: &str| {
-            format!("--selector: `{part}` is not a requirement; use k=v, k!=v, k, !k, `k in (a,b)` or `k notin (a,b)`, joined by commas")
-        };
+    pub fn parse(text: &str) -> Result<Selector, SelectError> {
+        let bad = |part: &str| SelectError::NotARequirement(part.to_string());
         let mut reqs = Vec::new();
         for part in split_top(text) {
             let p = part.trim();
@@ -103,10 +110,8 @@ pub fn select(
     scenarios: Vec<Scenario>,
     filter: Option<&str>,
     selector: Option<&str>,
-) -> Result<Vec<Scenario>, String> {
-    let re = filter
-        .map(|p| Regex::new(p).map_err(|e| format!("--filter: invalid regex: {e}")))
-        .transpose()?;
+) -> Result<Vec<Scenario>, SelectError> {
+    let re = filter.map(Regex::new).transpose()?;
     let sel = selector.map(Selector::parse).transpose()?;
     Ok(scenarios
         .into_iter()

@@ -626,3 +626,40 @@ fn migrated_chainsaw_and_kuttl_suites_pass() {
         "{stdout}"
     );
 }
+
+#[test]
+fn host_commands_get_a_pinned_kubeconfig_and_end_with_their_scenario() {
+    let Some(kc) = common::test_kubeconfig("host commands") else {
+        return;
+    };
+    // a user kubeconfig that points nowhere: host commands must not see it
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = dir.path().join("elsewhere.kubeconfig");
+    std::fs::write(
+        &elsewhere,
+        "apiVersion: v1\nkind: Config\ncurrent-context: nowhere\nclusters: [{name: n, cluster: {server: 'https://127.0.0.1:1'}}]\nusers: [{name: n, user: {token: not-this-one}}]\ncontexts: [{name: nowhere, context: {cluster: n, user: n, namespace: not-this-one}}]\n",
+    )
+    .unwrap();
+    let out = common::kdrill(&["run", "--kubeconfig"])
+        .arg(&kc)
+        .arg("tests/fixtures/host/pinned-kubeconfig.yaml")
+        .env("KUBECONFIG", &elsewhere)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = common::text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("1 passed"), "{stdout}");
+    let run = common::run_id(&stdout).expect("a run id");
+    assert!(
+        !std::path::Path::new(&std::env::temp_dir().join(format!("kdrill-{run}"))).exists(),
+        "the run's private directory (pinned kubeconfigs) is removed"
+    );
+    let left = std::process::Command::new("pgrep")
+        .args(["-f", "sleep 96.25"])
+        .output()
+        .unwrap();
+    assert!(
+        !left.status.success(),
+        "a background process of a host command outlived its scenario"
+    );
+}

@@ -66,8 +66,7 @@ impl ImportError {
     }
 }
 
-/// The first line of a manifest file that import could not fill; `apply` refuses it.
-pub const TODO_MARKER: &str = "# kdrill-import: TODO";
+pub use crate::manifest::TODO_MARKER;
 
 /// Posts larger than this are not tutorials.
 pub const MAX_POST_BYTES: usize = 2 * 1024 * 1024;

@@ -3,7 +3,7 @@
 //! CronJob leaves its results where `kubectl get configmap -o yaml` finds them.
 //! The ConfigMap is not labelled as a run's object: cleanup and `kdrill clean` keep it.
 
-use super::{Report, Status};
+use super::{Report, ReportError, Status};
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{Api, Patch, PatchParams};
 use std::collections::BTreeMap;
@@ -34,9 +34,9 @@ pub async fn write(
     namespace: &str,
     name: &str,
     report: &Report,
-) -> Result<(), String> {
-    let junit = super::junit::render(report).map_err(|e| e.to_string())?;
-    let json = super::json::render(report).map_err(|e| e.to_string())?;
+) -> Result<(), ReportError> {
+    let junit = super::junit::render(report)?;
+    let json = super::json::render(report)?;
     let data: BTreeMap<String, String> = [
         ("summary".to_string(), summary(report)),
         ("junit.xml".to_string(), junit),
@@ -61,6 +61,10 @@ pub async fn write(
         &Patch::Apply(&cm),
     )
     .await
-    .map_err(|e| format!("configmap {namespace}/{name}: {e}"))?;
+    .map_err(|source| ReportError::ConfigMap {
+        namespace: namespace.into(),
+        name: name.into(),
+        source,
+    })?;
     Ok(())
 }

@@ -4,7 +4,7 @@
 
 use super::{Report, ScenarioReport, Status};
 use crate::duration::format_duration;
-use crate::events::{CleanupResult, Event, Failure, StepResult};
+use crate::executor::event::{Bundle, CleanupResult, Event, Failure, StepResult};
 use crate::text::indent;
 use std::io::Write;
 use std::time::Instant;
@@ -222,8 +222,12 @@ pub fn render_scenario(s: &ScenarioReport, verbosity: Verbosity) -> String {
         }
     }
     match &s.artifacts {
-        Some(Ok(dir)) => out.push_str(&format!("    evidence bundle: {}\n", dir.display())),
-        Some(Err(e)) => out.push_str(&format!("    evidence bundle not written: {e}\n")),
+        Some(Bundle::Written(dir)) => {
+            out.push_str(&format!("    evidence bundle: {}\n", dir.display()))
+        }
+        Some(Bundle::NotWritten(e)) => {
+            out.push_str(&format!("    evidence bundle not written: {e}\n"))
+        }
         None => {}
     }
     match &s.cleanup {

@@ -2,7 +2,7 @@
 //! `kdrill.dev/report/v1`. Fields are only added, never renamed, within a version.
 
 use super::{Report, Status};
-use crate::events::{CleanupResult, StepResult};
+use crate::executor::event::{CleanupResult, StepResult};
 use crate::snapshot::Outcome;
 use serde::Serialize;
 

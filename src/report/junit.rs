@@ -5,7 +5,7 @@
 
 use super::human::render_failure;
 use super::{Report, Status};
-use crate::events::StepResult;
+use crate::executor::event::StepResult;
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 
 pub fn render(report: &Report) -> Result<String, quick_junit::SerializeError> {

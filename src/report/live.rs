@@ -5,7 +5,7 @@
 
 use super::human::{Human, Verbosity};
 use super::Report;
-use crate::events::Event;
+use crate::executor::event::Event;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::collections::HashMap;
 use std::time::Duration;

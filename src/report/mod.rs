@@ -6,11 +6,36 @@ pub mod human;
 pub mod json;
 pub mod junit;
 pub mod live;
+pub mod reporter;
 
-use crate::events::{CleanupResult, Event, StepResult};
+pub use reporter::{Display, ReportTarget, Reporter};
+
+use crate::executor::event::{CleanupResult, Event, StepResult};
 use crate::scenario::Location;
 use std::path::PathBuf;
 use std::time::Duration;
+
+/// A report that cannot be rendered, written, or whose target cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("expected junit=PATH, json=PATH or configmap=NAMESPACE/NAME, got `{0}`")]
+    BadTarget(String),
+    #[error("cannot render the JUnit report: {0}")]
+    Junit(#[from] quick_junit::SerializeError),
+    #[error("cannot render the JSON report: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("cannot write report {path}: {source}")]
+    File {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write the report to configmap {namespace}/{name}: {source}")]
+    ConfigMap {
+        namespace: String,
+        name: String,
+        source: kube::Error,
+    },
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct Report {
@@ -40,7 +65,7 @@ pub struct ScenarioReport {
     pub status: Status,
     pub duration: Duration,
     pub cleanup: Option<CleanupResult>,
-    pub artifacts: Option<Result<PathBuf, String>>,
+    pub artifacts: Option<crate::executor::event::Bundle>,
     pub skip_reason: Option<String>,
 }
 
@@ -161,8 +186,8 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::events::{Failure, StepResult};
     use crate::evidence::Evidence;
+    use crate::executor::event::{Failure, StepResult};
     use std::time::Duration;
 
     fn loc(line: usize) -> Location {

@@ -2,17 +2,13 @@
 //! errors that name file, line, column and what was expected. Never panics on input;
 //! collects every problem of every file instead of stopping at the first.
 
+use super::format::{RawScenario, StepCommon, STEP_FIELDS};
 use super::positions::{Pos, PosIndex};
-use super::{
-    Action, Location, Retry, Scenario, Section, Step, Template, API_VERSION, KIND, SUITE_KIND,
-};
-use crate::duration::HumanDuration;
-use crate::expect::{Expect, ExpectField};
-use serde::de::IgnoredAny;
+use super::{Action, Location, Scenario, Section, Step, Template, API_VERSION, KIND, SUITE_KIND};
+use crate::expect::ExpectField;
 use serde::Deserialize;
-use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// One problem in one scenario file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,104 +39,8 @@ impl fmt::Display for LoadErrors {
     }
 }
 
-#[derive(schemars::JsonSchema, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[allow(dead_code)] // `steps` is only here so that it counts as a known field
-#[schemars(rename = "Scenario")]
-struct RawScenario {
-    api_version: String,
-    kind: String,
-    name: Option<String>,
-    description: Option<String>,
-    timeout: Option<HumanDuration>,
-    #[serde(default)]
-    serial: bool,
-    #[serde(default)]
-    namespace_labels: BTreeMap<String, String>,
-    #[serde(default)]
-    redact: Vec<crate::snapshot::redact::RedactRule>,
-    /// Variables for `${NAME}` in manifests, patches and exec commands.
-    #[serde(default)]
-    vars: BTreeMap<String, String>,
-    /// Tags for `kdrill run --selector key=value`.
-    #[serde(default)]
-    labels: BTreeMap<String, String>,
-    /// Do not run this scenario; the text says why (reported as skipped).
-    skip: Option<String>,
-    /// Run only on clusters that have these (otherwise reported as skipped).
-    requires: Option<super::Requires>,
-    #[schemars(with = "Vec<StepSchema>")]
-    steps: Option<IgnoredAny>,
-    /// Steps that run only when a step of `steps` failed: collect evidence, describe.
-    #[schemars(with = "Option<Vec<StepSchema>>")]
-    catch: Option<IgnoredAny>,
-    /// Steps that always run after `steps`, also after a failure.
-    #[schemars(with = "Option<Vec<StepSchema>>")]
-    finally: Option<IgnoredAny>,
-    /// `kind: Suite` only: steps run once before the directory's scenarios.
-    #[schemars(with = "Option<Vec<StepSchema>>")]
-    setup: Option<IgnoredAny>,
-    /// `kind: Suite` only: steps run once after them, also after failures.
-    #[schemars(with = "Option<Vec<StepSchema>>")]
-    teardown: Option<IgnoredAny>,
-}
-
-/// The fields every step may have beside its action (the action's key is one of
-/// the registry's keywords, and its schema comes from there: see [`StepSchema`]).
-#[derive(schemars::JsonSchema, Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct StepCommon {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    timeout: Option<HumanDuration>,
-    #[serde(default)]
-    expect: Expect,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    retry: Option<Retry>,
-    /// A failure of this step is reported but does not fail the scenario.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    allow_failure: bool,
-    /// Variables for later steps, from this step's outcome: `{POD_IP: .status.podIP}`,
-    /// `{TOKEN: stdout}`.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    save: BTreeMap<String, String>,
-}
-
-/// The schema of a step: the common fields, plus one property per step kind of the
-/// registry, exactly one of which is required.
-struct StepSchema;
-
-impl schemars::JsonSchema for StepSchema {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Step".into()
-    }
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let mut schema = StepCommon::json_schema(generator);
-        let kinds = Action::schemas(generator);
-        if let Some(props) = schema
-            .get_mut("properties")
-            .and_then(serde_json::Value::as_object_mut)
-        {
-            for (keyword, sub) in &kinds {
-                props.insert(keyword.to_string(), sub.clone().to_value());
-            }
-        }
-        let one_of: Vec<serde_json::Value> = kinds
-            .iter()
-            .map(|(k, _)| serde_json::json!({"required": [k]}))
-            .collect();
-        schema.insert("oneOf".into(), serde_json::Value::Array(one_of));
-        schema.insert(
-            "description".into(),
-            "A step: exactly one action, plus optional name, timeout, expect, retry".into(),
-        );
-        schema
-    }
-}
-
-/// The fields of a step beside its action.
-const STEP_FIELDS: [&str; 6] = ["name", "timeout", "expect", "retry", "allowFailure", "save"];
+/// The most attempts a step may make: more is a loop that should be a `wait`.
+const MAX_ATTEMPTS: u32 = 1000;
 
 fn step_kinds() -> String {
     Action::KEYWORDS.join(", ")
@@ -364,12 +264,12 @@ pub fn load_str(file: &Path, text: &str) -> Result<Scenario, LoadErrors> {
         if let Some(r) = &h.requires {
             if let Some(v) = &r.kubernetes {
                 if let Err(e) = super::VersionReq::parse(v) {
-                    ctx.push("requires.kubernetes", e);
+                    ctx.push("requires.kubernetes", e.to_string());
                 }
             }
             for (i, res) in r.resources.iter().enumerate() {
                 if let Err(e) = crate::objref::KindRef::parse(res) {
-                    ctx.push(&format!("requires.resources[{i}]"), e);
+                    ctx.push(&format!("requires.resources[{i}]"), e.to_string());
                 }
             }
             for (i, c) in r.commands.iter().enumerate() {
@@ -558,10 +458,10 @@ fn lower_step(
         ctx.push(&at, what);
     }
     if let Some(r) = &common.retry {
-        if r.attempts == 0 {
+        if r.attempts == 0 || r.attempts > MAX_ATTEMPTS {
             ctx.push(
                 &format!("{base}.retry.attempts"),
-                "retry.attempts must be at least 1",
+                format!("retry.attempts is a number from 1 to {MAX_ATTEMPTS}"),
             );
         }
     }
@@ -573,7 +473,7 @@ fn lower_step(
             ctx.push(&format!("{base}.save.{var}"), e.to_string());
         }
         if let Err(e) = super::SaveSource::parse(source) {
-            ctx.push(&format!("{base}.save.{var}"), e);
+            ctx.push(&format!("{base}.save.{var}"), e.to_string());
         }
     }
     if ctx.errors.len() > before {
@@ -600,124 +500,9 @@ fn lower_step(
     })
 }
 
-/// Load one scenario file from disk.
-pub fn load_file(path: &Path) -> Result<Scenario, LoadErrors> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => load_str(path, &text),
-        Err(e) => Err(LoadErrors(vec![LoadError {
-            location: Location {
-                file: path.to_path_buf(),
-                line: 0,
-                col: 0,
-            },
-            message: format!("cannot read file: {e}"),
-        }])),
-    }
-}
-
-/// True when the text declares itself a kdrill scenario. Checked on the text so that
-/// a scenario with broken YAML is still recognised, and reported.
-fn declares_scenario(text: &str) -> bool {
-    text.lines().any(|l| {
-        let l = l.trim_start_matches(['-', ' ']);
-        l.strip_prefix("apiVersion:")
-            .map(|v| {
-                v.trim()
-                    .trim_matches(['"', '\''])
-                    .starts_with("kdrill.dev/")
-            })
-            .unwrap_or(false)
-    })
-}
-
-/// Expand files and directories into the scenario files they hold (sorted, recursive).
-/// Files named explicitly must be scenarios; in directories, other YAML (manifests) is skipped.
-pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<LoadError>) {
-    let mut found = Vec::new();
-    let mut errors = Vec::new();
-    let at0 = |p: &Path, message: String| LoadError {
-        location: Location {
-            file: p.to_path_buf(),
-            line: 0,
-            col: 0,
-        },
-        message,
-    };
-    for p in paths {
-        if p.is_dir() {
-            walk(p, &mut found);
-        } else if p.is_file() {
-            match std::fs::read_to_string(p) {
-                Ok(t) if declares_scenario(&t) => found.push(p.clone()),
-                Ok(_) => errors.push(at0(p, format!("not a kdrill scenario: expected `apiVersion: {API_VERSION}` and `kind: {KIND}`"))),
-                Err(e) => errors.push(at0(p, format!("cannot read file: {e}"))),
-            }
-        } else {
-            errors.push(at0(p, "no such file or directory".into()));
-        }
-    }
-    found.dedup();
-    (found, errors)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
-    for p in entries {
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if name.starts_with('.') {
-            continue;
-        }
-        if p.is_dir() {
-            walk(&p, out);
-        } else if name.ends_with(".yaml") || name.ends_with(".yml") {
-            if let Ok(t) = std::fs::read_to_string(&p) {
-                if declares_scenario(&t) {
-                    out.push(p);
-                }
-            }
-        }
-    }
-}
-
-/// The JSON Schema of a scenario file: the loader's own types, plus what serde cannot
-/// say (exactly one action per step, the fixed apiVersion and kind).
-pub fn schema_root() -> serde_json::Value {
-    let schema = schemars::SchemaGenerator::default().into_root_schema_for::<RawScenario>();
-    let mut v = serde_json::to_value(schema).unwrap_or_default();
-    if let Some(props) = v.pointer_mut("/properties") {
-        props["apiVersion"] = serde_json::json!({"const": API_VERSION});
-        props["kind"] = serde_json::json!({"enum": [KIND, SUITE_KIND]});
-    }
-    if let Some(req) = v.pointer_mut("/required").and_then(|r| r.as_array_mut()) {
-        req.retain(|x| x != "steps");
-    }
-    // a Scenario needs steps; a Suite has setup and teardown instead
-    if let Some(obj) = v.as_object_mut() {
-        obj.insert(
-            "if".into(),
-            serde_json::json!({"properties": {"kind": {"const": KIND}}}),
-        );
-        obj.insert("then".into(), serde_json::json!({"required": ["steps"]}));
-        obj.insert(
-            "else".into(),
-            serde_json::json!({"not": {"anyOf": [{"required": ["steps"]}, {"required": ["catch"]}, {"required": ["finally"]}]}}),
-        );
-    }
-    if let Some(steps) = v.pointer_mut("/properties/steps") {
-        steps["minItems"] = 1.into();
-    }
-    v
-}
-
 #[cfg(test)]
 mod robustness {
+    use super::super::discover::{discover, load_file};
     use super::*;
 
     /// Every prefix of every bundled scenario, and a few mangled versions, loads or

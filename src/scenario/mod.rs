@@ -2,10 +2,14 @@
 //! typed model every other part reads, and its loading with positions (`load`).
 //! See `docs/scenario-format.md` for the user-facing description.
 
+mod discover;
+mod format;
 mod load;
 pub mod positions;
 
-pub use load::{discover, load_file, load_str, schema_root, LoadError, LoadErrors};
+pub use discover::{discover, load_all, load_file};
+pub use format::schema_root;
+pub use load::{load_str, LoadError, LoadErrors};
 
 use crate::duration::HumanDuration;
 use crate::expect::Expect;
@@ -73,6 +77,31 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// Where the snapshots of `step` are stored, and how they are described.
+    pub fn snapshot_site(&self, step: &Step) -> crate::snapshot::Site {
+        crate::snapshot::Site {
+            scenario_file: self.file.clone(),
+            step_number: step.number,
+            step_label: step.label(),
+            location: step.location.to_string(),
+            summary: step.action.summary(),
+        }
+    }
+
+    /// Every snapshot file this scenario's steps compare with.
+    pub fn snapshot_files(&self) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for step in &self.steps {
+            let site = self.snapshot_site(step);
+            for (captured, m) in step.expect.text_fields() {
+                if let Some(n) = m.and_then(|m| m.snapshot()) {
+                    out.push(site.path_for(captured, n));
+                }
+            }
+        }
+        out
+    }
+
     /// The steps of one section, in order.
     pub fn section(&self, section: Section) -> impl Iterator<Item = &Step> {
         self.steps.iter().filter(move |s| s.section == section)
@@ -124,13 +153,26 @@ pub struct Requires {
     pub commands: Vec<String>,
 }
 
+/// A value of a scenario that its type alone does not check.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    #[error("`{0}` is not a comparison: use >=, >, <=, < or =")]
+    NotAComparison(String),
+    #[error("`{0}` is not a version: expected MAJOR.MINOR, e.g. `>=1.30`")]
+    NotAVersion(String),
+    #[error("`{0}` is not a source: expected stdout, stderr, output, or a field path such as `.status.podIP`")]
+    NotASource(String),
+    #[error(transparent)]
+    FieldPath(#[from] crate::fieldpath::FieldPathError),
+}
+
 /// A version requirement: comma-separated `OP MAJOR.MINOR[.PATCH]` with OP one of
 /// `>=`, `>`, `<=`, `<`, `=`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VersionReq(Vec<(String, (u64, u64, u64))>);
 
 impl VersionReq {
-    pub fn parse(text: &str) -> Result<VersionReq, String> {
+    pub fn parse(text: &str) -> Result<VersionReq, ValueError> {
         let mut parts = Vec::new();
         for part in text.split(',') {
             let part = part.trim();
@@ -141,11 +183,10 @@ impl VersionReq {
             let op = match op.trim() {
                 "" => "=",
                 o @ (">=" | ">" | "<=" | "<" | "=") => o,
-                o => return Err(format!("`{o}` is not a comparison: use >=, >, <=, < or =")),
+                o => return Err(ValueError::NotAComparison(o.to_string())),
             };
-            let v = parse_version(version).ok_or_else(|| {
-                format!("`{version}` is not a version: expected MAJOR.MINOR, e.g. `>=1.30`")
-            })?;
+            let v = parse_version(version)
+                .ok_or_else(|| ValueError::NotAVersion(version.to_string()))?;
             parts.push((op.to_string(), v));
         }
         Ok(VersionReq(parts))
@@ -200,7 +241,7 @@ pub enum SaveSource {
 }
 
 impl SaveSource {
-    pub fn parse(text: &str) -> Result<SaveSource, String> {
+    pub fn parse(text: &str) -> Result<SaveSource, ValueError> {
         match text.trim() {
             "stdout" => Ok(SaveSource::Stdout),
             "stderr" => Ok(SaveSource::Stderr),
@@ -209,9 +250,7 @@ impl SaveSource {
                 crate::fieldpath::validate(t)?;
                 Ok(SaveSource::Field(t.to_string()))
             }
-            t => Err(format!(
-                "`{t}` is not a source: expected stdout, stderr, output, or a field path such as `.status.podIP`"
-            )),
+            t => Err(ValueError::NotASource(t.to_string())),
         }
     }
 }

@@ -42,13 +42,13 @@ impl SnapshotFile {
         out
     }
 
-    pub fn parse(text: &str) -> Result<SnapshotFile, String> {
+    pub fn parse(text: &str) -> Result<SnapshotFile, NotASnapshot> {
         let mut header = BTreeMap::new();
         let mut rest = text;
         loop {
             let (line, tail) = match rest.find('\n') {
                 Some(i) => (&rest[..i], &rest[i + 1..]),
-                None => return Err("no `---` line between header and body".into()),
+                None => return Err(NotASnapshot),
             };
             rest = tail;
             if line == "---" {
@@ -68,6 +68,11 @@ impl SnapshotFile {
         })
     }
 }
+
+/// A file that is not a kdrill snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no `---` line between header and body")]
+pub struct NotASnapshot;
 
 #[cfg(test)]
 mod tests {

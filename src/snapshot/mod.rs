@@ -9,7 +9,6 @@ pub mod review;
 
 use crate::expect::SnapshotName;
 use crate::pattern;
-use crate::scenario::{Scenario, Step};
 use file::SnapshotFile;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -27,13 +26,18 @@ pub enum UpdateMode {
     Pending,
 }
 
+/// `KDRILL_UPDATE` set to something kdrill does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("KDRILL_UPDATE={0}: expected always, new, no or auto")]
+pub struct BadUpdateMode(pub String);
+
 impl UpdateMode {
     /// The mode from `--update`, `KDRILL_UPDATE` and `CI`. CI never writes snapshots.
     pub fn resolve(
         update_flag: bool,
         env_update: Option<&str>,
         ci: bool,
-    ) -> Result<UpdateMode, String> {
+    ) -> Result<UpdateMode, BadUpdateMode> {
         let asked = if update_flag {
             UpdateMode::Always
         } else {
@@ -42,11 +46,7 @@ impl UpdateMode {
                 Some("always") => UpdateMode::Always,
                 Some("new") => UpdateMode::New,
                 Some("no") => UpdateMode::No,
-                Some(other) => {
-                    return Err(format!(
-                        "KDRILL_UPDATE={other}: expected always, new, no or auto"
-                    ))
-                }
+                Some(other) => return Err(BadUpdateMode(other.to_string())),
             }
         };
         Ok(if ci { UpdateMode::No } else { asked })
@@ -105,29 +105,40 @@ pub fn dir_for(scenario_file: &Path) -> PathBuf {
     }
 }
 
-/// The file name (without extension) of a snapshot.
-pub fn name_for(step: &Step, captured: &str, name: &SnapshotName) -> String {
-    match name {
-        SnapshotName::Named(n) => n.clone(),
-        SnapshotName::Auto => format!(
-            "{:02}-{}-{captured}",
-            step.number,
-            crate::names::slug(&step.label(), 40)
-        ),
-    }
+/// The step a snapshot belongs to, as snapshot files name and describe it.
+#[derive(Debug, Clone)]
+pub struct Site {
+    /// The scenario file: snapshots live in the directory that mirrors it.
+    pub scenario_file: PathBuf,
+    pub step_number: usize,
+    pub step_label: String,
+    /// `file:line:col` of the step.
+    pub location: String,
+    /// What the step does, e.g. `exec pod/web -- curl -s localhost`.
+    pub summary: String,
 }
 
-/// Every snapshot name a scenario uses, with the field it captures.
-pub fn used_by(scenario: &Scenario) -> Vec<String> {
-    let mut out = Vec::new();
-    for step in &scenario.steps {
-        for (captured, m) in step.expect.text_fields() {
-            if let Some(n) = m.and_then(|m| m.snapshot()) {
-                out.push(name_for(step, captured, n));
-            }
+impl Site {
+    /// The file name (without extension) of a snapshot of field `captured`.
+    pub fn name_for(&self, captured: &str, name: &SnapshotName) -> String {
+        match name {
+            SnapshotName::Named(n) => n.clone(),
+            SnapshotName::Auto => format!(
+                "{:02}-{}-{captured}",
+                self.step_number,
+                crate::names::slug(&self.step_label, 40)
+            ),
         }
     }
-    out
+
+    /// The stored snapshot file of field `captured`.
+    pub fn path_for(&self, captured: &str, name: &SnapshotName) -> PathBuf {
+        dir_for(&self.scenario_file).join(format!(
+            "{}.{}",
+            self.name_for(captured, name),
+            file::EXT
+        ))
+    }
 }
 
 /// The snapshot directory that mirrors a scenario directory or file given on the
@@ -144,22 +155,13 @@ fn dir_for_path(p: &Path) -> PathBuf {
     }
 }
 
-/// How many snapshot files the scenarios use, and the stored ones under the snapshot
-/// directories of `paths` (plus `extra`) that none of them uses.
+/// The stored snapshots under the snapshot directories of `paths` (plus `extra`)
+/// that are not in `used`.
 pub fn unused(
     paths: &[PathBuf],
-    scenarios: &[Scenario],
+    used: &std::collections::BTreeSet<PathBuf>,
     extra: Option<&Path>,
-) -> (usize, Vec<PathBuf>) {
-    let used: std::collections::BTreeSet<PathBuf> = scenarios
-        .iter()
-        .flat_map(|s| {
-            let dir = dir_for(&s.file);
-            used_by(s)
-                .into_iter()
-                .map(move |n| dir.join(format!("{n}.{}", file::EXT)))
-        })
-        .collect();
+) -> Vec<PathBuf> {
     let mut roots: Vec<PathBuf> = paths.iter().map(|p| dir_for_path(p)).collect();
     roots.extend(extra.map(Path::to_path_buf));
     let mut unused: Vec<PathBuf> = review::stored(&roots)
@@ -167,7 +169,7 @@ pub fn unused(
         .filter(|p| !used.contains(p))
         .collect();
     unused.dedup();
-    (used.len(), unused)
+    unused
 }
 
 /// What happened to a snapshot that did not fail the step.
@@ -198,8 +200,9 @@ pub struct Failure {
 /// Everything needed to check one step's snapshots.
 pub struct Check<'a> {
     pub settings: &'a Settings,
-    pub scenario: &'a Scenario,
-    pub step: &'a Step,
+    pub site: &'a Site,
+    /// The scenario's own normalisation rules.
+    pub rules: &'a [redact::RedactRule],
     pub redact: &'a redact::Context,
 }
 
@@ -211,23 +214,20 @@ impl Check<'_> {
         name: &SnapshotName,
         actual: &str,
     ) -> Result<Outcome, Failure> {
-        let body = redact::normalise(actual, self.redact, &self.scenario.redact);
-        let name = name_for(self.step, captured, name);
-        let dir = dir_for(&self.scenario.file);
+        let body = redact::normalise(actual, self.redact, self.rules);
+        let name = self.site.name_for(captured, name);
+        let dir = dir_for(&self.site.scenario_file);
         let path = dir.join(format!("{name}.{}", file::EXT));
         let pending = dir.join(format!("{name}.{}", file::PENDING_EXT));
         let fresh = SnapshotFile::new(
             &[
-                ("scenario", repo_relative(&self.scenario.file)),
+                ("scenario", repo_relative(&self.site.scenario_file)),
                 (
                     "step",
-                    format!("{} ({})", self.step.number, self.step.label()),
+                    format!("{} ({})", self.site.step_number, self.site.step_label),
                 ),
-                ("source", self.step.location.to_string()),
-                (
-                    "captured",
-                    format!("{captured} of `{}`", self.step.action.summary()),
-                ),
+                ("source", self.site.location.clone()),
+                ("captured", format!("{captured} of `{}`", self.site.summary)),
             ],
             &body,
         );

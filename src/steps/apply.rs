@@ -3,8 +3,9 @@
 //! namespace land in the scenario's namespace; every object gets kdrill's labels.
 
 use crate::expect::ExpectField;
-use super::{Output, Problem, StepCtx, StepError, StepKind, MANAGED_BY, RUN_LABEL};
+use super::{Output, Problem, StepCtx, StepError, StepKind, RUN_LABEL};
 use crate::cleanup::Created;
+use crate::manifest;
 use kube::api::{DynamicObject, Patch, PatchParams, PostParams};
 use serde::Deserialize;
 use serde_json::Value;
@@ -52,105 +53,6 @@ pub enum ApplyMode {
 }
 
 
-/// `kind/name` of a manifest document, for humans.
-fn describe_doc(doc: &Value) -> String {
-    let kind = doc
-        .get("kind")
-        .and_then(Value::as_str)
-        .unwrap_or("?")
-        .to_ascii_lowercase();
-    let name = doc
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or("?");
-    format!("{kind}/{name}")
-}
-
-fn check_doc(doc: &Value) -> Result<(), String> {
-    if !doc.is_object() {
-        return Err("a manifest document must be a mapping".into());
-    }
-    for field in ["apiVersion", "kind"] {
-        if doc.get(field).and_then(Value::as_str).is_none() {
-            return Err(format!("manifest {} has no `{field}`", describe_doc(doc)));
-        }
-    }
-    let named = doc
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .is_some()
-        || doc
-            .pointer("/metadata/generateName")
-            .and_then(Value::as_str)
-            .is_some();
-    if !named {
-        return Err(format!(
-            "manifest of kind {} has no metadata.name",
-            doc.get("kind").and_then(Value::as_str).unwrap_or("?")
-        ));
-    }
-    Ok(())
-}
-
-/// Split YAML text into documents (skipping empty ones, flattening `kind: List`).
-pub fn documents_of_text(text: &str) -> Result<Vec<Value>, String> {
-    let mut out = Vec::new();
-    for de in serde_yaml::Deserializer::from_str(text) {
-        let v = serde_yaml::Value::deserialize(de)
-            .map_err(|e| format!("invalid manifest YAML: {e}"))?;
-        push_doc(v, &mut out)?;
-    }
-    Ok(out)
-}
-
-pub fn documents_of_value(v: &serde_yaml::Value) -> Result<Vec<Value>, String> {
-    let mut out = Vec::new();
-    match v {
-        serde_yaml::Value::String(text) => return documents_of_text(text),
-        serde_yaml::Value::Sequence(items) => {
-            for i in items {
-                push_doc(i.clone(), &mut out)?;
-            }
-        }
-        other => push_doc(other.clone(), &mut out)?,
-    }
-    Ok(out)
-}
-
-fn push_doc(v: serde_yaml::Value, out: &mut Vec<Value>) -> Result<(), String> {
-    if v.is_null() {
-        return Ok(());
-    }
-    let j: Value = serde_json::to_value(&v)
-        .map_err(|e| format!("manifest cannot be represented as JSON: {e}"))?;
-    if j.get("kind").and_then(Value::as_str) == Some("List") {
-        for item in j
-            .get("items")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
-        {
-            out.push(item);
-        }
-    } else {
-        out.push(j);
-    }
-    Ok(())
-}
-
-/// Put kdrill's labels on an object.
-pub fn label(doc: &mut Value, run_id: &str) {
-    if let Some(meta) = doc.get_mut("metadata").and_then(Value::as_object_mut) {
-        let labels = meta
-            .entry("labels")
-            .or_insert_with(|| Value::Object(Default::default()));
-        if let Some(l) = labels.as_object_mut() {
-            l.insert(MANAGED_BY.0.into(), MANAGED_BY.1.into());
-            l.insert(RUN_LABEL.into(), run_id.into());
-        }
-    }
-}
-
 impl StepKind for ApplySpec {
     const KEYWORD: &'static str = "apply";
 
@@ -165,8 +67,8 @@ impl StepKind for ApplySpec {
         }
         match (&self.file, &self.manifest) {
             (Some(f), _) => f.clone(),
-            (None, Some(m)) => match documents_of_value(m) {
-                Ok(docs) => docs.iter().map(describe_doc).collect::<Vec<_>>().join(", "),
+            (None, Some(m)) => match manifest::documents_of_value(m) {
+                Ok(docs) => docs.iter().map(manifest::describe_doc).collect::<Vec<_>>().join(", "),
                 Err(_) => "inline manifest".into(),
             },
             _ => String::new(),
@@ -208,14 +110,14 @@ impl StepKind for ApplySpec {
                 "give either `file` or `manifest`, not both",
             )],
             (None, None) => Vec::new(),
-            (None, Some(m)) => match documents_of_value(m) {
+            (None, Some(m)) => match manifest::documents_of_value(m) {
                 Ok(d) if d.is_empty() => vec![Problem::new(
                     "manifest",
                     "the inline manifest holds no object",
                 )],
                 Ok(d) => d
                     .iter()
-                    .filter_map(|doc| check_doc(doc).err())
+                    .filter_map(|doc| manifest::check_doc(doc).err())
                     .map(|e| Problem::new("manifest", e))
                     .collect(),
                 Err(e) => vec![Problem::new("manifest", e)],
@@ -245,22 +147,22 @@ async fn run(ctx: &StepCtx<'_>, spec: &ApplySpec) -> Result<Output, StepError> {
             }
             docs
         }
-        (None, Some(m)) => documents_of_value(m).map_err(StepError::Other)?,
+        (None, Some(m)) => manifest::documents_of_value(m)?,
         (None, None) => {
             let text = match (&spec.kustomize, &spec.helm) {
                 (Some(k), _) => {
-                    crate::render::kustomize(Path::new(k), ctx.dir, ctx.cancel).await
+                    crate::render::kustomize(ctx.host, Path::new(k), ctx.dir, ctx.cancel).await
                 }
                 (None, Some(h)) => {
-                    crate::render::helm(h, ctx.dir, ctx.namespace, ctx.cancel).await
+                    crate::render::helm(ctx.host, h, ctx.dir, ctx.namespace, ctx.cancel).await
                 }
-                (None, None) => return Err(StepError::Other("nothing to apply".into())),
+                (None, None) => return Err(StepError::Incomplete("nothing to apply")),
             }
             .map_err(|e| match e {
                 crate::render::RenderError::Cancelled => StepError::Cancelled,
                 other => StepError::failed(other.to_string()),
             })?;
-            let docs = documents_of_text(&text).map_err(StepError::Other)?;
+            let docs = manifest::documents_of_text(&text)?;
             if docs.is_empty() {
                 return Err(StepError::failed(format!(
                     "{} rendered no object",
@@ -290,7 +192,7 @@ async fn run(ctx: &StepCtx<'_>, spec: &ApplySpec) -> Result<Output, StepError> {
                 && doc.pointer("/metadata/name").and_then(Value::as_str) == Some(o.name.as_str())
         });
         found |= target;
-        let what = describe_doc(&doc);
+        let what = manifest::describe_doc(&doc);
         match (apply_one(ctx, spec, doc).await, target, &rejected_one) {
             (Ok((note, obj)), false, _) => {
                 out.notes.push(note);
@@ -320,7 +222,7 @@ async fn run(ctx: &StepCtx<'_>, spec: &ApplySpec) -> Result<Output, StepError> {
             None if !found => Err(StepError::failed(format!(
                 "`expect.error.object` names {o}, but no document of this step is {o}"
             ))),
-            None => Err(StepError::Other(format!("{o} was not applied"))),
+            None => Err(StepError::failed(format!("{o} was not applied"))),
         };
     }
     Ok(out)
@@ -332,7 +234,7 @@ fn manifest_files(path: &Path) -> Result<Vec<std::path::PathBuf>, StepError> {
         return Ok(vec![path.to_path_buf()]);
     }
     let rd = std::fs::read_dir(path)
-        .map_err(|e| StepError::Other(format!("cannot read directory {}: {e}", path.display())))?;
+        .map_err(|source| StepError::Read { path: path.to_path_buf(), source })?;
     let mut files: Vec<_> = rd
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
@@ -345,8 +247,8 @@ fn manifest_files(path: &Path) -> Result<Vec<std::path::PathBuf>, StepError> {
 async fn read_manifest(ctx: &StepCtx<'_>, path: &Path) -> Result<Vec<Value>, StepError> {
     let text = tokio::fs::read_to_string(path)
         .await
-        .map_err(|e| StepError::Other(format!("cannot read manifest {}: {e}", path.display())))?;
-    if text.starts_with(crate::import::TODO_MARKER) {
+        .map_err(|source| StepError::Read { path: path.to_path_buf(), source })?;
+    if text.starts_with(manifest::TODO_MARKER) {
         let first = text.lines().next().unwrap_or_default();
         return Err(StepError::failed(format!(
             "{} is a TODO left by `kdrill import`: {first}",
@@ -356,7 +258,12 @@ async fn read_manifest(ctx: &StepCtx<'_>, path: &Path) -> Result<Vec<Value>, Ste
     // a manifest file is text: its `${VARS}` are replaced as text, as envsubst would
     let text = crate::vars::expand(&text, ctx.vars)
         .map_err(|e| StepError::failed(format!("{}: {e}", path.display())))?;
-    documents_of_text(&text).map_err(|e| StepError::Other(format!("{}: {e}", path.display())))
+    manifest::documents_of_text(&text).map_err(|e| {
+        StepError::Manifest(manifest::ManifestError::InFile {
+            path: path.to_path_buf(),
+            source: Box::new(e),
+        })
+    })
 }
 
 /// Write one document; returns a note for reports and the object as written.
@@ -367,7 +274,7 @@ async fn apply_one(
 ) -> Result<(String, Value), StepError> {
     let default_ns = spec.namespace.as_deref().unwrap_or(ctx.namespace);
     {
-        check_doc(&doc).map_err(StepError::Other)?;
+        manifest::check_doc(&doc)?;
         let api_version = doc
             .get("apiVersion")
             .and_then(Value::as_str)
@@ -392,11 +299,11 @@ async fn apply_one(
         } else {
             None
         };
-        ctx.may_change(&describe_doc(&doc), ns.as_deref())?;
-        label(&mut doc, &ctx.run.run_id);
+        ctx.may_change(&manifest::describe_doc(&doc), ns.as_deref())?;
+        manifest::label(&mut doc, &ctx.run.run_id);
         let api = ctx.cluster.api(&resolved, ns.as_deref().unwrap_or(""));
         let obj: DynamicObject = serde_json::from_value(doc.clone())
-            .map_err(|e| StepError::Other(format!("manifest {}: {e}", describe_doc(&doc))))?;
+            .map_err(|source| manifest::ManifestError::NotAnObject { doc: manifest::describe_doc(&doc), source })?;
         let name = doc
             .pointer("/metadata/name")
             .and_then(Value::as_str)
@@ -461,15 +368,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn splits_documents_and_lists() {
-        let docs = documents_of_text("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\n---\napiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: b}}\n").unwrap();
-        assert_eq!(
-            docs.iter().map(describe_doc).collect::<Vec<_>>(),
-            vec!["pod/a", "configmap/b"]
-        );
-    }
-
-    #[test]
     fn validation_names_missing_fields() {
         let spec: ApplySpec =
             serde_yaml::from_str("manifest: {kind: Pod, metadata: {name: a}}").unwrap();
@@ -480,13 +378,4 @@ mod tests {
         assert!(spec.validate()[0].message.contains("exactly one source"));
     }
 
-    #[test]
-    fn labels_are_added_without_losing_existing_ones() {
-        let mut doc: Value =
-            serde_json::json!({"metadata": {"name": "a", "labels": {"app": "web"}}});
-        label(&mut doc, "r1");
-        assert_eq!(doc["metadata"]["labels"]["app"], "web");
-        assert_eq!(doc["metadata"]["labels"][RUN_LABEL], "r1");
-        assert_eq!(doc["metadata"]["labels"][MANAGED_BY.0], "kdrill");
-    }
 }

@@ -217,7 +217,7 @@ async fn run(ctx: &StepCtx<'_>, spec: &AssertSpec) -> Result<Output, StepError> 
         .as_ref()
         .map(|o| &o.kind)
         .or(spec.kind.as_ref())
-        .ok_or_else(|| StepError::Other("nothing to assert on".into()))?;
+        .ok_or(StepError::Incomplete("nothing to assert on"))?;
     let resolved = ctx.cluster.resolve(kind).await?;
     let api = ctx.cluster.api(
         &resolved,

@@ -55,16 +55,24 @@ struct Request {
     name: Option<String>,
 }
 
-fn parse_request(text: &str) -> Result<Request, String> {
+/// A request that is not `VERB RESOURCE[/SUBRESOURCE] [NAME]`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    #[error("`{0}`: expected `VERB RESOURCE[/SUBRESOURCE] [NAME]`, e.g. `get pods` or `get pods/log web`")]
+    Shape(String),
+    #[error("`{text}`: {source}")]
+    Kind {
+        text: String,
+        source: crate::objref::RefError,
+    },
+}
+
+fn parse_request(text: &str) -> Result<Request, RequestError> {
     let words: Vec<&str> = text.split_whitespace().collect();
     let (verb, resource, name) = match words.as_slice() {
         [v, r] => (*v, *r, None),
         [v, r, n] => (*v, *r, Some(n.to_string())),
-        _ => {
-            return Err(format!(
-                "`{text}`: expected `VERB RESOURCE[/SUBRESOURCE] [NAME]`, e.g. `get pods` or `get pods/log web`"
-            ))
-        }
+        _ => return Err(RequestError::Shape(text.to_string())),
     };
     let (resource, subresource) = match resource.split_once('/') {
         Some((r, s)) => (r, Some(s.to_string())),
@@ -73,7 +81,10 @@ fn parse_request(text: &str) -> Result<Request, String> {
     Ok(Request {
         text: text.to_string(),
         verb: verb.to_string(),
-        kind: KindRef::parse(resource).map_err(|e| format!("`{text}`: {e}"))?,
+        kind: KindRef::parse(resource).map_err(|source| RequestError::Kind {
+            text: text.to_string(),
+            source,
+        })?,
         subresource,
         name,
     })
@@ -159,7 +170,7 @@ async fn run(ctx: &StepCtx<'_>, spec: &CanISpec) -> Result<Output, StepError> {
     let mut reviews = Vec::new();
     for (want, list) in [(true, &spec.allowed), (false, &spec.denied)] {
         for text in list {
-            let req = parse_request(text).map_err(StepError::Other)?;
+            let req = parse_request(text).map_err(StepError::broken)?;
             let resolved = ctx.cluster.resolve(&req.kind).await?;
             let attrs = ResourceAttributes {
                 verb: Some(req.verb.clone()),

@@ -8,7 +8,6 @@ use super::{Output, Problem, StepCtx, StepError, StepKind};
 use crate::command_line::CommandLine;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::process::Stdio;
 
 #[derive(schemars::JsonSchema, Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -53,50 +52,31 @@ async fn run(ctx: &StepCtx<'_>, spec: &CommandSpec) -> Result<Output, StepError>
             "--read-only: refusing to run a host command (it could change anything)",
         ));
     }
-    let argv = spec.run.argv();
-    let Some((program, args)) = argv.split_first() else {
-        return Err(StepError::Other("the command is empty".into()));
-    };
     let dir = match &spec.workdir {
         Some(w) => ctx.path(w),
         None => ctx.dir.to_path_buf(),
     };
-    let dir = if dir.as_os_str().is_empty() {
-        std::path::PathBuf::from(".")
-    } else {
-        dir
+    let mut env: Vec<(String, String)> = vec![
+        ("NAMESPACE".into(), ctx.namespace.into()),
+        ("KDRILL_NAMESPACE".into(), ctx.namespace.into()),
+        ("KDRILL_RUN_ID".into(), ctx.run.run_id.clone()),
+    ];
+    // the scenario's variables, for the shell's own `$NAME`
+    env.extend(ctx.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+    env.extend(spec.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let cmd = crate::host::HostCommand {
+        argv: spec.run.argv(),
+        dir,
+        env,
     };
-    let mut cmd = tokio::process::Command::new(program);
-    cmd.args(args)
-        .current_dir(&dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .env("NAMESPACE", ctx.namespace)
-        .env("KDRILL_NAMESPACE", ctx.namespace)
-        .env("KDRILL_RUN_ID", &ctx.run.run_id)
-        // the scenario's variables, for the shell's own `$NAME`
-        .envs(ctx.vars)
-        .envs(&spec.env);
-    if let Some(k) = &ctx.run.kubeconfig {
-        cmd.env("KUBECONFIG", k);
-    }
-    let child = cmd.spawn().map_err(|e| {
-        StepError::Other(format!(
-            "cannot start `{program}` in {}: {e}",
-            dir.display()
-        ))
+    let out = ctx.host.run(&cmd, ctx.cancel).await.map_err(|e| match e {
+        crate::host::HostError::Cancelled => StepError::Cancelled,
+        other => StepError::failed(other.to_string()),
     })?;
-    let out = tokio::select! {
-        r = child.wait_with_output() => r.map_err(|e| StepError::Other(format!("`{program}`: {e}")))?,
-        _ = ctx.cancel.cancelled() => return Err(StepError::Cancelled),
-    };
-    let code = out.status.code().unwrap_or(-1);
     Ok(Output {
         stdout: Some(String::from_utf8_lossy(&out.stdout).into_owned()),
         stderr: Some(String::from_utf8_lossy(&out.stderr).into_owned()),
-        exit_code: Some(code),
+        exit_code: Some(out.code),
         ..Default::default()
     })
 }

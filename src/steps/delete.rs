@@ -76,7 +76,7 @@ async fn run(ctx: &StepCtx<'_>, spec: &DeleteSpec) -> Result<Output, StepError> 
         .as_ref()
         .map(|o| &o.kind)
         .or(spec.kind.as_ref())
-        .ok_or_else(|| StepError::Other("nothing to delete".into()))?;
+        .ok_or(StepError::Incomplete("nothing to delete"))?;
     let resolved = ctx.cluster.resolve(kind).await?;
     let ns = spec.namespace.as_deref().unwrap_or(ctx.namespace);
     ctx.may_change(&spec.summary(), resolved.namespaced.then_some(ns))?;

@@ -36,8 +36,26 @@ impl ExecSpec {
 
 }
 
+/// Why `exec` could not run a command and read its result.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    #[error("exec request: {0}")]
+    Request(#[from] kube::core::request::Error),
+    #[error("exec stream: {0}")]
+    Stream(ws::Error),
+    #[error("exec: unreadable status from the API: {0}")]
+    Status(serde_json::Error),
+    #[error("the exec stream ended without an exit status")]
+    NoStatus,
+}
+
+/// A command that could not be run in the container, as the API says.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct NotRun(pub String);
+
 /// Exit code from the status the API sends when the process ends.
-pub fn exit_code(status: &Status) -> Result<i32, String> {
+pub fn exit_code(status: &Status) -> Result<i32, NotRun> {
     if status.status.as_deref() == Some("Success") {
         return Ok(0);
     }
@@ -53,10 +71,12 @@ pub fn exit_code(status: &Status) -> Result<i32, String> {
             return Ok(code);
         }
     }
-    Err(status
-        .message
-        .clone()
-        .unwrap_or_else(|| "the command could not be run".into()))
+    Err(NotRun(
+        status
+            .message
+            .clone()
+            .unwrap_or_else(|| "the command could not be run".into()),
+    ))
 }
 
 /// How long to keep reading after the exit status: the API server relays each stream of
@@ -101,15 +121,16 @@ where
             Some(Ok(_)) => continue,
             // after the status a torn-down connection loses nothing we need
             Some(Err(_)) if out.status.is_some() => break,
-            Some(Err(e)) => return Err(StepError::Other(format!("exec stream: {e}"))),
+            Some(Err(e)) => return Err(StepError::broken(ExecError::Stream(e))),
         };
         match bytes.first() {
             Some(1) => out.stdout.extend_from_slice(&bytes[1..]),
             Some(2) => out.stderr.extend_from_slice(&bytes[1..]),
             Some(3) => {
-                out.status = Some(serde_json::from_slice(&bytes[1..]).map_err(|e| {
-                    StepError::Other(format!("exec: unreadable status from the API: {e}"))
-                })?)
+                out.status = Some(
+                    serde_json::from_slice(&bytes[1..])
+                        .map_err(|e| StepError::broken(ExecError::Status(e)))?,
+                )
             }
             // stdin (0), resize (4), close (255): nothing to collect
             _ => {}
@@ -152,16 +173,12 @@ async fn run(ctx: &StepCtx<'_>, spec: &ExecSpec) -> Result<Output, StepError> {
     let argv = spec.command.argv();
     let req = kube::core::Request::new(Pod::url_path(&(), Some(namespace)))
         .exec(&spec.pod, argv, &ap)
-        .map_err(|e| StepError::Other(format!("exec request: {e}")))?;
+        .map_err(|e| StepError::broken(ExecError::Request(e)))?;
     let conn = ctx.cluster.client.connect(req).await?;
     let collected = collect(conn.into_stream(), ctx.cancel).await?;
     let code = match &collected.status {
         Some(s) => exit_code(s).map_err(|m| StepError::failed(format!("exec failed: {m}")))?,
-        None => {
-            return Err(StepError::Other(
-                "the exec stream ended without an exit status".into(),
-            ))
-        }
+        None => return Err(StepError::broken(ExecError::NoStatus)),
     };
     Ok(Output {
         stdout: Some(String::from_utf8_lossy(&collected.stdout).into_owned()),
@@ -202,7 +219,7 @@ mod tests {
             message: Some("executable file not found".into()),
             ..Default::default()
         };
-        assert_eq!(exit_code(&broken), Err("executable file not found".into()));
+        assert_eq!(exit_code(&broken), Err(NotRun("executable file not found".into())));
     }
 
     fn frame(channel: u8, data: &[u8]) -> Result<ws::Message, ws::Error> {

@@ -33,23 +33,6 @@ pub struct GetSpec {
 }
 
 
-/// Drop what only the API server cares about, and what changes on every run, from an
-/// object shown to people and stored in snapshots.
-pub fn tidy(mut obj: Value) -> Value {
-    if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
-        for key in [
-            "managedFields",
-            "resourceVersion",
-            "uid",
-            "creationTimestamp",
-            "selfLink",
-        ] {
-            meta.remove(key);
-        }
-    }
-    obj
-}
-
 impl StepKind for GetSpec {
     const KEYWORD: &'static str = "get";
 
@@ -118,26 +101,25 @@ async fn run(ctx: &StepCtx<'_>, spec: &GetSpec) -> Result<Output, StepError> {
             } else {
                 let mut values: Vec<Value> = Vec::new();
                 for o in objs {
-                    let mut v =
-                        serde_json::to_value(o).map_err(|e| StepError::Other(e.to_string()))?;
+                    let mut v = serde_json::to_value(o).map_err(StepError::broken)?;
                     if let Some(m) = v.as_object_mut() {
                         m.insert("apiVersion".into(), resolved.ar.api_version.clone().into());
                         m.insert("kind".into(), resolved.ar.kind.clone().into());
                     }
                     // `save` reads the whole object (uid, resourceVersion...), the text is tidy;
                     // Secret values stay out of both
-                    crate::artifacts::redact_secret(&mut v);
+                    crate::objects::redact_secret(&mut v);
                     if spec.name.is_some() {
                         object = Some(v.clone());
                     }
-                    values.push(tidy(v));
+                    values.push(crate::objects::tidy(v));
                 }
                 let doc = if spec.name.is_some() {
                     values.pop().unwrap_or(Value::Null)
                 } else {
                     serde_json::json!({"apiVersion": "v1", "kind": "List", "items": values})
                 };
-                serde_yaml::to_string(&doc).map_err(|e| StepError::Other(e.to_string()))?
+                serde_yaml::to_string(&doc).map_err(StepError::broken)?
             }
         }
     };

@@ -157,6 +157,20 @@ impl StepKind for HttpSpec {
     }
 }
 
+/// Why an `http` request could not be made or read.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    #[error("cannot build the request {path}: {source}")]
+    Build { path: String, source: http::Error },
+    #[error("{what}: {source}")]
+    Send { what: String, source: kube::Error },
+    #[error("{what}: reading the body: {source}")]
+    Body {
+        what: String,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
 async fn run(ctx: &StepCtx<'_>, spec: &HttpSpec) -> Result<Output, StepError> {
     let ns = spec.namespace.as_deref().unwrap_or(ctx.namespace);
     let path = spec.proxy_path(ns);
@@ -169,9 +183,14 @@ async fn run(ctx: &StepCtx<'_>, spec: &HttpSpec) -> Result<Output, StepError> {
     }
     let req = req
         .body(kube::client::Body::from(body.into_bytes()))
-        .map_err(|e| StepError::Other(format!("cannot build the request {path}: {e}")))?;
+        .map_err(|source| {
+            StepError::broken(HttpError::Build {
+                path: path.clone(),
+                source,
+            })
+        })?;
     let resp = tokio::select! {
-        r = ctx.cluster.client.send(req) => r.map_err(|e| StepError::Other(format!("{}: {e}", spec.summary())))?,
+        r = ctx.cluster.client.send(req) => r.map_err(|source| StepError::broken(HttpError::Send { what: spec.summary(), source }))?,
         _ = ctx.cancel.cancelled() => return Err(StepError::Cancelled),
     };
     let status = resp.status().as_u16();
@@ -189,7 +208,12 @@ async fn run(ctx: &StepCtx<'_>, spec: &HttpSpec) -> Result<Output, StepError> {
         .into_body()
         .collect_bytes()
         .await
-        .map_err(|e| StepError::Other(format!("{}: reading the body: {e}", spec.summary())))?;
+        .map_err(|e| {
+            StepError::broken(HttpError::Body {
+                what: spec.summary(),
+                source: e.into(),
+            })
+        })?;
     Ok(Output {
         output: Some(String::from_utf8_lossy(&bytes).into_owned()),
         http_status: Some(status),

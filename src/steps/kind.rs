@@ -55,10 +55,10 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Problem {
+    pub fn new(path: impl Into<String>, message: impl std::fmt::Display) -> Problem {
         Problem {
             path: path.into(),
-            message: message.into(),
+            message: message.to_string(),
         }
     }
 }
@@ -68,9 +68,9 @@ impl Problem {
 pub struct RunInfo {
     /// Unique id of this run; every object kdrill creates carries it as a label.
     pub run_id: String,
-    /// Kubeconfig handed to host commands (as `KUBECONFIG`), when one was named.
-    pub kubeconfig: Option<PathBuf>,
-    pub context: Option<String>,
+    /// A directory private to this run (mode 0700) for the scenarios' pinned
+    /// kubeconfigs, or why there is none (a read-only file system).
+    pub private_dir: Result<PathBuf, std::sync::Arc<std::io::Error>>,
     /// `--set NAME=VALUE`: they win over a scenario's own `vars:`.
     pub sets: crate::vars::Vars,
     /// `--read-only`: refuse changes outside the scenario's own namespace.
@@ -91,6 +91,8 @@ pub struct StepCtx<'a> {
     pub owns_namespace: bool,
     pub timeout: Duration,
     pub cleanup: &'a Cleanup,
+    /// Host programs of this scenario: pinned kubeconfig, process groups.
+    pub host: &'a crate::host::HostScope,
     pub cancel: &'a CancellationToken,
     /// Variables for `${NAME}` (built-ins, the scenario's `vars:`, `--set`, `save`).
     pub vars: &'a crate::vars::Vars,

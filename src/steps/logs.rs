@@ -87,7 +87,7 @@ async fn run(ctx: &StepCtx<'_>, spec: &LogsSpec) -> Result<Output, StepError> {
                 .next()
                 .ok_or_else(|| StepError::failed(format!("no pod matches the selector `{sel}`")))?
         }
-        _ => return Err(StepError::Other("no pod named".into())),
+        _ => return Err(StepError::Incomplete("no pod named")),
     };
     let lp = LogParams {
         container: spec.container.clone(),

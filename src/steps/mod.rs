@@ -9,19 +9,16 @@
 //! read the registry.
 
 mod check;
+mod error;
 mod kind;
 
 pub use check::check;
+pub use error::{ApiFailure, StepError};
 pub use kind::{Output, Problem, RunInfo, StepCtx, StepKind};
 
-use crate::cluster::ClusterError;
 use crate::objref::{KindRef, ObjectRef};
-use crate::text::indent;
-use crate::wait::WaitError;
 
-/// Labels on everything kdrill creates.
-pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kdrill");
-pub const RUN_LABEL: &str = "kdrill.dev/run";
+pub use crate::manifest::{MANAGED_BY, RUN_LABEL};
 
 /// Declares the step kinds: each `module::Spec => Variant` line adds the module, a
 /// variant of [`Action`], and the kind's place in every table generated from here.
@@ -135,117 +132,6 @@ registry! {
     events::EventsSpec => Events,
     http::HttpSpec => Http,
     sleep::SleepSpec => Sleep,
-}
-
-/// An error returned by the Kubernetes API.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ApiFailure {
-    pub reason: String,
-    pub code: u16,
-    pub message: String,
-}
-
-/// Why a step failed.
-#[derive(Debug, thiserror::Error)]
-pub enum StepError {
-    #[error("the API answered {} {}: {}", .0.code, .0.reason, .0.message)]
-    Api(ApiFailure),
-    #[error("{message}")]
-    Failed {
-        message: String,
-        expected: Option<String>,
-        actual: Option<String>,
-    },
-    /// Only snapshots differ (or are new): the step fails, but later steps still run,
-    /// so one run records or shows every snapshot of a scenario.
-    #[error("{message}")]
-    Snapshot {
-        message: String,
-        expected: Option<String>,
-        actual: Option<String>,
-    },
-    #[error("interrupted")]
-    Cancelled,
-    #[error("{0}")]
-    Other(String),
-}
-
-impl StepError {
-    pub fn failed(message: impl Into<String>) -> StepError {
-        StepError::Failed {
-            message: message.into(),
-            expected: None,
-            actual: None,
-        }
-    }
-}
-
-impl From<kube::Error> for StepError {
-    fn from(e: kube::Error) -> Self {
-        match e {
-            kube::Error::Api(s) => StepError::Api(ApiFailure {
-                reason: s.reason.clone(),
-                code: s.code,
-                message: s.message.clone(),
-            }),
-            other => StepError::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<ClusterError> for StepError {
-    fn from(e: ClusterError) -> Self {
-        match e {
-            ClusterError::Api(k) => k.into(),
-            other => StepError::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<WaitError> for StepError {
-    fn from(e: WaitError) -> Self {
-        match e {
-            WaitError::Cancelled => StepError::Cancelled,
-            WaitError::Hopeless {
-                reason,
-                last_object,
-            } => StepError::Failed {
-                message: format!("the condition can no longer be met: {reason}"),
-                expected: None,
-                actual: last_object.and_then(|o| {
-                    let status = o.get("status")?;
-                    let y = serde_yaml::to_string(status).ok()?;
-                    Some(format!("last status seen:\n{}", indent(&y, "  ")))
-                }),
-            },
-            WaitError::Timeout {
-                timeout,
-                last_mismatch,
-                last_object,
-                last_error,
-            } => {
-                let mut actual = last_mismatch.join("\n");
-                if let Some(err) = last_error {
-                    actual.push_str(&format!("\nlast watch error: {err}"));
-                }
-                if let Some(obj) = last_object {
-                    if let Some(status) = obj.get("status") {
-                        if let Ok(y) = serde_yaml::to_string(status) {
-                            actual.push_str(&format!("\nlast status seen:\n{}", indent(&y, "  ")));
-                        }
-                    }
-                }
-                StepError::Failed {
-                    message: format!(
-                        "condition not met within {}",
-                        crate::duration::format_duration(timeout)
-                    ),
-                    expected: None,
-                    actual: Some(actual),
-                }
-            }
-        }
-    }
 }
 
 /// What a step addresses: one object by `kind/name`, or every object of a kind with a

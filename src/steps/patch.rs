@@ -43,26 +43,36 @@ pub struct PatchSpec {
     pub subresource: Option<String>,
 }
 
+/// A patch that cannot be sent.
+#[derive(Debug, thiserror::Error)]
+pub enum PatchError {
+    #[error("the patch text is not JSON or YAML: {0}")]
+    Text(serde_yaml::Error),
+    #[error("the patch cannot be represented as JSON: {0}")]
+    NotJson(serde_json::Error),
+    #[error("a json patch is a list of operations such as {{op: replace, path: /spec/x, value: 1}}: {0}")]
+    NotOperations(serde_json::Error),
+}
+
 impl PatchSpec {
     /// The patch body as JSON.
-    fn body(&self) -> Result<Value, String> {
+    fn body(&self) -> Result<Value, PatchError> {
         let v = match &self.patch {
-            serde_yaml::Value::String(s) => serde_yaml::from_str::<serde_yaml::Value>(s)
-                .map_err(|e| format!("the patch text is not JSON or YAML: {e}"))?,
+            serde_yaml::Value::String(s) => {
+                serde_yaml::from_str::<serde_yaml::Value>(s).map_err(PatchError::Text)?
+            }
             other => other.clone(),
         };
-        serde_json::to_value(&v)
-            .map_err(|e| format!("the patch cannot be represented as JSON: {e}"))
+        serde_json::to_value(&v).map_err(PatchError::NotJson)
     }
 
     /// The kube patch to send.
-    fn build(&self) -> Result<Patch<Value>, String> {
+    fn build(&self) -> Result<Patch<Value>, PatchError> {
         let body = self.body()?;
         Ok(match self.patch_type {
             PatchType::Json => {
-                let ops: json_patch::Patch = serde_json::from_value(body).map_err(|e| {
-                    format!("a json patch is a list of operations such as {{op: replace, path: /spec/x, value: 1}}: {e}")
-                })?;
+                let ops: json_patch::Patch =
+                    serde_json::from_value(body).map_err(PatchError::NotOperations)?;
                 Patch::Json(ops)
             }
             PatchType::Merge => Patch::Merge(body),
@@ -115,7 +125,7 @@ async fn run(ctx: &StepCtx<'_>, spec: &PatchSpec) -> Result<Output, StepError> {
     let ns = spec.namespace.as_deref().unwrap_or(ctx.namespace);
     ctx.may_change(&spec.object.to_string(), resolved.namespaced.then_some(ns))?;
     let api = ctx.cluster.api(&resolved, ns);
-    let patch = spec.build().map_err(StepError::Other)?;
+    let patch = spec.build().map_err(StepError::broken)?;
     let pp = PatchParams::default();
     let obj = match &spec.subresource {
         Some(sub) => {

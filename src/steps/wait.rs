@@ -66,7 +66,7 @@ async fn run(ctx: &StepCtx<'_>, spec: &WaitSpec) -> Result<Output, StepError> {
         .as_ref()
         .map(|t| &t.kind)
         .or(spec.kind.as_ref())
-        .ok_or_else(|| StepError::Other("nothing to wait for".into()))?;
+        .ok_or(StepError::Incomplete("nothing to wait for"))?;
     let resolved = ctx.cluster.resolve(kind).await?;
     let api = ctx.cluster.api(
         &resolved,

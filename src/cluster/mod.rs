@@ -1,14 +1,22 @@
-//! The one place that talks to Kubernetes: the client, API discovery (cached per run,
+//! The one place that talks to Kubernetes outside the steps themselves: the client, API discovery (cached per run,
 //! refreshed when a kind is unknown so a CRD applied in one step is usable in the
 //! next), dynamic APIs for any kind, and server-side tables for `get`.
 
+mod clean;
+mod kubeconfig;
+mod lifecycle;
+mod table;
+
+pub use clean::{CleanOutcome, Leftover};
+pub use lifecycle::{NamespaceError, RemoveError, Removed};
+pub use table::render_table;
+
 use crate::objref::KindRef;
-use kube::api::{Api, DynamicObject, ListParams};
+use kube::api::{Api, DynamicObject};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::core::ApiResource;
 use kube::discovery::{ApiCapabilities, Discovery, Scope};
 use kube::{Client, Config};
-use serde_json::Value;
 use std::path::PathBuf;
 use tokio::sync::Mutex;
 
@@ -50,6 +58,9 @@ pub struct Cluster {
     pub client: Client,
     /// Which cluster this is, for the context allow-list and messages.
     pub target: Target,
+    /// The kubeconfig host programs get: only this cluster's context, its cluster and
+    /// its user (see [`Cluster::kubeconfig_for`]).
+    pinned: Kubeconfig,
     discovery: Mutex<Option<Discovery>>,
 }
 
@@ -65,33 +76,6 @@ pub struct Target {
 
 /// The kubeconfig context extension that allows kdrill to run against a context.
 pub const ALLOWED_EXTENSION: &str = "kdrill.dev/allowed";
-
-/// Name, server and allow mark of the context `opts` picks in `kc`.
-fn target_of(kc: &Kubeconfig, context: Option<&str>) -> Target {
-    let name = context
-        .map(str::to_string)
-        .or_else(|| kc.current_context.clone())
-        .unwrap_or_default();
-    let ctx = kc
-        .contexts
-        .iter()
-        .find(|c| c.name == name)
-        .and_then(|c| c.context.as_ref());
-    let server = ctx
-        .and_then(|c| kc.clusters.iter().find(|k| k.name == c.cluster))
-        .and_then(|k| k.cluster.as_ref())
-        .and_then(|k| k.server.clone())
-        .unwrap_or_default();
-    let marked_allowed = ctx.and_then(|c| c.extensions.as_ref()).is_some_and(|exts| {
-        exts.iter()
-            .any(|e| e.name == ALLOWED_EXTENSION && e.extension != serde_json::Value::Bool(false))
-    });
-    Target {
-        context: name,
-        server,
-        marked_allowed,
-    }
-}
 
 /// kubectl's short names; discovery's aggregated format does not carry them through kube.
 const SHORT_NAMES: &[(&str, &str)] = &[
@@ -134,14 +118,15 @@ impl Cluster {
             ),
             None => Kubeconfig::read().ok(),
         };
-        let (config, target) =
+        let (config, target, pinned) =
             match kc {
                 Some(kc) => {
-                    let target = target_of(&kc, opts.context.as_deref());
+                    let target = kubeconfig::target_of(&kc, opts.context.as_deref());
+                    let pinned = kubeconfig::pinned_from(&kc, &target.context);
                     let config = Config::from_custom_kubeconfig(kc, &kopts)
                         .await
                         .map_err(|e| ClusterError::Config(e.to_string()))?;
-                    (config, target)
+                    (config, target, pinned)
                 }
                 None if opts.context.is_none() => {
                     let config = Config::incluster().map_err(|e| {
@@ -154,7 +139,8 @@ impl Cluster {
                         server: config.cluster_url.to_string(),
                         marked_allowed: false,
                     };
-                    (config, target)
+                    let pinned = kubeconfig::pinned_in_cluster(&target.server);
+                    (config, target, pinned)
                 }
                 None => return Err(ClusterError::Config(
                     "--context needs a kubeconfig ($KUBECONFIG or ~/.kube/config), none was found"
@@ -171,6 +157,7 @@ impl Cluster {
         Ok(Cluster {
             client,
             target,
+            pinned,
             discovery: Mutex::new(None),
         })
     }
@@ -255,41 +242,6 @@ impl Cluster {
         }
         Ok(out)
     }
-
-    /// kubectl-like table of objects, printed by the API server itself
-    /// (`as=Table`), so columns are exactly what kubectl shows.
-    pub async fn table(
-        &self,
-        r: &Resolved,
-        namespace: &str,
-        name: Option<&str>,
-        selector: Option<&str>,
-        wide: bool,
-    ) -> Result<String, ClusterError> {
-        let api = self.api(r, namespace);
-        let url = api.resource_url().to_string();
-        let request = kube::core::Request::new(url);
-        let mut req = match name {
-            Some(n) => request.get(n, &Default::default()),
-            None => {
-                let mut lp = ListParams::default();
-                if let Some(s) = selector {
-                    lp = lp.labels(s);
-                }
-                request.list(&lp)
-            }
-        }
-        .map_err(|e| ClusterError::Api(kube::Error::BuildRequest(e)))?;
-        req.headers_mut().insert(
-            http::header::ACCEPT,
-            http::HeaderValue::from_static(
-                "application/json;as=Table;v=v1;g=meta.k8s.io,application/json",
-            ),
-        );
-        let table: Value = self.client.request(req).await?;
-        let scope = r.namespaced.then_some(namespace);
-        Ok(render_table(&table, wide, scope))
-    }
 }
 
 fn find_kind(d: &Discovery, kind: &KindRef) -> Result<Option<Resolved>, ClusterError> {
@@ -345,114 +297,4 @@ fn find_kind(d: &Discovery, kind: &KindRef) -> Result<Option<Resolved>, ClusterE
         });
     }
     Ok(hits.pop())
-}
-
-/// Render a `meta.k8s.io/v1 Table` the way kubectl does: upper-case headers,
-/// columns padded to their widest cell plus three spaces, priority>0 columns only when wide.
-pub fn render_table(table: &Value, wide: bool, namespace: Option<&str>) -> String {
-    let empty = Vec::new();
-    let defs = table
-        .get("columnDefinitions")
-        .and_then(Value::as_array)
-        .unwrap_or(&empty);
-    let rows = table
-        .get("rows")
-        .and_then(Value::as_array)
-        .unwrap_or(&empty);
-    if rows.is_empty() {
-        return match namespace {
-            Some(ns) => format!("No resources found in {ns} namespace.\n"),
-            None => "No resources found\n".to_string(),
-        };
-    }
-    let keep: Vec<usize> = defs
-        .iter()
-        .enumerate()
-        .filter(|(_, d)| wide || d.get("priority").and_then(Value::as_i64).unwrap_or(0) == 0)
-        .map(|(i, _)| i)
-        .collect();
-    let mut grid: Vec<Vec<String>> = Vec::with_capacity(rows.len() + 1);
-    grid.push(
-        keep.iter()
-            .map(|&i| {
-                defs[i]
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_ascii_uppercase()
-            })
-            .collect(),
-    );
-    for row in rows {
-        let cells = row.get("cells").and_then(Value::as_array).unwrap_or(&empty);
-        grid.push(
-            keep.iter()
-                .map(|&i| match cells.get(i) {
-                    Some(Value::String(s)) => s.clone(),
-                    Some(Value::Null) | None => "<none>".to_string(),
-                    Some(v) => v.to_string(),
-                })
-                .collect(),
-        );
-    }
-    let widths: Vec<usize> = (0..keep.len())
-        .map(|c| grid.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for row in grid {
-        let last = row.len().saturating_sub(1);
-        for (c, cell) in row.iter().enumerate() {
-            out.push_str(cell);
-            if c < last {
-                out.push_str(&" ".repeat(widths[c] - cell.chars().count() + 3));
-            }
-        }
-        out.push('\n');
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn pods_table() -> Value {
-        json!({
-            "kind": "Table",
-            "columnDefinitions": [
-                {"name": "Name", "priority": 0}, {"name": "Ready", "priority": 0},
-                {"name": "Status", "priority": 0}, {"name": "Restarts", "priority": 0},
-                {"name": "Age", "priority": 0}, {"name": "IP", "priority": 1}
-            ],
-            "rows": [
-                {"cells": ["nginx", "1/1", "Running", 0, "12s", "10.88.0.4"]},
-                {"cells": ["webapps-same-image", "1/2", "CrashLoopBackOff", "3 (20s ago)", "2m", null]}
-            ]
-        })
-    }
-
-    #[test]
-    fn renders_like_kubectl() {
-        insta::assert_snapshot!(render_table(&pods_table(), false, Some("default")), @r"
-        NAME                 READY   STATUS             RESTARTS      AGE
-        nginx                1/1     Running            0             12s
-        webapps-same-image   1/2     CrashLoopBackOff   3 (20s ago)   2m
-        ");
-    }
-
-    #[test]
-    fn wide_adds_priority_columns() {
-        let out = render_table(&pods_table(), true, Some("default"));
-        assert!(out.lines().next().unwrap().ends_with("AGE   IP"));
-        assert!(out.contains("<none>"));
-    }
-
-    #[test]
-    fn empty_tables_say_so() {
-        assert_eq!(
-            render_table(&json!({"rows": []}), false, Some("x")),
-            "No resources found in x namespace.\n"
-        );
-    }
 }

@@ -48,7 +48,7 @@ pub enum Event {
         duration: Duration,
         cleanup: CleanupResult,
         /// Where `--artifacts` wrote the evidence bundle, or why it could not.
-        artifacts: Option<Result<PathBuf, String>>,
+        artifacts: Option<Bundle>,
     },
     RunFinished {
         duration: Duration,
@@ -86,4 +86,12 @@ pub enum CleanupResult {
     Kept { namespace: String },
     /// Some objects could not be removed.
     Incomplete { errors: Vec<String> },
+}
+
+/// The evidence bundle of a failed scenario (`--artifacts`).
+#[derive(Debug, Clone)]
+pub enum Bundle {
+    Written(PathBuf),
+    /// Why it is not there.
+    NotWritten(String),
 }

@@ -1,0 +1,284 @@
+//! `kdrill run`: options resolved from the command line and `.kdrill.yaml`, the
+//! cluster connected and allowed, the executor started with a reporter, signals
+//! turned into cancellation.
+
+use super::convert::import_to_temp;
+use super::{
+    allowed, colour_wanted, connect, display_paths, exit, load_all, print_errors, RemoveOnDrop,
+};
+use crate::cli::RunArgs;
+use crate::executor::event::Event;
+use crate::executor::{self, Executor, Options};
+use crate::report::human::Verbosity;
+use crate::report::{Display, ReportTarget, Reporter};
+use crate::scenario::Scenario;
+use crate::snapshot::{self, UpdateMode};
+use crate::steps::RunInfo;
+use std::io::IsTerminal;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// Ctrl-C or SIGTERM: cancel (steps stop, cleanup runs); a second one exits at once.
+fn watch_signals(cancel: CancellationToken) {
+    tokio::spawn(async move {
+        let mut count = 0;
+        loop {
+            #[cfg(unix)]
+            {
+                let mut term =
+                    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    {
+                        Ok(t) => t,
+                        Err(_) => return,
+                    };
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            #[cfg(not(unix))]
+            if tokio::signal::ctrl_c().await.is_err() {
+                return;
+            }
+            count += 1;
+            if count == 1 {
+                eprintln!("kdrill: interrupted, cleaning up (press Ctrl-C again to stop now and leave objects behind)");
+                cancel.cancel();
+            } else {
+                eprintln!("kdrill: stopped without finishing cleanup; `kdrill clean` removes what is left");
+                crate::host::kill_all();
+                std::process::exit(exit::INTERRUPTED as i32);
+            }
+        }
+    });
+}
+
+pub async fn run(args: &RunArgs) -> u8 {
+    let mut paths = args.paths.clone();
+    // the draft of --from-markdown lives as long as this run
+    let mut _draft = None;
+    if let Some(post) = &args.from_markdown {
+        match import_to_temp(post) {
+            Ok((root, dir)) => {
+                eprintln!(
+                    "kdrill: imported {} into {} for this run (`kdrill import` keeps a draft)",
+                    post.display(),
+                    dir.display()
+                );
+                paths = vec![dir];
+                _draft = Some(RemoveOnDrop(root));
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                return exit::USAGE;
+            }
+        }
+    }
+    let (scenarios, errors) = load_all(&paths);
+    if !errors.is_empty() {
+        print_errors(&errors);
+        eprintln!("kdrill: {} error(s) in scenario files; nothing was run (`kdrill lint` checks files without a cluster)", errors.len());
+        return exit::USAGE;
+    }
+    let project = match crate::config::load() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let scenarios =
+        match crate::select::select(scenarios, args.filter.as_deref(), args.selector.as_deref()) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::USAGE;
+            }
+        };
+    if scenarios.is_empty() {
+        let after = match (&args.filter, &args.selector) {
+            (None, None) => "",
+            _ => " (after --filter/--selector)",
+        };
+        eprintln!(
+            "error: no scenarios to run in {}{after}",
+            display_paths(&args.paths),
+        );
+        return exit::USAGE;
+    }
+    let ci = snapshot::in_ci();
+    let mode = match UpdateMode::resolve(
+        args.update,
+        std::env::var("KDRILL_UPDATE").ok().as_deref(),
+        ci,
+    ) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let defaults = &project.config.defaults;
+    let opts = Options {
+        parallel: usize::from(args.parallel.or(defaults.parallel).unwrap_or(4)).max(1),
+        fail_fast: args.fail_fast,
+        keep: args.keep,
+        namespace: args.namespace.clone(),
+        default_timeout: args
+            .timeout
+            .or(defaults.timeout.as_ref().map(|d| d.0))
+            .unwrap_or(std::time::Duration::from_secs(60)),
+        kind_timeouts: defaults
+            .timeouts
+            .iter()
+            .map(|(k, v)| (k.clone(), v.0))
+            .collect(),
+        namespace_prefix: defaults
+            .namespace_prefix
+            .clone()
+            .unwrap_or_else(|| executor::NAMESPACE_PREFIX.into()),
+        snapshots: snapshot::Settings {
+            mode,
+            ci,
+            colour: colour_wanted(),
+        },
+        artifacts: args.artifacts.clone(),
+    };
+    let mut reports = args.report.clone();
+    for r in &defaults.reports {
+        match r.parse::<ReportTarget>() {
+            Ok(t) => reports.push(t),
+            Err(e) => {
+                let at = project
+                    .path
+                    .as_deref()
+                    .unwrap_or(std::path::Path::new(crate::config::FILE_NAME));
+                eprintln!("error: {}: defaults.reports: {e}", at.display());
+                return exit::USAGE;
+            }
+        }
+    }
+    if args.dry_run {
+        print!("{}", plan(&scenarios, &opts));
+        return exit::OK;
+    }
+    let (cluster, version) = match connect(&args.cluster).await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::CLUSTER;
+        }
+    };
+    if let Err(code) = allowed(&cluster, &args.cluster, &project.config) {
+        return code;
+    }
+    let run_id = executor::new_run_id();
+    // the scenarios' pinned kubeconfigs: readable by this user only, gone with the run
+    let private_dir = crate::host::private_dir(&format!("kdrill-{run_id}")).map_err(Arc::new);
+    let _private = private_dir.as_ref().ok().cloned().map(RemoveOnDrop);
+    let run = RunInfo {
+        run_id,
+        private_dir,
+        sets: args.set.iter().cloned().collect(),
+        read_only: args.read_only,
+    };
+    if ci && args.update {
+        eprintln!(
+            "kdrill: CI is set, so --update writes no snapshot: update them locally and commit"
+        );
+    }
+    let cancel = CancellationToken::new();
+    watch_signals(cancel.clone());
+    let (tx, rx) = mpsc::unbounded_channel::<Event>();
+    let verbosity = if args.output.quiet {
+        Verbosity::Quiet
+    } else if args.output.verbose {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    };
+    let display = Display {
+        verbosity,
+        colour: colour_wanted(),
+        // live spinners only for a person at a terminal; CI logs get plain lines
+        live: std::io::stdout().is_terminal() && !ci,
+    };
+    let reporter = Reporter::start(rx, display);
+    let client = cluster.client.clone();
+    let exec = Arc::new(Executor::new(Arc::new(cluster), run, opts, cancel, tx));
+    let totals = exec.run_all(scenarios, version).await;
+    let report = reporter.finish().await;
+    match crate::report::reporter::write_all(&report, &reports, &client).await {
+        Ok(lines) => {
+            for l in lines {
+                eprintln!("kdrill: {l}");
+            }
+        }
+        Err(e @ crate::report::ReportError::ConfigMap { .. }) => {
+            eprintln!("error: {e}");
+            return exit::CLUSTER;
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    }
+    if totals.interrupted {
+        exit::INTERRUPTED
+    } else if totals.failed > 0 {
+        exit::FAILED
+    } else {
+        exit::OK
+    }
+}
+
+/// What `run` would do, in the order it would do it (`--dry-run`).
+pub fn plan(scenarios: &[Scenario], opts: &Options) -> String {
+    let mut out = String::new();
+    let width = if opts.namespace.is_some() {
+        1
+    } else {
+        opts.parallel
+    };
+    let (serial, parallel): (Vec<&Scenario>, Vec<&Scenario>) =
+        scenarios.iter().partition(|s| s.serial);
+    out.push_str(&format!(
+        "kdrill run --dry-run: {} scenario(s); nothing is sent to the cluster\n",
+        scenarios.len()
+    ));
+    for (title, group, w) in [
+        ("in parallel", parallel, width),
+        ("one at a time (serial)", serial, 1),
+    ] {
+        if group.is_empty() {
+            continue;
+        }
+        out.push_str(&format!(
+            "\n{} scenario(s) {title}, {w} at a time:\n",
+            group.len()
+        ));
+        for s in group {
+            let ns = match &opts.namespace {
+                Some(n) => format!("namespace {n} (existing)"),
+                None => {
+                    let name = crate::executor::namespace_name(&opts.namespace_prefix, &s.name);
+                    let stem = name.rsplit_once('-').map_or(name.as_str(), |(a, _)| a);
+                    format!("a new namespace {stem}-<random>")
+                }
+            };
+            out.push_str(&format!("  {} ({}) in {ns}\n", s.name, s.file.display()));
+            for step in &s.steps {
+                let t = opts.timeout_for(step, s);
+                out.push_str(&format!(
+                    "    {:>2}. {} (timeout {}, {})\n",
+                    step.number,
+                    step.label(),
+                    crate::duration::format_duration(t),
+                    step.location
+                ));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,368 @@
+//! The executor: runs scenarios (in parallel, each in its own namespace), their
+//! steps in order, and their cleanup (always: on failure and on Ctrl-C too). It
+//! emits [`Event`]s and knows nothing about how they are shown.
+//!
+//! This file schedules (batches, serial scenarios, suites, `--fail-fast`, skips);
+//! [`scenario_run`] runs one scenario's steps; [`cleanup`] removes what it created;
+//! [`namespace`] names what a run makes.
+
+mod cleanup;
+pub mod event;
+pub mod namespace;
+mod scenario_run;
+
+pub use event::Event;
+pub use namespace::{namespace_name, new_run_id, NAMESPACE_PREFIX};
+
+use crate::cluster::Cluster;
+use crate::scenario::{Scenario, Section, Step};
+use crate::steps::RunInfo;
+use crate::vars::Vars;
+use scenario_run::ScenarioRun;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, Semaphore};
+use tokio_util::sync::CancellationToken;
+
+/// Settings of one run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub parallel: usize,
+    pub fail_fast: bool,
+    /// Leave namespaces and objects in place for inspection.
+    pub keep: bool,
+    /// Use this existing namespace instead of creating one per scenario.
+    pub namespace: Option<String>,
+    /// Step timeout when neither the step nor the scenario sets one.
+    pub default_timeout: Duration,
+    /// The project's timeouts per step kind (`.kdrill.yaml`), below the scenario's own.
+    pub kind_timeouts: std::collections::BTreeMap<String, Duration>,
+    /// First part of the scenario namespaces' names (`kdrill` unless the project says).
+    pub namespace_prefix: String,
+    pub snapshots: crate::snapshot::Settings,
+    /// Write the full evidence bundle of failed scenarios here.
+    pub artifacts: Option<std::path::PathBuf>,
+}
+
+impl Options {
+    /// A step's timeout: its own, else its scenario's, else the project's for its kind,
+    /// else the run's default.
+    pub fn timeout_for(&self, step: &Step, scenario: &Scenario) -> Duration {
+        step.timeout
+            .or(scenario.timeout)
+            .or_else(|| self.kind_timeouts.get(step.action.keyword()).copied())
+            .unwrap_or(self.default_timeout)
+    }
+}
+
+pub struct Executor {
+    cluster: Arc<Cluster>,
+    run: RunInfo,
+    opts: Options,
+    /// Fired by Ctrl-C/SIGTERM: stop steps, clean up, report.
+    cancel: CancellationToken,
+    events: mpsc::UnboundedSender<Event>,
+    /// Node names, hidden from snapshots.
+    nodes: std::sync::OnceLock<Vec<String>>,
+}
+
+/// The outcome of a whole run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Totals {
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub interrupted: bool,
+}
+
+/// How one scenario ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Passed,
+    Failed,
+    Skipped,
+}
+
+impl Totals {
+    fn count(&mut self, v: Verdict) {
+        match v {
+            Verdict::Passed => self.passed += 1,
+            Verdict::Failed => self.failed += 1,
+            Verdict::Skipped => self.skipped += 1,
+        }
+    }
+}
+
+/// Scenarios that share a suite (or none), with their ids.
+type Group = (Option<Arc<Scenario>>, Vec<(usize, Scenario)>);
+
+/// What every batch of a run shares.
+struct BatchCtx {
+    parallel: usize,
+    stop_new: CancellationToken,
+    server_version: Arc<String>,
+}
+
+impl Executor {
+    pub fn new(
+        cluster: Arc<Cluster>,
+        run: RunInfo,
+        opts: Options,
+        cancel: CancellationToken,
+        events: mpsc::UnboundedSender<Event>,
+    ) -> Executor {
+        Executor {
+            cluster,
+            run,
+            opts,
+            cancel,
+            events,
+            nodes: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn emit(&self, e: Event) {
+        // a reporter that went away must not stop the run, nor its cleanup
+        let _ = self.events.send(e);
+    }
+
+    /// Run every scenario; serial ones alone, after the parallel ones.
+    pub async fn run_all(
+        self: Arc<Self>,
+        scenarios: Vec<Scenario>,
+        server_version: String,
+    ) -> Totals {
+        let start = Instant::now();
+        let parallel = if self.opts.namespace.is_some() {
+            1
+        } else {
+            self.opts.parallel.max(1)
+        };
+        self.emit(Event::RunStarted {
+            run_id: self.run.run_id.clone(),
+            // a suite is reported as one more scenario: count it from the start
+            scenarios: scenarios.len() + {
+                let mut suites: Vec<&std::path::Path> = scenarios
+                    .iter()
+                    .filter_map(|s| s.suite.as_ref().map(|x| x.file.as_path()))
+                    .collect();
+                suites.sort();
+                suites.dedup();
+                suites.len()
+            },
+            parallel,
+            server_version: server_version.clone(),
+        });
+        let server_version = Arc::new(server_version);
+        // without node names, snapshots of wide tables and mirror pods hold this machine's name
+        let _ = self.nodes.set(self.cluster.node_names().await);
+        let stop_new = CancellationToken::new();
+        // scenarios without a suite, then each suite: setup, its scenarios, teardown
+        let count = scenarios.len();
+        let mut groups: Vec<Group> = Vec::new();
+        for (id, s) in scenarios.into_iter().enumerate() {
+            let key = s.suite.as_ref().map(|x| x.file.clone());
+            match groups
+                .iter_mut()
+                .find(|(g, _)| g.as_ref().map(|x| x.file.clone()) == key)
+            {
+                Some((_, members)) => members.push((id, s)),
+                None => groups.push((s.suite.clone(), vec![(id, s)])),
+            }
+        }
+        groups.sort_by_key(|(g, _)| g.is_some());
+        let mut totals = Totals::default();
+        for (n, (suite, members)) in groups.into_iter().enumerate() {
+            let ctx = BatchCtx {
+                parallel,
+                stop_new: stop_new.clone(),
+                server_version: Arc::clone(&server_version),
+            };
+            match suite {
+                None => {
+                    Arc::clone(&self)
+                        .run_batch(members, Arc::new(Vars::new()), &ctx, &mut totals)
+                        .await
+                }
+                Some(suite) => {
+                    Arc::clone(&self)
+                        .run_suite(count + n, &suite, members, &ctx, &mut totals)
+                        .await
+                }
+            }
+        }
+        totals.interrupted = self.cancel.is_cancelled();
+        self.emit(Event::RunFinished {
+            duration: start.elapsed(),
+            interrupted: totals.interrupted,
+        });
+        totals
+    }
+
+    async fn run_scenario(&self, id: usize, scenario: &Scenario, extra: &Vars) -> Verdict {
+        let Some(mut run) = ScenarioRun::begin(self, id, scenario, extra).await else {
+            return Verdict::Failed;
+        };
+        run.run_sections(&[Section::Steps, Section::Catch, Section::Finally])
+            .await;
+        run.finish().await
+    }
+
+    /// The host programs' scope of a scenario: its pinned kubeconfig (this cluster's
+    /// context alone, the scenario's namespace as default). When it cannot be made,
+    /// only the steps that start host programs fail, saying why.
+    fn host_scope(&self, namespace: &str) -> crate::host::HostScope {
+        use crate::host::HostScope;
+        let made = match (&self.run.private_dir, self.cluster.kubeconfig_for(namespace)) {
+            (Err(e), _) => Err(format!(
+                "no private directory for the scenario's kubeconfig: {e} (set TMPDIR to a writable directory)"
+            )),
+            (_, Err(e)) => Err(format!("cannot make the scenario's kubeconfig: {e}")),
+            (Ok(dir), Ok(text)) => {
+                HostScope::new(dir, namespace, Some(&text)).map_err(|e| e.to_string())
+            }
+        };
+        made.unwrap_or_else(HostScope::blocked)
+    }
+
+    /// The variables of a scenario: its own, the suite's (and what its setup saved),
+    /// `--set`, and the built-ins.
+    fn vars_for(&self, scenario: &Scenario, namespace: &str, extra: &Vars) -> Vars {
+        let mut vars = extra.clone();
+        vars.extend(scenario.vars.clone());
+        vars.extend(self.run.sets.clone());
+        vars.insert("NAMESPACE".into(), namespace.to_string());
+        vars.insert("RUN_ID".into(), self.run.run_id.clone());
+        vars
+    }
+
+    /// Run scenarios: in parallel (`width` at a time), then the serial ones alone.
+    async fn run_batch(
+        self: Arc<Self>,
+        batch: Vec<(usize, Scenario)>,
+        extra: Arc<Vars>,
+        ctx: &BatchCtx,
+        totals: &mut Totals,
+    ) {
+        let (serial, parallel_ones): (Vec<_>, Vec<_>) =
+            batch.into_iter().partition(|(_, s)| s.serial);
+        for (batch, width) in [(parallel_ones, ctx.parallel), (serial, 1)] {
+            let sem = Arc::new(Semaphore::new(width));
+            let mut set = tokio::task::JoinSet::new();
+            for (id, scenario) in batch {
+                let this = Arc::clone(&self);
+                let sem = Arc::clone(&sem);
+                let stop_new = ctx.stop_new.clone();
+                let server_version = Arc::clone(&ctx.server_version);
+                let extra = Arc::clone(&extra);
+                set.spawn(async move {
+                    if let Some(reason) = this.skip_reason(&scenario, &server_version).await {
+                        this.skip(id, &scenario, reason);
+                        return Verdict::Skipped;
+                    }
+                    let permit = tokio::select! {
+                        p = sem.acquire_owned() => p.ok(),
+                        _ = stop_new.cancelled() => None,
+                        _ = this.cancel.cancelled() => None,
+                    };
+                    if permit.is_none() || stop_new.is_cancelled() || this.cancel.is_cancelled() {
+                        let reason = if this.cancel.is_cancelled() {
+                            "run interrupted"
+                        } else {
+                            "--fail-fast: an earlier scenario failed"
+                        };
+                        this.skip(id, &scenario, reason.into());
+                        return Verdict::Skipped;
+                    }
+                    let outcome = this.run_scenario(id, &scenario, &extra).await;
+                    if matches!(outcome, Verdict::Failed) && this.opts.fail_fast {
+                        stop_new.cancel();
+                    }
+                    outcome
+                });
+            }
+            while let Some(res) = set.join_next().await {
+                totals.count(res.unwrap_or(Verdict::Failed));
+            }
+        }
+    }
+
+    fn skip(&self, id: usize, scenario: &Scenario, reason: String) {
+        self.emit(Event::ScenarioSkipped {
+            id,
+            name: scenario.name.clone(),
+            file: scenario.file.clone(),
+            reason,
+        });
+    }
+
+    /// A suite: its setup in a namespace of its own, then its scenarios (which see
+    /// `SUITE_NAMESPACE` and what the setup saved), then its teardown, also after
+    /// failures. Reported as one more scenario, `<name> (suite)`.
+    async fn run_suite(
+        self: Arc<Self>,
+        id: usize,
+        suite: &Scenario,
+        members: Vec<(usize, Scenario)>,
+        ctx: &BatchCtx,
+        totals: &mut Totals,
+    ) {
+        let skip_all = |totals: &mut Totals| {
+            for (mid, m) in &members {
+                self.skip(*mid, m, format!("the setup of suite {} failed", suite.name));
+                totals.count(Verdict::Skipped);
+            }
+        };
+        let Some(mut run) = ScenarioRun::begin(&self, id, suite, &Vars::new()).await else {
+            totals.count(Verdict::Failed);
+            skip_all(totals);
+            return;
+        };
+        run.run_sections(&[Section::Setup]).await;
+        if run.failed {
+            skip_all(totals);
+        } else {
+            let mut extra = run.vars.clone();
+            extra.remove("NAMESPACE");
+            extra.insert("SUITE_NAMESPACE".into(), run.namespace.clone());
+            Arc::clone(&self)
+                .run_batch(members.clone(), Arc::new(extra), ctx, totals)
+                .await;
+        }
+        run.run_sections(&[Section::Teardown]).await;
+        totals.count(run.finish().await);
+    }
+
+    /// Why a scenario does not run here: its own `skip`, or a `requires` the cluster lacks.
+    async fn skip_reason(&self, scenario: &Scenario, server_version: &str) -> Option<String> {
+        if let Some(reason) = &scenario.skip {
+            return Some(format!("skip: {reason}"));
+        }
+        let req = scenario.requires.as_ref()?;
+        if let Some(text) = &req.kubernetes {
+            match crate::scenario::VersionReq::parse(text) {
+                Ok(v) if v.matches(server_version) => {}
+                _ => {
+                    return Some(format!(
+                        "requires Kubernetes {text}, the server is {server_version}"
+                    ))
+                }
+            }
+        }
+        for r in &req.resources {
+            let missing = match crate::objref::KindRef::parse(r) {
+                Ok(k) => self.cluster.resolve(&k).await.is_err(),
+                Err(_) => true,
+            };
+            if missing {
+                return Some(format!("requires `{r}`, which this cluster does not serve"));
+            }
+        }
+        if let Some(c) = req.commands.iter().find(|c| !crate::host::can_run(c)) {
+            return Some(format!(
+                "requires `{c}`, which is not on this machine's PATH"
+            ));
+        }
+        None
+    }
+}

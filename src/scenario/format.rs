@@ -1,0 +1,141 @@
+//! The scenario file format as serde reads and schemars describes it: the head of a
+//! scenario, the fields every step has beside its action, and the JSON Schema built
+//! from them and the step registry.
+
+use super::{Retry, API_VERSION, KIND, SUITE_KIND};
+use crate::duration::HumanDuration;
+use crate::expect::Expect;
+use crate::steps::Action;
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(schemars::JsonSchema, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(dead_code)] // `steps` is only here so that it counts as a known field
+#[schemars(rename = "Scenario")]
+pub(super) struct RawScenario {
+    pub(super) api_version: String,
+    pub(super) kind: String,
+    pub(super) name: Option<String>,
+    pub(super) description: Option<String>,
+    pub(super) timeout: Option<HumanDuration>,
+    #[serde(default)]
+    pub(super) serial: bool,
+    #[serde(default)]
+    pub(super) namespace_labels: BTreeMap<String, String>,
+    #[serde(default)]
+    pub(super) redact: Vec<crate::snapshot::redact::RedactRule>,
+    /// Variables for `${NAME}` in manifests, patches and exec commands.
+    #[serde(default)]
+    pub(super) vars: BTreeMap<String, String>,
+    /// Tags for `kdrill run --selector key=value`.
+    #[serde(default)]
+    pub(super) labels: BTreeMap<String, String>,
+    /// Do not run this scenario; the text says why (reported as skipped).
+    pub(super) skip: Option<String>,
+    /// Run only on clusters that have these (otherwise reported as skipped).
+    pub(super) requires: Option<super::Requires>,
+    #[schemars(with = "Vec<StepSchema>")]
+    pub(super) steps: Option<IgnoredAny>,
+    /// Steps that run only when a step of `steps` failed: collect evidence, describe.
+    #[schemars(with = "Option<Vec<StepSchema>>")]
+    pub(super) catch: Option<IgnoredAny>,
+    /// Steps that always run after `steps`, also after a failure.
+    #[schemars(with = "Option<Vec<StepSchema>>")]
+    pub(super) finally: Option<IgnoredAny>,
+    /// `kind: Suite` only: steps run once before the directory's scenarios.
+    #[schemars(with = "Option<Vec<StepSchema>>")]
+    pub(super) setup: Option<IgnoredAny>,
+    /// `kind: Suite` only: steps run once after them, also after failures.
+    #[schemars(with = "Option<Vec<StepSchema>>")]
+    pub(super) teardown: Option<IgnoredAny>,
+}
+
+/// The fields every step may have beside its action (the action's key is one of
+/// the registry's keywords, and its schema comes from there: see [`StepSchema`]).
+#[derive(schemars::JsonSchema, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(super) struct StepCommon {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) timeout: Option<HumanDuration>,
+    #[serde(default)]
+    pub(super) expect: Expect,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) retry: Option<Retry>,
+    /// A failure of this step is reported but does not fail the scenario.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(super) allow_failure: bool,
+    /// Variables for later steps, from this step's outcome: `{POD_IP: .status.podIP}`,
+    /// `{TOKEN: stdout}`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(super) save: BTreeMap<String, String>,
+}
+
+/// The schema of a step: the common fields, plus one property per step kind of the
+/// registry, exactly one of which is required.
+struct StepSchema;
+
+impl schemars::JsonSchema for StepSchema {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Step".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut schema = StepCommon::json_schema(generator);
+        let kinds = Action::schemas(generator);
+        if let Some(props) = schema
+            .get_mut("properties")
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            for (keyword, sub) in &kinds {
+                props.insert(keyword.to_string(), sub.clone().to_value());
+            }
+        }
+        let one_of: Vec<serde_json::Value> = kinds
+            .iter()
+            .map(|(k, _)| serde_json::json!({"required": [k]}))
+            .collect();
+        schema.insert("oneOf".into(), serde_json::Value::Array(one_of));
+        schema.insert(
+            "description".into(),
+            "A step: exactly one action, plus optional name, timeout, expect, retry".into(),
+        );
+        schema
+    }
+}
+
+/// The fields of a step beside its action.
+pub(super) const STEP_FIELDS: [&str; 6] =
+    ["name", "timeout", "expect", "retry", "allowFailure", "save"];
+
+/// The JSON Schema of a scenario file: the loader's own types, plus what serde cannot
+/// say (exactly one action per step, the fixed apiVersion and kind).
+pub fn schema_root() -> serde_json::Value {
+    let schema = schemars::SchemaGenerator::default().into_root_schema_for::<RawScenario>();
+    let mut v = serde_json::to_value(schema).unwrap_or_default();
+    if let Some(props) = v.pointer_mut("/properties") {
+        props["apiVersion"] = serde_json::json!({"const": API_VERSION});
+        props["kind"] = serde_json::json!({"enum": [KIND, SUITE_KIND]});
+    }
+    if let Some(req) = v.pointer_mut("/required").and_then(|r| r.as_array_mut()) {
+        req.retain(|x| x != "steps");
+    }
+    // a Scenario needs steps; a Suite has setup and teardown instead
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert(
+            "if".into(),
+            serde_json::json!({"properties": {"kind": {"const": KIND}}}),
+        );
+        obj.insert("then".into(), serde_json::json!({"required": ["steps"]}));
+        obj.insert(
+            "else".into(),
+            serde_json::json!({"not": {"anyOf": [{"required": ["steps"]}, {"required": ["catch"]}, {"required": ["finally"]}]}}),
+        );
+    }
+    if let Some(steps) = v.pointer_mut("/properties/steps") {
+        steps["minItems"] = 1.into();
+    }
+    v
+}
