@@ -701,7 +701,24 @@ impl Draft<'_> {
                 Outcome::Steps(emits) if emits.iter().any(|x| !x.step.expect.is_empty()) => {
                     "its expectations"
                 }
-                Outcome::Steps(_) => "the states waited for",
+                Outcome::Steps(emits)
+                    if emits.iter().any(|x| {
+                        matches!(x.step.action.keyword(), "wait" | "assert" | "events")
+                    }) =>
+                {
+                    "the states waited for and asserted"
+                }
+                Outcome::Steps(_)
+                    if outs.iter().all(|n| {
+                        self.t
+                            .texts
+                            .get(n)
+                            .is_some_and(|l| l.trim().is_empty() || transcript::is_result_line(l))
+                    }) =>
+                {
+                    "kubectl's confirmation: the step fails if the change does"
+                }
+                Outcome::Steps(_) => "not compared",
                 _ => "not checked",
             };
             let _ = write!(s, "; output {} → {snap}", span(outs));

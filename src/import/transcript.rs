@@ -256,6 +256,11 @@ fn result_line_re() -> &'static Regex {
     })
 }
 
+/// A line kubectl prints when a change worked (`pod/x created`, `pod "x" deleted`).
+pub fn is_result_line(line: &str) -> bool {
+    result_line_re().is_match(line.trim())
+}
+
 /// The verb a kubectl result line (`pod/x created`, `pod "x" deleted`) belongs to.
 fn result_verb(line: &str) -> Option<&'static [&'static str]> {
     let c = result_line_re().captures(line.trim())?;
