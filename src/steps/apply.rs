@@ -31,7 +31,7 @@ pub struct ApplySpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// How objects are written (default `apply`: server-side apply).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "super::is_default")]
     pub mode: ApplyMode,
 }
 

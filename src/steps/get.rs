@@ -26,7 +26,7 @@ pub struct GetSpec {
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub selector: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "super::is_default")]
     pub output: GetFormat,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,

@@ -46,6 +46,11 @@ pub trait StepKind:
     fn run(&self, ctx: &StepCtx<'_>) -> impl Future<Output = Result<Output, StepError>> + Send;
 }
 
+/// For `skip_serializing_if`: a field at its default is left out of written scenarios.
+pub fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+
 /// A problem found in a spec: where under the step kind's keyword (`until.phase`,
 /// empty for the spec itself) and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
