@@ -35,6 +35,8 @@ pub enum Removed {
     Deleted,
     /// It was not there (anymore).
     Absent,
+    /// The delete was sent, but not waited for (the run is stopping in a hurry).
+    Requested,
 }
 
 impl Cluster {
@@ -80,9 +82,10 @@ impl Cluster {
         namespace: Option<&str>,
         name: &str,
         within: Duration,
+        hurry: &CancellationToken,
     ) -> Result<Removed, RemoveError> {
         let api = self.api(resolved, namespace.unwrap_or(""));
-        self.remove_with(api, name, within).await
+        self.remove_with(api, name, within, hurry).await
     }
 
     /// Delete a namespace and wait until it is gone (with everything inside).
@@ -90,17 +93,21 @@ impl Cluster {
         &self,
         name: &str,
         within: Duration,
+        hurry: &CancellationToken,
     ) -> Result<Removed, RemoveError> {
         let ar = ApiResource::erase::<Namespace>(&());
         let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &ar);
-        self.remove_with(api, name, within).await
+        self.remove_with(api, name, within, hurry).await
     }
 
+    /// Delete, then wait until gone, unless `hurry` fires: removal runs to its end
+    /// even when the run is interrupted, but a second signal stops the waiting.
     async fn remove_with(
         &self,
         api: Api<DynamicObject>,
         name: &str,
         within: Duration,
+        hurry: &CancellationToken,
     ) -> Result<Removed, RemoveError> {
         match api.delete(name, &DeleteParams::background()).await {
             Ok(_) => {}
@@ -111,25 +118,28 @@ impl Cluster {
             deleted: Some(true),
             ..Default::default()
         };
-        // removal runs to its end even when the run is interrupted
-        let never = CancellationToken::new();
-        wait_for(api, name, &gone, within, &never)
-            .await
-            .map_err(RemoveError::StillThere)?;
-        Ok(Removed::Deleted)
+        match wait_for(api, name, &gone, within, hurry).await {
+            Ok(_) => Ok(Removed::Deleted),
+            Err(WaitError::Cancelled) => Ok(Removed::Requested),
+            Err(e) => Err(RemoveError::StillThere(e)),
+        }
     }
 
     /// Ask for objects of a namespace and all its pods to be deleted, without
     /// waiting: their containers stop while the namespace controller starts its sweep.
-    pub async fn start_emptying(&self, namespace: &str, objects: &[(&Resolved, &str)]) {
+    /// With `now`, pods get no grace period (the run is stopping in a hurry).
+    pub async fn start_emptying(&self, namespace: &str, objects: &[(&Resolved, &str)], now: bool) {
         for (resolved, name) in objects {
             let api = self.api(resolved, namespace);
             let _ = api.delete(name, &DeleteParams::background()).await;
         }
         let pods: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
-        let _ = pods
-            .delete_collection(&DeleteParams::background(), &Default::default())
-            .await;
+        let dp = if now {
+            DeleteParams::background().grace_period(0)
+        } else {
+            DeleteParams::background()
+        };
+        let _ = pods.delete_collection(&dp, &Default::default()).await;
     }
 
     /// The names of the cluster's nodes (empty when they cannot be listed).

@@ -17,6 +17,7 @@ pub use namespace::{namespace_name, new_run_id, NAMESPACE_PREFIX};
 use crate::cluster::Cluster;
 use crate::scenario::{Scenario, Section, Step};
 use crate::steps::RunInfo;
+use crate::stop::Stop;
 use crate::vars::Vars;
 use scenario_run::ScenarioRun;
 use std::sync::Arc;
@@ -104,8 +105,8 @@ pub struct Executor {
     cluster: Arc<Cluster>,
     run: RunInfo,
     opts: Options,
-    /// Fired by Ctrl-C/SIGTERM: stop steps, clean up, report.
-    cancel: CancellationToken,
+    /// Signals and a lost cluster: stop steps, clean up (perhaps in a hurry), report.
+    stop: Arc<Stop>,
     events: mpsc::UnboundedSender<Timed>,
     /// Node names, hidden from snapshots.
     nodes: std::sync::OnceLock<Vec<String>>,
@@ -155,14 +156,14 @@ impl Executor {
         cluster: Arc<Cluster>,
         run: RunInfo,
         opts: Options,
-        cancel: CancellationToken,
+        stop: Arc<Stop>,
         events: mpsc::UnboundedSender<Timed>,
     ) -> Executor {
         Executor {
             cluster,
             run,
             opts,
-            cancel,
+            stop,
             events,
             nodes: std::sync::OnceLock::new(),
             started: Instant::now(),
@@ -240,7 +241,7 @@ impl Executor {
                 }
             }
         }
-        totals.interrupted = self.cancel.is_cancelled();
+        totals.interrupted = self.stop.is_stopped();
         self.emit(Event::RunFinished {
             duration: start.elapsed(),
             interrupted: totals.interrupted,
@@ -320,11 +321,11 @@ impl Executor {
                     let permit = tokio::select! {
                         p = sem.acquire_owned() => p.ok(),
                         _ = stop_new.cancelled() => None,
-                        _ = this.cancel.cancelled() => None,
+                        _ = this.stop.cancelled().cancelled() => None,
                     };
-                    if permit.is_none() || stop_new.is_cancelled() || this.cancel.is_cancelled() {
-                        let reason = if this.cancel.is_cancelled() {
-                            "run interrupted"
+                    if permit.is_none() || stop_new.is_cancelled() || this.stop.is_stopped() {
+                        let reason = if this.stop.is_stopped() {
+                            "run stopped"
                         } else {
                             "--fail-fast: an earlier scenario failed"
                         };

@@ -60,7 +60,12 @@ impl<'a> ScenarioRun<'a> {
             let labels = namespace::namespace_labels(scenario, &exec.run.run_id);
             let made = exec
                 .cluster
-                .create_namespace(&ns, labels.clone(), NAMESPACE_READY_TIMEOUT, &exec.cancel)
+                .create_namespace(
+                    &ns,
+                    labels.clone(),
+                    NAMESPACE_READY_TIMEOUT,
+                    exec.stop.cancelled(),
+                )
                 .await;
             if let Err(e) = made {
                 exec.emit(Event::StepFinished {
@@ -94,6 +99,7 @@ impl<'a> ScenarioRun<'a> {
                     &Cleanup::default(),
                     &ns,
                     owns,
+                    exec.stop.hurried(),
                 )
                 .await;
                 exec.emit(Event::ScenarioFinished {
@@ -145,7 +151,7 @@ impl<'a> ScenarioRun<'a> {
                 Section::Catch if !self.failed => continue,
                 Section::Catch | Section::Finally | Section::Teardown => true,
             };
-            if !runs || exec.cancel.is_cancelled() {
+            if !runs || exec.stop.is_stopped() {
                 exec.emit(Event::StepFinished {
                     id: self.id,
                     number: step.number,
@@ -173,7 +179,7 @@ impl<'a> ScenarioRun<'a> {
                     self.failed = true;
                     stopped = true;
                     StepResult::Failed(Box::new(Failure {
-                        message: "interrupted".into(),
+                        message: exec.stop.describe(),
                         ..Default::default()
                     }))
                 }
@@ -186,7 +192,7 @@ impl<'a> ScenarioRun<'a> {
                         stopped |= !snapshot_only;
                     }
                     // a snapshot diff is its own evidence; the cluster's state is not at fault
-                    let evidence = if exec.cancel.is_cancelled() || snapshot_only || tolerated {
+                    let evidence = if exec.stop.is_stopped() || snapshot_only || tolerated {
                         None
                     } else {
                         Some(crate::evidence::collect(&exec.cluster, &self.namespace).await)
@@ -233,7 +239,7 @@ impl<'a> ScenarioRun<'a> {
             timeout: exec.opts.timeout_for(step, self.scenario),
             cleanup: &self.created,
             host,
-            cancel: &exec.cancel,
+            cancel: exec.stop.cancelled(),
             vars: &self.vars,
         };
         let mut out = self.attempt(&ctx, &resolved, redact).await?;
@@ -289,7 +295,7 @@ impl<'a> ScenarioRun<'a> {
                 .map_or(Duration::from_secs(1), |r| r.backoff.0);
             tokio::select! {
                 _ = tokio::time::sleep(backoff) => {}
-                _ = exec.cancel.cancelled() => return result,
+                _ = exec.stop.cancelled().cancelled() => return result,
             }
         }
     }
@@ -331,6 +337,7 @@ impl<'a> ScenarioRun<'a> {
             &self.created,
             &self.namespace,
             self.owns,
+            exec.stop.hurried(),
         )
         .await;
         let cleaned = !matches!(cleanup, CleanupResult::Incomplete { .. });

@@ -326,7 +326,18 @@ pub fn render_summary(report: &Report) -> String {
         }
     }
     if report.interrupted {
-        out.push_str("  interrupted: cleanup ran for every started scenario\n");
+        let left = report
+            .scenarios
+            .iter()
+            .any(|s| matches!(s.cleanup, Some(CleanupResult::Incomplete { .. })));
+        if left {
+            out.push_str(&format!(
+                "  interrupted: some deletions were not confirmed; `kdrill clean --run {}` removes what is left\n",
+                report.run_id
+            ));
+        } else {
+            out.push_str("  interrupted: cleanup ran for every started scenario\n");
+        }
     }
     out.push_str(&format!(
         "kdrill: {p} passed, {f} failed, {s} skipped in {}\n",
