@@ -446,6 +446,9 @@ build_all() {
 		[ -x "$cache/bin/metrics-server" ] && [ -x "$cache/bin/local-path-provisioner" ] && [ -d "$cache/images" ]; then
 		return 0
 	fi
+	# while this build runs, no prune_cache (of another version's build, another
+	# checkout's) may take the directory away
+	echo "$$" > "$cache/.building"
 	build_coredns "$cache"
 	build_metrics_server "$cache"
 	build_local_path "$cache"
@@ -455,6 +458,7 @@ build_all() {
 	local c
 	for c in $KUBE_COMMANDS; do ln -sfn kube "$cache/bin/$c"; done
 	date -Is > "$cache/.complete"
+	rm -f "$cache/.building"
 	log "build complete in $((SECONDS - t0))s: $cache"
 	prune_cache "$cache"
 }
@@ -469,6 +473,8 @@ prune_cache() { # current
 		d=${d%/}
 		[ "$d" = "$1" ] && continue
 		[ "${d##*/}" = src ] && continue
+		# a build in progress (its process alive): not ours to remove
+		[ -f "$d/.building" ] && [ -d "/proc/$(cat "$d/.building")" ] && continue
 		v=${d##*/}; v=${v%-*}
 		if [ -f "$d/.complete" ] && [[ $kept != *" $v "* ]]; then kept="$kept$v "; continue; fi
 		rm -rf "$d"
