@@ -46,7 +46,7 @@ ensure_helm() {
 
 testbed_up() {
 	if testbed/cluster status >/dev/null 2>&1; then
-		log "testbed already up: using it, leaving it up"
+		log "testbed already up ($(testbed/cluster status | head -1)): using it, leaving it up"
 	else
 		log "bringing the testbed up (first time on a machine: builds Kubernetes, 15-30 min)"
 		testbed/cluster up
