@@ -28,7 +28,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run scenarios against the cluster of the current kubeconfig context
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Parse and validate scenarios without a cluster; every problem with file:line:col
     Lint(LintArgs),
     /// List scenarios and their steps
@@ -123,6 +123,10 @@ pub struct RunArgs {
     /// cleanup before it exits) or `in-slot` (after its cleanup)
     #[arg(long, value_enum, default_value_t = CleanupArg::Background)]
     pub cleanup: CleanupArg,
+    /// Stop the run (exit 3) when the API server has not answered for this long;
+    /// running steps fail with "cluster unreachable since ..."
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration_arg)]
+    pub unreachable_after: std::time::Duration,
     /// Run a markdown post directly: import it into a temporary directory, then run that
     #[arg(long, value_name = "POST.md", conflicts_with = "paths")]
     pub from_markdown: Option<PathBuf>,
@@ -168,6 +172,9 @@ pub struct CleanArgs {
     /// Say what would be deleted, delete nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// Also remove what runs still going (heartbeat younger than 2 minutes) own
+    #[arg(long)]
+    pub include_live: bool,
 }
 
 #[derive(Debug, Args)]

@@ -5,11 +5,22 @@
 use super::{Cluster, Resolved};
 use crate::wait::{wait_for, Until, WaitError};
 use k8s_openapi::api::core::v1::{Namespace, Node, Pod, ServiceAccount};
-use kube::api::{Api, DeleteParams, DynamicObject, PostParams};
+use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
 use kube::core::ApiResource;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
+
+/// The annotation on a run's namespaces that says the run is alive: the time of its
+/// last heartbeat, in seconds since the epoch.
+pub const HEARTBEAT: &str = "kdrill.dev/heartbeat";
+
+/// Seconds since the epoch, now.
+pub fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
 
 /// Why a namespace could not be made ready.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +64,7 @@ impl Cluster {
             metadata: kube::api::ObjectMeta {
                 name: Some(name.into()),
                 labels: Some(labels),
+                annotations: Some([(HEARTBEAT.to_string(), now_secs().to_string())].into()),
                 ..Default::default()
             },
             ..Default::default()
@@ -140,6 +152,16 @@ impl Cluster {
             DeleteParams::background()
         };
         let _ = pods.delete_collection(&dp, &Default::default()).await;
+    }
+
+    /// Mark a namespace as belonging to a live run, now (`kdrill clean` leaves it).
+    pub async fn beat(&self, namespace: &str) -> Result<(), kube::Error> {
+        let patch =
+            serde_json::json!({"metadata": {"annotations": {HEARTBEAT: now_secs().to_string()}}});
+        let api: Api<Namespace> = Api::all(self.client.clone());
+        api.patch(namespace, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .map(|_| ())
     }
 
     /// The names of the cluster's nodes (empty when they cannot be listed).

@@ -154,6 +154,7 @@ pub async fn run(args: &RunArgs) -> u8 {
             crate::cli::CleanupArg::Background => executor::CleanupMode::Background,
             crate::cli::CleanupArg::InSlot => executor::CleanupMode::InSlot,
         },
+        unreachable_after: args.unreachable_after,
     };
     let mut reports = args.report.clone();
     for r in &defaults.reports {

@@ -8,6 +8,7 @@
 
 mod cleanup;
 pub mod event;
+pub mod liveness;
 pub mod namespace;
 mod scenario_run;
 
@@ -45,6 +46,8 @@ pub struct Options {
     pub artifacts: Option<std::path::PathBuf>,
     /// Whether a scenario's cleanup holds its parallel slot.
     pub cleanup: CleanupMode,
+    /// Stop the run (exit 3) when the API server has not answered for this long.
+    pub unreachable_after: Duration,
 }
 
 /// When a finished scenario's place among the parallel ones is free again.
@@ -112,6 +115,8 @@ pub struct Executor {
     nodes: std::sync::OnceLock<Vec<String>>,
     /// Events are stamped with the time since this instant.
     started: Instant,
+    /// The namespaces this run owns and still uses: their heartbeat is renewed.
+    live: Arc<liveness::LiveNamespaces>,
 }
 
 /// The outcome of a whole run.
@@ -167,6 +172,7 @@ impl Executor {
             events,
             nodes: std::sync::OnceLock::new(),
             started: Instant::now(),
+            live: Arc::default(),
         }
     }
 
@@ -206,6 +212,17 @@ impl Executor {
         let server_version = Arc::new(server_version);
         // without node names, snapshots of wide tables and mirror pods hold this machine's name
         let _ = self.nodes.set(self.cluster.node_names().await);
+        let beside = [
+            tokio::spawn(liveness::heartbeat(
+                Arc::clone(&self.cluster),
+                Arc::clone(&self.live),
+            )),
+            tokio::spawn(liveness::watchdog(
+                Arc::clone(&self.cluster),
+                Arc::clone(&self.stop),
+                self.opts.unreachable_after,
+            )),
+        ];
         let stop_new = CancellationToken::new();
         // scenarios without a suite, then each suite: setup, its scenarios, teardown
         let count = scenarios.len();
@@ -240,6 +257,9 @@ impl Executor {
                         .await
                 }
             }
+        }
+        for task in beside {
+            task.abort();
         }
         totals.interrupted = self.stop.is_stopped();
         self.emit(Event::RunFinished {

@@ -111,6 +111,9 @@ impl<'a> ScenarioRun<'a> {
                 return None;
             }
         }
+        if owns {
+            exec.live.add(&ns);
+        }
         let vars = exec.vars_for(scenario, &ns, extra);
         let host = Some(exec.host_scope(&ns));
         Some(ScenarioRun {
@@ -340,6 +343,8 @@ impl<'a> ScenarioRun<'a> {
             exec.stop.hurried(),
         )
         .await;
+        // live until gone: `kdrill clean` elsewhere leaves it to this run
+        exec.live.remove(&self.namespace);
         let cleaned = !matches!(cleanup, CleanupResult::Incomplete { .. });
         exec.emit(Event::ScenarioFinished {
             id: self.id,
