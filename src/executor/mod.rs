@@ -117,6 +117,8 @@ pub struct Executor {
     started: Instant,
     /// The namespaces this run owns and still uses: their heartbeat is renewed.
     live: Arc<liveness::LiveNamespaces>,
+    /// Secret values and kubeconfig credentials: masked in everything reported.
+    secrets: crate::objects::SecretValues,
 }
 
 /// The outcome of a whole run.
@@ -173,6 +175,7 @@ impl Executor {
             nodes: std::sync::OnceLock::new(),
             started: Instant::now(),
             live: Arc::default(),
+            secrets: Default::default(),
         }
     }
 
@@ -210,6 +213,9 @@ impl Executor {
             server_version: server_version.clone(),
         });
         let server_version = Arc::new(server_version);
+        for c in self.cluster.credentials() {
+            self.secrets.record(&c);
+        }
         // without node names, snapshots of wide tables and mirror pods hold this machine's name
         let _ = self.nodes.set(self.cluster.node_names().await);
         let beside = [

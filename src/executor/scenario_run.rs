@@ -175,7 +175,7 @@ impl<'a> ScenarioRun<'a> {
             let result = self.run_step(step, &redact).await;
             let result = match result {
                 Ok(out) => StepResult::Passed {
-                    notes: out.notes,
+                    notes: out.notes.iter().map(|n| exec.secrets.mask(n)).collect(),
                     snapshots: out.snapshots,
                 },
                 Err(StepError::Cancelled) => {
@@ -200,7 +200,7 @@ impl<'a> ScenarioRun<'a> {
                     } else {
                         Some(crate::evidence::collect(&exec.cluster, &self.namespace).await)
                     };
-                    let failure = Box::new(failure_of(e, evidence));
+                    let failure = Box::new(masked(failure_of(e, evidence), &exec.secrets));
                     if tolerated {
                         StepResult::Tolerated(failure)
                     } else {
@@ -242,6 +242,7 @@ impl<'a> ScenarioRun<'a> {
             timeout: exec.opts.timeout_for(step, self.scenario),
             cleanup: &self.created,
             host,
+            secrets: &exec.secrets,
             cancel: exec.stop.cancelled(),
             vars: &self.vars,
         };
@@ -315,6 +316,7 @@ impl<'a> ScenarioRun<'a> {
                     &self.namespace,
                     dir,
                     &self.scenario.name,
+                    &exec.secrets,
                 )
                 .await
                 {
@@ -358,6 +360,23 @@ impl<'a> ScenarioRun<'a> {
         } else {
             Verdict::Failed
         }
+    }
+}
+
+/// A failure with every Secret value and credential the run knows masked: what
+/// kdrill did not write itself (log tails, outputs, API messages) may hold them.
+fn masked(f: Failure, secrets: &crate::objects::SecretValues) -> Failure {
+    let m = |t: String| secrets.mask(&t);
+    Failure {
+        message: m(f.message),
+        expected: f.expected.map(m),
+        actual: f.actual.map(m),
+        evidence: f.evidence.map(|e| crate::evidence::Evidence {
+            pods: e.pods.into_iter().map(m).collect(),
+            events: e.events.into_iter().map(m).collect(),
+            logs: e.logs.into_iter().map(|(h, t)| (h, m(t))).collect(),
+            notes: e.notes.into_iter().map(m).collect(),
+        }),
     }
 }
 

@@ -76,9 +76,22 @@ fn check(spec: &AssertSpec, kind: &str, seen: &Seen) -> Vec<String> {
         .map(|(n, o)| (n, subset::diff(&spec.matches, o, spec.any_order)))
         .collect();
     let matching = results.iter().filter(|(_, m)| m.is_empty()).count();
+    // a Secret's values are never shown, neither what was expected nor what came
+    let secret = kind == "secret";
     let show = |n: &str, m: &[subset::Mismatch]| {
         m.iter()
-            .map(|x| format!("{kind}/{n}: {x}"))
+            .map(|x| {
+                if secret && crate::objects::is_secret_path(&x.path) {
+                    let hidden = subset::Mismatch {
+                        path: x.path.clone(),
+                        expected: crate::objects::MASK.into(),
+                        actual: crate::objects::MASK.into(),
+                    };
+                    format!("{kind}/{n}: {hidden} (values of Secrets are never shown)")
+                } else {
+                    format!("{kind}/{n}: {x}")
+                }
+            })
             .collect::<Vec<_>>()
     };
     if let Some(want) = spec.count {
@@ -249,10 +262,17 @@ async fn run(ctx: &StepCtx<'_>, spec: &AssertSpec) -> Result<Output, StepError> 
         } = &mut err
         {
             *message = format!("assert {}: not satisfied ({message})", spec.summary());
-            *expected = serde_yaml::to_string(&spec.matches).ok();
+            let mut shown = spec.matches.clone();
+            if kind_name == "secret" {
+                crate::objects::redact_secret_fields(&mut shown);
+            }
+            *expected = serde_yaml::to_string(&shown).ok();
         }
         err
     })?;
+    for o in seen.values() {
+        ctx.secrets.record_object(o);
+    }
     let object = match &spec.object {
         Some(o) => seen.get(&o.name).cloned(),
         None if seen.len() == 1 => seen.values().next().cloned(),
@@ -278,6 +298,23 @@ mod tests {
         objs.iter()
             .map(|(n, v)| (n.to_string(), v.clone()))
             .collect()
+    }
+
+    #[test]
+    fn a_secrets_values_never_reach_the_message() {
+        let s = seen(&[(
+            "creds",
+            json!({"kind": "Secret", "data": {"password": "aHVudGVyMg=="}, "type": "Opaque"}),
+        )]);
+        let msg = check(
+            &spec("{object: secret/creds, matches: {data: {password: c2VjcmV0}, type: Basic}}"),
+            "secret",
+            &s,
+        )
+        .join("\n");
+        assert!(!msg.contains("aHVudGVyMg") && !msg.contains("c2VjcmV0"), "{msg}");
+        assert!(msg.contains("data.password: expected [REDACTED], got [REDACTED]"), "{msg}");
+        assert!(msg.contains("type: expected \"Basic\", got \"Opaque\""), "{msg}");
     }
 
     #[test]
