@@ -148,6 +148,9 @@ pub struct RunArgs {
 pub struct LintArgs {
     #[arg(default_value = "scenarios", value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
+    /// A variable the run will get with --set: lint accepts `${NAME}` for it (repeatable)
+    #[arg(long, value_name = "NAME=VALUE", value_parser = crate::vars::parse_set)]
+    pub set: Vec<(String, String)>,
 }
 
 #[derive(Debug, Args)]

@@ -113,6 +113,23 @@ pub async fn run(args: &RunArgs) -> u8 {
         );
         return exit::USAGE;
     }
+    // `inputs:` the run must be given: refuse before touching a cluster
+    let mut missing = Vec::new();
+    for s in &scenarios {
+        let suite_inputs = s.suite.iter().flat_map(|x| x.inputs.iter());
+        for name in s.inputs.iter().chain(suite_inputs) {
+            if !args.set.iter().any(|(k, _)| k == name) {
+                missing.push(format!("{} needs --set {name}=VALUE", s.file.display()));
+            }
+        }
+    }
+    if !missing.is_empty() {
+        missing.dedup();
+        for m in &missing {
+            eprintln!("error: {m}");
+        }
+        return exit::USAGE;
+    }
     let ci = snapshot::in_ci();
     let mode = match UpdateMode::resolve(
         args.update,

@@ -347,6 +347,10 @@ impl<'a> ScenarioRun<'a> {
         .await;
         // live until gone: `kdrill clean` elsewhere leaves it to this run
         exec.live.remove(&self.namespace);
+        if self.owns && !matches!(cleanup, CleanupResult::Done { .. }) {
+            // kept, or left behind: no longer this run's, so `kdrill clean` may take it
+            let _ = exec.cluster.end_heartbeat(&self.namespace).await;
+        }
         let cleaned = !matches!(cleanup, CleanupResult::Incomplete { .. });
         exec.emit(Event::ScenarioFinished {
             id: self.id,
