@@ -1,6 +1,6 @@
 //! Waiting for objects, driven by watches (never sleep-polling). Conditions are plain
 //! values checked against the latest object the watch delivered; when the deadline
-//! passes, the last mismatch and the last object seen are the evidence.
+//! passes, the last mismatch and the object it is about are the evidence.
 //!
 //! - [`until`]: what an object must look like, as scenario files write it;
 //! - [`check`]: how one object is checked against it;
@@ -16,9 +16,11 @@ mod watch;
 #[cfg(test)]
 mod replay;
 
-pub use target::{check_all, settle_object, settle_selector, wait_for, wait_for_selector};
+pub use target::{
+    check_all, judge_all, settle_object, settle_selector, wait_for, wait_for_selector,
+};
 pub use until::{CmpOp, Comparison, ConditionSpec, ContainerState, ContainerUntil, Until};
-pub use watch::{settle, watch, watch_until, watch_until_or, WatchItem};
+pub use watch::{settle, watch, watch_until, watch_until_or, Unmet, WatchItem};
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -31,6 +33,7 @@ pub enum WaitError {
     Timeout {
         timeout: Duration,
         last_mismatch: Vec<String>,
+        /// The object the last mismatch is about, as last seen.
         last_object: Option<Box<Value>>,
         last_error: Option<String>,
     },

@@ -23,6 +23,13 @@ pub fn object(name: &str, phase: &str) -> DynamicObject {
         .data(json!({"status": {"phase": phase}}))
 }
 
+/// A pod with a full status.
+pub fn object_with(name: &str, status: serde_json::Value) -> DynamicObject {
+    DynamicObject::new(name, &ApiResource::erase::<Pod>(&()))
+        .within("test")
+        .data(json!({ "status": status }))
+}
+
 /// A complete (re-)list holding `objects`.
 pub fn relist(objects: Vec<DynamicObject>) -> Vec<WatchItem> {
     let mut out = vec![Ok(Event::Init)];

@@ -1,8 +1,9 @@
 //! What a wait is about: one object by name, or every object matching a label
-//! selector, each judged against an [`Until`].
+//! selector. Each judges the objects seen against an [`Until`] and names the object
+//! that falls short, whose last state is the evidence of a failed wait.
 
 use super::until::Until;
-use super::watch::{settle, watch, WatchItem};
+use super::watch::{settle, watch, Unmet, WatchItem};
 use super::{Seen, WaitError};
 use futures::Stream;
 use kube::api::{Api, DynamicObject};
@@ -34,7 +35,7 @@ pub async fn settle_object(
 ) -> Result<Option<Value>, WaitError> {
     let seen = settle(
         events,
-        |seen| until.check(seen.get(name)),
+        |seen| Unmet::about(name, until.check(seen.get(name))),
         |seen| {
             let o = seen.get(name)?;
             until.hopeless(o).map(|r| (r, o.clone()))
@@ -49,31 +50,42 @@ pub async fn settle_object(
 /// What `until` means for every object matching a label selector: with `deleted: true`
 /// none may be left; otherwise at least one must exist and all must satisfy it.
 pub fn check_all(until: &Until, kind: &str, seen: &Seen) -> Vec<String> {
+    judge_all(until, kind, seen).mismatch
+}
+
+/// [`check_all`], naming the object the mismatch is about: the first that does not
+/// satisfy `until` (or, waiting for deletion, the first still there).
+pub fn judge_all(until: &Until, kind: &str, seen: &Seen) -> Unmet {
     if until.deleted == Some(true) {
-        return if seen.is_empty() {
-            Vec::new()
-        } else {
-            vec![format!(
-                "{} object(s) still exist: {}",
-                seen.len(),
-                seen.keys()
-                    .map(|n| format!("{kind}/{n}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )]
+        return match seen.keys().next() {
+            None => Unmet::default(),
+            Some(first) => Unmet::about(
+                first,
+                vec![format!(
+                    "{} object(s) still exist: {}",
+                    seen.len(),
+                    seen.keys()
+                        .map(|n| format!("{kind}/{n}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )],
+            ),
         };
     }
     if seen.is_empty() {
-        return vec!["no object matches the selector yet".into()];
+        return vec!["no object matches the selector yet".to_string()].into();
     }
-    seen.iter()
-        .flat_map(|(n, o)| {
-            until
-                .check(Some(o))
-                .into_iter()
-                .map(move |m| format!("{kind}/{n}: {m}"))
-        })
-        .collect()
+    let mut unmet = Unmet::default();
+    for (n, o) in seen {
+        let bad = until.check(Some(o));
+        if !bad.is_empty() && unmet.object.is_none() {
+            unmet.object = Some(n.clone());
+        }
+        unmet
+            .mismatch
+            .extend(bad.into_iter().map(|m| format!("{kind}/{n}: {m}")));
+    }
+    unmet
 }
 
 /// Watch every object matching `selector` until `until` holds for them (see [`check_all`]).
@@ -100,7 +112,7 @@ pub async fn settle_selector(
     // every match must satisfy `until`: one that never can dooms the wait
     settle(
         events,
-        |seen| check_all(until, kind, seen),
+        |seen| judge_all(until, kind, seen),
         |seen| {
             seen.iter().find_map(|(n, o)| {
                 until
@@ -117,7 +129,9 @@ pub async fn settle_selector(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wait::replay::{applied, deleted, object, relist, replay, sequence, BRIEF, PATIENT};
+    use crate::wait::replay::{
+        applied, deleted, object, object_with, relist, replay, sequence, BRIEF, PATIENT,
+    };
     use serde_json::json;
 
     fn until(yaml: &str) -> Until {
@@ -142,6 +156,46 @@ mod tests {
             check_all(&until("{deleted: true}"), "pod", &seen),
             vec!["2 object(s) still exist: pod/a, pod/b"]
         );
+    }
+
+    /// The evidence of a failed selector wait is the pod that is not ready, even when
+    /// a healthy one sorts after it.
+    #[tokio::test]
+    async fn a_failed_selector_wait_shows_the_object_that_fell_short() {
+        let crashing = object_with(
+            "api",
+            json!({"phase": "Running", "conditions": [{"type": "Ready", "status": "False", "reason": "ContainersNotReady"}]}),
+        );
+        let healthy = object_with(
+            "web",
+            json!({"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}),
+        );
+        let events = relist(vec![crashing, healthy]);
+        let r = settle_selector(
+            replay(events),
+            "pod",
+            &until("{condition: Ready}"),
+            BRIEF,
+            &CancellationToken::new(),
+        )
+        .await;
+        match r {
+            Err(WaitError::Timeout {
+                last_mismatch,
+                last_object: Some(o),
+                ..
+            }) => {
+                assert_eq!(
+                    last_mismatch,
+                    ["pod/api: condition Ready=False (reason ContainersNotReady), not True"]
+                );
+                assert_eq!(
+                    o["metadata"]["name"], "api",
+                    "the evidence is the pod not ready"
+                );
+            }
+            other => panic!("expected a timeout with evidence, got {other:?}"),
+        }
     }
 
     #[tokio::test]

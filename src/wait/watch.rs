@@ -17,6 +17,46 @@ use tokio_util::sync::CancellationToken;
 /// API server refused the request itself).
 pub type WatchItem = Result<Event<DynamicObject>, watcher::Error>;
 
+/// What judging the objects seen found: nothing when the condition holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Unmet {
+    /// Everything not (yet) as expected, one line each.
+    pub mismatch: Vec<String>,
+    /// The name of the object the mismatch is about: its last state is the evidence.
+    /// None when it is about no object in particular (none exists yet) or the judge
+    /// does not say (then the evidence is the only object seen, if there is one).
+    pub object: Option<String>,
+}
+
+impl From<Vec<String>> for Unmet {
+    fn from(mismatch: Vec<String>) -> Unmet {
+        Unmet {
+            mismatch,
+            object: None,
+        }
+    }
+}
+
+impl Unmet {
+    /// The mismatch `mismatch`, about the object named `object`.
+    pub fn about(object: &str, mismatch: Vec<String>) -> Unmet {
+        Unmet {
+            mismatch,
+            object: Some(object.to_string()),
+        }
+    }
+
+    /// The evidence: the object the mismatch is about, as `seen` holds it.
+    fn evidence(&self, seen: &Seen) -> Option<Box<Value>> {
+        let obj = match &self.object {
+            Some(name) => seen.get(name),
+            None if seen.len() == 1 => seen.values().next(),
+            None => None,
+        };
+        obj.cloned().map(Box::new)
+    }
+}
+
 /// A real watch with `cfg`: list, then watch, re-listing when the watch expires and
 /// backing off after errors.
 pub fn watch(api: Api<DynamicObject>, cfg: watcher::Config) -> impl Stream<Item = WatchItem> {
@@ -25,10 +65,10 @@ pub fn watch(api: Api<DynamicObject>, cfg: watcher::Config) -> impl Stream<Item 
 
 /// Watch with `cfg` until `check` of the objects seen returns no mismatch, `timeout`
 /// passes, or `cancel` fires.
-pub async fn watch_until(
+pub async fn watch_until<U: Into<Unmet>>(
     api: Api<DynamicObject>,
     cfg: watcher::Config,
-    check: impl Fn(&Seen) -> Vec<String>,
+    check: impl Fn(&Seen) -> U,
     timeout: Duration,
     cancel: &CancellationToken,
 ) -> Result<Seen, WaitError> {
@@ -36,10 +76,10 @@ pub async fn watch_until(
 }
 
 /// [`watch_until`], ending early when `hopeless` finds the condition unreachable.
-pub async fn watch_until_or(
+pub async fn watch_until_or<U: Into<Unmet>>(
     api: Api<DynamicObject>,
     cfg: watcher::Config,
-    check: impl Fn(&Seen) -> Vec<String>,
+    check: impl Fn(&Seen) -> U,
     hopeless: impl Fn(&Seen) -> Option<(String, Value)>,
     timeout: Duration,
     cancel: &CancellationToken,
@@ -47,14 +87,14 @@ pub async fn watch_until_or(
     settle(watch(api, cfg), check, hopeless, timeout, cancel).await
 }
 
-/// Follow `events` until `judge` of the objects seen finds no mismatch (the objects
+/// Follow `events` until `judge` of the objects seen finds nothing unmet (the objects
 /// are returned), `hopeless` finds the condition unreachable, `timeout` passes (the
-/// last mismatch and the last object seen are the evidence), or `cancel` fires.
+/// last mismatch and the object it is about are the evidence), or `cancel` fires.
 /// Objects are judged only when the picture is settled: after a complete re-list or
 /// a single change, never halfway through a re-list.
-pub async fn settle(
+pub async fn settle<U: Into<Unmet>>(
     events: impl Stream<Item = WatchItem>,
-    judge: impl Fn(&Seen) -> Vec<String>,
+    judge: impl Fn(&Seen) -> U,
     hopeless: impl Fn(&Seen) -> Option<(String, Value)>,
     timeout: Duration,
     cancel: &CancellationToken,
@@ -63,19 +103,18 @@ pub async fn settle(
     let mut current = Seen::new();
     // objects of a re-list in progress: they replace `current` when it is done
     let mut pending = Seen::new();
-    let mut last_mismatch = vec!["no answer from the watch yet".to_string()];
+    let mut unmet = Unmet::from(vec!["no answer from the watch yet".to_string()]);
     let mut last_error = None;
     let deadline = tokio::time::Instant::now() + timeout;
     let name_of = |o: &DynamicObject| o.metadata.name.clone().unwrap_or_default();
-    let last = |seen: &Seen| seen.values().next_back().cloned().map(Box::new);
     loop {
         let ev = tokio::select! {
             _ = cancel.cancelled() => return Err(WaitError::Cancelled),
             _ = tokio::time::sleep_until(deadline) => {
                 return Err(WaitError::Timeout {
                     timeout,
-                    last_mismatch,
-                    last_object: last(&current),
+                    last_object: unmet.evidence(&current),
+                    last_mismatch: unmet.mismatch,
                     last_error,
                 })
             }
@@ -85,8 +124,8 @@ pub async fn settle(
             None => {
                 return Err(WaitError::Timeout {
                     timeout,
-                    last_mismatch,
-                    last_object: last(&current),
+                    last_object: unmet.evidence(&current),
+                    last_mismatch: unmet.mismatch,
                     last_error: Some("the watch ended".into()),
                 })
             }
@@ -126,8 +165,8 @@ pub async fn settle(
             }
         };
         if settled {
-            last_mismatch = judge(&current);
-            if last_mismatch.is_empty() {
+            unmet = judge(&current).into();
+            if unmet.mismatch.is_empty() {
                 return Ok(current);
             }
             if let Some((reason, obj)) = hopeless(&current) {
@@ -165,15 +204,15 @@ mod tests {
     use serde_json::json;
 
     /// A judge that wants the pod `web` to run.
-    fn web_runs(seen: &Seen) -> Vec<String> {
+    fn web_runs(seen: &Seen) -> Unmet {
         let phase = seen
             .get("web")
             .and_then(|o| o.pointer("/status/phase"))
             .and_then(Value::as_str);
         match phase {
-            Some("Running") => Vec::new(),
-            Some(p) => vec![format!("phase is {p}")],
-            None => vec!["web does not exist".to_string()],
+            Some("Running") => Unmet::default(),
+            Some(p) => Unmet::about("web", vec![format!("phase is {p}")]),
+            None => vec!["web does not exist".to_string()].into(),
         }
     }
 
@@ -312,7 +351,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_timeout_reports_the_last_mismatch_and_object_and_the_last_error() {
+    async fn a_timeout_reports_the_last_mismatch_its_object_and_the_last_error() {
         let events = sequence([
             relist(vec![object("web", "Pending")]),
             vec![Err(watcher::Error::WatchStartFailed(api_error(
