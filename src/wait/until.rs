@@ -96,8 +96,15 @@ pub enum CmpOp {
     Lt,
 }
 
+/// Text that is neither a number nor a comparison.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected a number or a comparison such as `>=1`, got `{text}`")]
+pub struct ComparisonError {
+    pub text: String,
+}
+
 impl Comparison {
-    pub fn parse(text: &str) -> Result<Comparison, String> {
+    pub fn parse(text: &str) -> Result<Comparison, ComparisonError> {
         let t = text.trim();
         let (op, rest) = [
             (">=", CmpOp::Ge),
@@ -110,9 +117,10 @@ impl Comparison {
         .iter()
         .find_map(|(p, op)| t.strip_prefix(p).map(|r| (*op, r)))
         .unwrap_or((CmpOp::Eq, t));
-        let value = rest.trim().parse::<i64>().map_err(|_| {
-            format!("expected a number or a comparison such as `>=1`, got `{text}`")
-        })?;
+        let value = rest
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| ComparisonError { text: text.into() })?;
         Ok(Comparison { op, value })
     }
 
@@ -281,7 +289,10 @@ mod tests {
         assert!(Comparison::parse(">=1").unwrap().holds(1));
         assert!(!Comparison::parse(">1").unwrap().holds(1));
         assert!(Comparison::parse("3").unwrap().holds(3));
-        assert!(Comparison::parse("x").is_err());
+        assert_eq!(
+            Comparison::parse("x").unwrap_err().to_string(),
+            "expected a number or a comparison such as `>=1`, got `x`"
+        );
         assert!(serde_yaml::from_str::<Until>("{container: {restartCount: 'lots'}}").is_err());
     }
 
