@@ -82,6 +82,21 @@ impl SecretValues {
         }
     }
 
+    /// Mask every string of a JSON value (an object shown as evidence).
+    pub fn mask_value(&self, v: &mut Value) {
+        match v {
+            Value::String(s) => {
+                let masked = self.mask(s);
+                if masked != *s {
+                    *s = masked;
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|i| self.mask_value(i)),
+            Value::Object(m) => m.values_mut().for_each(|i| self.mask_value(i)),
+            _ => {}
+        }
+    }
+
     /// `text` with every remembered value replaced by [`MASK`].
     pub fn mask(&self, text: &str) -> String {
         let Ok(values) = self.0.lock() else {

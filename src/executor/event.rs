@@ -82,6 +82,9 @@ pub struct Failure {
     pub message: String,
     pub expected: Option<String>,
     pub actual: Option<String>,
+    /// The object the step last saw (a wait's or assert's evidence): the one that
+    /// fell short, tidied, Secret values masked. Renderers show its status.
+    pub object: Option<serde_json::Value>,
     pub evidence: Option<Evidence>,
 }
 

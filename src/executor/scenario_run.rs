@@ -375,6 +375,10 @@ fn masked(f: Failure, secrets: &crate::objects::SecretValues) -> Failure {
         message: m(f.message),
         expected: f.expected.map(m),
         actual: f.actual.map(m),
+        object: f.object.map(|mut o| {
+            secrets.mask_value(&mut o);
+            o
+        }),
         evidence: f.evidence.map(|e| crate::evidence::Evidence {
             pods: e.pods.into_iter().map(m).collect(),
             events: e.events.into_iter().map(m).collect(),
@@ -386,23 +390,31 @@ fn masked(f: Failure, secrets: &crate::objects::SecretValues) -> Failure {
 
 /// A step error as the report shows it.
 fn failure_of(e: StepError, evidence: Option<crate::evidence::Evidence>) -> Failure {
-    let (message, expected, actual) = match e {
+    let (message, expected, actual, object) = match e {
         StepError::Failed {
             message,
             expected,
             actual,
-        }
-        | StepError::Snapshot {
+            object,
+        } => (message, expected, actual, object),
+        StepError::Snapshot {
             message,
             expected,
             actual,
-        } => (message, expected, actual),
-        other => (other.to_string(), None, None),
+        } => (message, expected, actual, None),
+        other => (other.to_string(), None, None, None),
     };
+    // the evidence object as people see it: no server bookkeeping, no Secret values
+    let object = object.map(|o| {
+        let mut o = *o;
+        crate::objects::redact_secret(&mut o);
+        crate::objects::tidy(o)
+    });
     Failure {
         message,
         expected,
         actual,
+        object,
         evidence,
     }
 }

@@ -74,6 +74,8 @@ struct JsonFailure {
     message: String,
     expected: Option<String>,
     actual: Option<String>,
+    /// The object the step last saw, as data (tidied, Secret values masked).
+    object: Option<serde_json::Value>,
     evidence: Option<JsonEvidence>,
 }
 
@@ -164,6 +166,7 @@ pub fn render(report: &Report) -> serde_json::Result<String> {
                                 message: f.message.clone(),
                                 expected: f.expected.clone(),
                                 actual: f.actual.clone(),
+                                object: f.object.clone(),
                                 evidence: f.evidence.as_ref().map(|e| JsonEvidence {
                                     pods: e.pods.clone(),
                                     events: e.events.clone(),

@@ -256,6 +256,7 @@ mod tests {
                     message: "condition not met within 20.0s".into(),
                     expected: Some("pod/nginx phase=Running".into()),
                     actual: Some("phase is Pending (nginx: ImagePullBackOff), not Running".into()),
+                    object: Some(serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "nginx"}, "status": {"phase": "Pending"}})),
                     evidence: Some(Evidence {
                         pods: vec!["pod/nginx: Pending\n  container nginx: waiting ImagePullBackOff, ready=false, restarts=0".into()],
                         events: vec!["Warning Failed pod/nginx: Failed to pull image \"nginx:nope\" (x3)".into()],
