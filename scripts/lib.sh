@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by scripts/run-scenarios and scripts/test: toolchain checks, the
 # cargo cache, and a testbed that is brought up here and down again on exit
 # (left running when it was already up, or with KDRILL_KEEP_CLUSTER=1).
@@ -76,7 +77,7 @@ ensure_man() {
 
 testbed_up() {
 	if testbed/cluster status >/dev/null 2>&1; then
-		log "testbed already up: using it, leaving it up"
+		log "testbed already up ($(testbed/cluster status | head -1)): using it, leaving it up"
 	else
 		log "bringing the testbed up (first time on a machine: builds Kubernetes, 15-30 min)"
 		testbed/cluster up

@@ -52,7 +52,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run scenarios against the cluster of the current kubeconfig context
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Parse and validate scenarios without a cluster; every problem with file:line:col
     Lint(LintArgs),
     /// List scenarios and their steps
@@ -148,6 +148,15 @@ pub struct RunArgs {
     /// Write the full evidence of failed scenarios (objects, events, logs) under DIR
     #[arg(long, value_name = "DIR")]
     pub artifacts: Option<PathBuf>,
+    /// When a finished scenario's slot is free: `background` (as soon as its verdict is
+    /// known; its cleanup goes on beside the next scenario, and the run waits for every
+    /// cleanup before it exits) or `in-slot` (after its cleanup)
+    #[arg(long, value_enum, default_value_t = CleanupArg::Background)]
+    pub cleanup: CleanupArg,
+    /// Stop the run (exit 3) when the API server has not answered for this long;
+    /// running steps fail with "cluster unreachable since ..."
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration_arg)]
+    pub unreachable_after: std::time::Duration,
     /// Run a markdown post directly: import it into a temporary directory, then run that
     #[arg(long, value_name = "POST.md", conflicts_with = "paths")]
     pub from_markdown: Option<PathBuf>,
@@ -173,6 +182,9 @@ pub struct RunArgs {
 pub struct LintArgs {
     #[arg(default_value = "scenarios", value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
+    /// A variable the run will get with --set: lint accepts `${NAME}` for it (repeatable)
+    #[arg(long, value_name = "NAME=VALUE", value_parser = crate::vars::parse_set)]
+    pub set: Vec<(String, String)>,
 }
 
 #[derive(Debug, Args)]
@@ -197,6 +209,9 @@ pub struct CleanArgs {
     /// Say what would be deleted, delete nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// Also remove what runs still going (heartbeat younger than 2 minutes) own
+    #[arg(long)]
+    pub include_live: bool,
 }
 
 #[derive(Debug, Args)]
@@ -263,6 +278,13 @@ pub struct SnapshotsArgs {
 
 fn parse_duration_arg(s: &str) -> Result<std::time::Duration, crate::duration::DurationError> {
     crate::duration::parse_duration(s)
+}
+
+/// `--cleanup`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CleanupArg {
+    Background,
+    InSlot,
 }
 
 /// `kdrill explain --help`: the step kinds, from the registry.

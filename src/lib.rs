@@ -36,6 +36,7 @@ pub mod schema;
 pub mod select;
 pub mod snapshot;
 pub mod steps;
+pub mod stop;
 pub mod subset;
 pub mod text;
 pub mod vars;

@@ -56,6 +56,54 @@ pub fn expand(text: &str, vars: &Vars) -> Result<String, VarsError> {
     Ok(out)
 }
 
+/// The variable names `text` uses (`$${` is a literal, not a use).
+pub fn names_in(text: &str) -> Result<Vec<String>, VarsError> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("${") {
+        if i > 0 && rest.as_bytes()[i - 1] == b'$' {
+            rest = &rest[i + 2..];
+            continue;
+        }
+        let after = &rest[i + 2..];
+        let Some(end) = after.find('}') else {
+            return Err(VarsError::Unclosed {
+                line: text.lines().next().unwrap_or(text).to_string(),
+            });
+        };
+        let name = &after[..end];
+        check_name(name)?;
+        out.push(name.to_string());
+        rest = &after[end + 1..];
+    }
+    Ok(out)
+}
+
+/// The variable names used anywhere in a YAML value (keys too).
+pub fn names_in_value(v: &serde_yaml::Value) -> Result<Vec<String>, VarsError> {
+    use serde_yaml::Value;
+    Ok(match v {
+        Value::String(s) => names_in(s)?,
+        Value::Sequence(items) => {
+            let mut out = Vec::new();
+            for i in items {
+                out.extend(names_in_value(i)?);
+            }
+            out
+        }
+        Value::Mapping(m) => {
+            let mut out = Vec::new();
+            for (k, v) in m {
+                out.extend(names_in_value(k)?);
+                out.extend(names_in_value(v)?);
+            }
+            out
+        }
+        Value::Tagged(t) => names_in_value(&t.value)?,
+        _ => Vec::new(),
+    })
+}
+
 /// A variable name: a letter or `_`, then letters, digits and `_`.
 pub fn check_name(name: &str) -> Result<(), VarsError> {
     let valid = name

@@ -1,5 +1,7 @@
 //! End-to-end tests against the real local cluster of the testbed
-//! (`KDRILL_TEST_KUBECONFIG`, see tests/common).
+//! (`KDRILL_TEST_KUBECONFIG`, see tests/common). Each is ignored unless asked for,
+//! so a `cargo test` without a cluster shows them as ignored rather than passed:
+//! `cargo test --test cluster -- --include-ignored` (scripts/test does).
 
 mod common;
 use common::{kdrill, kdrill_run, namespaces_of_run, run_id, test_kubeconfig, text, tree_text};
@@ -8,6 +10,7 @@ use std::path::Path;
 use std::process::Stdio;
 
 #[test]
+#[ignore = "needs the testbed"]
 fn bundled_basics_scenario_passes_and_cleans_up() {
     let Some(kc) = test_kubeconfig("bundled_basics_scenario_passes_and_cleans_up") else {
         return;
@@ -41,6 +44,7 @@ fn bundled_basics_scenario_passes_and_cleans_up() {
 }
 
 #[test]
+#[ignore = "needs the testbed"]
 fn kubectl_kdrill_runs_the_basics_through_the_real_kubectl() {
     let Some(kc) = test_kubeconfig("kubectl_kdrill_runs_the_basics_through_the_real_kubectl")
     else {
@@ -66,6 +70,7 @@ fn kubectl_kdrill_runs_the_basics_through_the_real_kubectl() {
 }
 
 #[test]
+#[ignore = "needs the testbed"]
 fn broken_scenarios_fail_with_location_expectation_and_evidence() {
     let Some(kc) = test_kubeconfig("broken_scenarios_fail_with_location_expectation_and_evidence")
     else {
@@ -155,6 +160,7 @@ fn broken_scenarios_fail_with_location_expectation_and_evidence() {
 }
 
 #[test]
+#[ignore = "needs the testbed"]
 fn ctrl_c_cleans_up_and_exits_130() {
     let Some(kc) = test_kubeconfig("ctrl_c_cleans_up_and_exits_130") else {
         return;
@@ -210,6 +216,7 @@ fn ctrl_c_cleans_up_and_exits_130() {
 }
 
 #[test]
+#[ignore = "needs the testbed"]
 fn an_imported_post_runs_once_its_todos_are_done() {
     let Some(kc) = test_kubeconfig("an_imported_post_runs_once_its_todos_are_done") else {
         return;
@@ -257,6 +264,7 @@ fn an_imported_post_runs_once_its_todos_are_done() {
 }
 
 #[test]
+#[ignore = "needs the testbed"]
 fn clean_removes_what_a_kept_run_left() {
     let Some(kc) = test_kubeconfig("clean_removes_what_a_kept_run_left") else {
         return;
@@ -346,6 +354,7 @@ fn run_in(kc: &Path, scenario: &Path, extra: &[&str], ci: bool) -> (Option<i32>,
 }
 
 #[test]
+#[ignore = "needs the testbed"]
 fn snapshots_record_replay_break_and_review() {
     let Some(kc) = test_kubeconfig("snapshots_record_replay_break_and_review") else {
         return;
@@ -431,6 +440,7 @@ fn snapshots_record_replay_break_and_review() {
 }
 
 #[test]
+#[ignore = "needs the testbed"]
 fn set_overrides_scenario_variables() {
     let Some(kc) = test_kubeconfig("set_overrides_scenario_variables") else {
         return;
@@ -454,6 +464,7 @@ fn set_overrides_scenario_variables() {
 }
 
 #[test]
+#[ignore = "needs the testbed"]
 fn skip_and_requires_report_skipped_with_reasons() {
     let Some(kc) = test_kubeconfig("skip_and_requires_report_skipped_with_reasons") else {
         return;
@@ -500,6 +511,7 @@ fn unmarked_kubeconfig(kc: &Path, dir: &Path) -> std::path::PathBuf {
 }
 
 #[test]
+#[ignore = "needs the testbed"]
 fn contexts_that_are_not_allowed_are_refused_untouched() {
     let Some(kc) = test_kubeconfig("contexts_that_are_not_allowed_are_refused_untouched") else {
         return;
@@ -546,6 +558,7 @@ fn contexts_that_are_not_allowed_are_refused_untouched() {
 }
 
 #[test]
+#[ignore = "needs the testbed"]
 fn read_only_refuses_changes_outside_the_scenario_namespace() {
     let Some(kc) = test_kubeconfig("read_only_refuses_changes_outside_the_scenario_namespace")
     else {
@@ -574,6 +587,7 @@ fn read_only_refuses_changes_outside_the_scenario_namespace() {
 }
 
 #[test]
+#[ignore = "needs the testbed"]
 fn the_cluster_setup_suite_passes_from_inside_the_cluster_as_a_job() {
     let Some(kc) =
         test_kubeconfig("the_cluster_setup_suite_passes_from_inside_the_cluster_as_a_job")
@@ -603,6 +617,7 @@ fn the_cluster_setup_suite_passes_from_inside_the_cluster_as_a_job() {
 }
 
 #[test]
+#[ignore = "needs the testbed"]
 fn migrated_chainsaw_and_kuttl_suites_pass() {
     let Some(kc) = test_kubeconfig("migrated_chainsaw_and_kuttl_suites_pass") else {
         return;
@@ -631,6 +646,7 @@ fn migrated_chainsaw_and_kuttl_suites_pass() {
 }
 
 #[test]
+#[ignore = "needs the testbed"]
 fn host_commands_get_a_pinned_kubeconfig_and_end_with_their_scenario() {
     let Some(kc) = common::test_kubeconfig("host commands") else {
         return;

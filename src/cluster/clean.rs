@@ -1,9 +1,24 @@
 //! `kdrill clean`: what interrupted runs left behind, found by kdrill's labels on
 //! every kind the cluster serves, namespaces first (their deletion takes what is
-//! inside along).
+//! inside along). A run that is still going (another CI job, a colleague) renews a
+//! heartbeat on its namespaces: its objects are left alone unless asked.
 
+use super::lifecycle::{now_secs, HEARTBEAT};
 use super::{Cluster, ClusterError};
+use crate::manifest::RUN_LABEL;
 use kube::api::{DeleteParams, DynamicObject, ListParams};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A run whose heartbeat is younger than this is live: four missed beats.
+pub const LIVE_WINDOW: u64 = 4 * 30;
+
+/// What `clean` found.
+#[derive(Debug, Default)]
+pub struct Cleaned {
+    pub found: Vec<Leftover>,
+    /// Live runs left alone, with the age of their heartbeat in seconds.
+    pub live: BTreeMap<String, u64>,
+}
 
 /// One object `clean` found.
 #[derive(Debug)]
@@ -22,16 +37,23 @@ pub enum CleanOutcome {
 }
 
 impl Cluster {
-    /// Delete (or, with `dry_run`, list) every object whose labels match `selector`.
+    /// Delete (or, with `dry_run`, list) every object whose labels match `selector`,
+    /// except those of live runs unless `include_live`.
     pub async fn clean(
         &self,
         selector: &str,
         dry_run: bool,
-    ) -> Result<Vec<Leftover>, ClusterError> {
+        include_live: bool,
+    ) -> Result<Cleaned, ClusterError> {
         let mut kinds = self.deletable_kinds().await?;
         kinds.sort_by_key(|k| k.ar.kind != "Namespace");
         let lp = ListParams::default().labels(selector);
-        let mut namespaces = std::collections::BTreeSet::new();
+        let live = if include_live {
+            BTreeMap::new()
+        } else {
+            self.live_runs(&lp).await?
+        };
+        let mut namespaces = BTreeSet::new();
         let mut out = Vec::new();
         for kind in kinds.iter().filter(|k| k.ar.kind != "Event") {
             let all: kube::Api<DynamicObject> = kube::Api::all_with(self.client.clone(), &kind.ar);
@@ -41,6 +63,10 @@ impl Cluster {
             for item in list.items {
                 let name = item.metadata.name.clone().unwrap_or_default();
                 let ns = item.metadata.namespace.clone();
+                let run = item.metadata.labels.as_ref().and_then(|l| l.get(RUN_LABEL));
+                if run.is_some_and(|r| live.contains_key(r)) {
+                    continue;
+                }
                 if ns.as_ref().is_some_and(|n| namespaces.contains(n)) {
                     continue;
                 }
@@ -65,6 +91,31 @@ impl Cluster {
                 out.push(Leftover { what, outcome });
             }
         }
-        Ok(out)
+        Ok(Cleaned { found: out, live })
+    }
+
+    /// Runs with a namespace whose heartbeat is fresh, and the heartbeat's age.
+    async fn live_runs(&self, lp: &ListParams) -> Result<BTreeMap<String, u64>, ClusterError> {
+        let api: kube::Api<k8s_openapi::api::core::v1::Namespace> =
+            kube::Api::all(self.client.clone());
+        let now = now_secs();
+        let mut live = BTreeMap::new();
+        for ns in api.list_metadata(lp).await?.items {
+            let beat = ns
+                .metadata
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(HEARTBEAT))
+                .and_then(|b| b.parse::<u64>().ok());
+            let run = ns.metadata.labels.as_ref().and_then(|l| l.get(RUN_LABEL));
+            if let (Some(beat), Some(run)) = (beat, run) {
+                let age = now.saturating_sub(beat);
+                if age < LIVE_WINDOW {
+                    let e = live.entry(run.clone()).or_insert(age);
+                    *e = (*e).min(age);
+                }
+            }
+        }
+        Ok(live)
     }
 }

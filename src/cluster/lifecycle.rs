@@ -5,11 +5,22 @@
 use super::{Cluster, Resolved};
 use crate::wait::{wait_for, Until, WaitError};
 use k8s_openapi::api::core::v1::{Namespace, Node, Pod, ServiceAccount};
-use kube::api::{Api, DeleteParams, DynamicObject, PostParams};
+use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
 use kube::core::ApiResource;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
+
+/// The annotation on a run's namespaces that says the run is alive: the time of its
+/// last heartbeat, in seconds since the epoch.
+pub const HEARTBEAT: &str = "kdrill.dev/heartbeat";
+
+/// Seconds since the epoch, now.
+pub fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
 
 /// Why a namespace could not be made ready.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +46,8 @@ pub enum Removed {
     Deleted,
     /// It was not there (anymore).
     Absent,
+    /// The delete was sent, but not waited for (the run is stopping in a hurry).
+    Requested,
 }
 
 impl Cluster {
@@ -51,6 +64,7 @@ impl Cluster {
             metadata: kube::api::ObjectMeta {
                 name: Some(name.into()),
                 labels: Some(labels),
+                annotations: Some([(HEARTBEAT.to_string(), now_secs().to_string())].into()),
                 ..Default::default()
             },
             ..Default::default()
@@ -80,9 +94,10 @@ impl Cluster {
         namespace: Option<&str>,
         name: &str,
         within: Duration,
+        hurry: &CancellationToken,
     ) -> Result<Removed, RemoveError> {
         let api = self.api(resolved, namespace.unwrap_or(""));
-        self.remove_with(api, name, within).await
+        self.remove_with(api, name, within, hurry).await
     }
 
     /// Delete a namespace and wait until it is gone (with everything inside).
@@ -90,17 +105,21 @@ impl Cluster {
         &self,
         name: &str,
         within: Duration,
+        hurry: &CancellationToken,
     ) -> Result<Removed, RemoveError> {
         let ar = ApiResource::erase::<Namespace>(&());
         let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &ar);
-        self.remove_with(api, name, within).await
+        self.remove_with(api, name, within, hurry).await
     }
 
+    /// Delete, then wait until gone, unless `hurry` fires: removal runs to its end
+    /// even when the run is interrupted, but a second signal stops the waiting.
     async fn remove_with(
         &self,
         api: Api<DynamicObject>,
         name: &str,
         within: Duration,
+        hurry: &CancellationToken,
     ) -> Result<Removed, RemoveError> {
         match api.delete(name, &DeleteParams::background()).await {
             Ok(_) => {}
@@ -111,25 +130,48 @@ impl Cluster {
             deleted: Some(true),
             ..Default::default()
         };
-        // removal runs to its end even when the run is interrupted
-        let never = CancellationToken::new();
-        wait_for(api, name, &gone, within, &never)
-            .await
-            .map_err(RemoveError::StillThere)?;
-        Ok(Removed::Deleted)
+        match wait_for(api, name, &gone, within, hurry).await {
+            Ok(_) => Ok(Removed::Deleted),
+            Err(WaitError::Cancelled) => Ok(Removed::Requested),
+            Err(e) => Err(RemoveError::StillThere(e)),
+        }
     }
 
     /// Ask for objects of a namespace and all its pods to be deleted, without
     /// waiting: their containers stop while the namespace controller starts its sweep.
-    pub async fn start_emptying(&self, namespace: &str, objects: &[(&Resolved, &str)]) {
+    /// With `now`, pods get no grace period (the run is stopping in a hurry).
+    pub async fn start_emptying(&self, namespace: &str, objects: &[(&Resolved, &str)], now: bool) {
         for (resolved, name) in objects {
             let api = self.api(resolved, namespace);
             let _ = api.delete(name, &DeleteParams::background()).await;
         }
         let pods: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
-        let _ = pods
-            .delete_collection(&DeleteParams::background(), &Default::default())
-            .await;
+        let dp = if now {
+            DeleteParams::background().grace_period(0)
+        } else {
+            DeleteParams::background()
+        };
+        let _ = pods.delete_collection(&dp, &Default::default()).await;
+    }
+
+    /// Mark a namespace as belonging to a live run, now (`kdrill clean` leaves it).
+    pub async fn beat(&self, namespace: &str) -> Result<(), kube::Error> {
+        let patch =
+            serde_json::json!({"metadata": {"annotations": {HEARTBEAT: now_secs().to_string()}}});
+        let api: Api<Namespace> = Api::all(self.client.clone());
+        api.patch(namespace, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .map(|_| ())
+    }
+
+    /// This run no longer uses the namespace (kept with `--keep`, or left by an
+    /// incomplete cleanup): `kdrill clean` may remove it at once.
+    pub async fn end_heartbeat(&self, namespace: &str) -> Result<(), kube::Error> {
+        let patch = serde_json::json!({"metadata": {"annotations": {HEARTBEAT: null}}});
+        let api: Api<Namespace> = Api::all(self.client.clone());
+        api.patch(namespace, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .map(|_| ())
     }
 
     /// The names of the cluster's nodes (empty when they cannot be listed).

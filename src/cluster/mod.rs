@@ -7,8 +7,8 @@ mod kubeconfig;
 mod lifecycle;
 mod table;
 
-pub use clean::{CleanOutcome, Leftover};
-pub use lifecycle::{NamespaceError, RemoveError, Removed};
+pub use clean::{CleanOutcome, Cleaned, Leftover, LIVE_WINDOW};
+pub use lifecycle::{now_secs, NamespaceError, RemoveError, Removed, HEARTBEAT};
 pub use table::render_table;
 
 use crate::objref::KindRef;

@@ -22,16 +22,24 @@ pub async fn clean(args: &CleanArgs) -> u8 {
         Some(id) => format!("{}={},{RUN_LABEL}={id}", MANAGED_BY.0, MANAGED_BY.1),
         None => format!("{}={}", MANAGED_BY.0, MANAGED_BY.1),
     };
-    let found = match cluster.clean(&selector, args.dry_run).await {
+    let cleaned = match cluster
+        .clean(&selector, args.dry_run, args.include_live)
+        .await
+    {
         Ok(f) => f,
         Err(e) => {
             eprintln!("error: {e}");
             return exit::CLUSTER;
         }
     };
+    for (run, age) in &cleaned.live {
+        println!(
+            "left run {run} alone: it is live (heartbeat {age}s ago); --include-live removes it anyway"
+        );
+    }
     let mut removed = 0;
     let mut failures = 0;
-    for f in found {
+    for f in cleaned.found {
         match f.outcome {
             CleanOutcome::Deleted => {
                 println!("deleted {}", f.what);

@@ -45,8 +45,12 @@ pub fn import(args: &ImportArgs) -> u8 {
             );
             exit::OK
         }
+        Err(e) if e.is_usage() => {
+            eprintln!("error: {e}");
+            exit::USAGE
+        }
         Err(e) => {
-            eprintln!("error: cannot write {}: {e}", out.display());
+            eprintln!("error: {e}");
             exit::FAILED
         }
     }
@@ -55,13 +59,11 @@ pub fn import(args: &ImportArgs) -> u8 {
 /// Import a post into a fresh temporary `scenarios/` tree (for `run --from-markdown`).
 /// Import a post into a new temporary directory: (that directory, the scenario dir).
 pub(super) fn import_to_temp(post: &std::path::Path) -> anyhow::Result<(PathBuf, PathBuf)> {
-    use anyhow::Context;
     let (text, name, stem) = read_post(post)?;
     let root =
         std::env::temp_dir().join(format!("kdrill-import-{}", crate::executor::new_run_id()));
     let out = root.join("scenarios").join(&stem);
-    crate::import::import(&name, &text, &out)
-        .with_context(|| format!("cannot write {}", out.display()))?;
+    crate::import::import(&name, &text, &out)?;
     Ok((root, out))
 }
 

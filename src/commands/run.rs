@@ -7,65 +7,69 @@ use super::{
     allowed, colour_wanted, connect, display_paths, exit, load_all, print_errors, RemoveOnDrop,
 };
 use crate::cli::RunArgs;
-use crate::executor::event::Event;
+use crate::executor::Timed;
 use crate::executor::{self, Executor, Options};
 use crate::report::human::Verbosity;
 use crate::report::{Display, ReportTarget, Reporter};
 use crate::scenario::Scenario;
 use crate::snapshot::{self, UpdateMode};
 use crate::steps::RunInfo;
+use crate::stop::{Reason, Signal, Stop};
 use std::io::IsTerminal;
 use std::sync::Arc;
 use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
 /// Ctrl-C or SIGTERM: cancel (steps stop, cleanup runs); a second one exits at once.
-pub(super) fn watch_signals(cancel: CancellationToken) {
+/// Ctrl-C, SIGTERM and SIGHUP stop the run (steps end, cleanup runs); a second
+/// one hurries cleanup (deletes sent, not waited for), and if the run still has
+/// not ended 5 s later, kdrill exits at once.
+fn watch_signals(stop: Arc<Stop>, run_id: String) {
+    use tokio::signal::unix::{signal, SignalKind};
     tokio::spawn(async move {
+        let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return;
+        };
         let mut count = 0;
         loop {
-            #[cfg(unix)]
-            {
-                let mut term =
-                    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                    {
-                        Ok(t) => t,
-                        Err(_) => return,
-                    };
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            #[cfg(not(unix))]
-            if tokio::signal::ctrl_c().await.is_err() {
-                return;
-            }
+            let sig = tokio::select! {
+                _ = int.recv() => Signal::Interrupt,
+                _ = term.recv() => Signal::Terminate,
+                _ = hup.recv() => Signal::Hangup,
+            };
             count += 1;
             if count == 1 {
-                eprintln!("kdrill: interrupted, cleaning up (press Ctrl-C again to stop now and leave objects behind)");
-                cancel.cancel();
-            } else {
-                eprintln!("kdrill: stopped without finishing cleanup; `kdrill clean` removes what is left");
-                crate::host::kill_all();
-                std::process::exit(exit::INTERRUPTED as i32);
+                eprintln!("kdrill: {}: stopping, cleaning up (a second signal stops waiting for deletions)", sig.name());
+                stop.request(Reason::Signal(sig));
+                continue;
             }
+            eprintln!("kdrill: {} again: deletions are sent but not waited for; `kdrill clean --run {run_id}` removes what is left", sig.name());
+            stop.hurry();
+            let code = stop.exit_code().unwrap_or(exit::INTERRUPTED);
+            let run_id = run_id.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                eprintln!("kdrill: stopped without finishing cleanup; `kdrill clean --run {run_id}` removes what is left");
+                crate::host::kill_all();
+                std::process::exit(i32::from(code));
+            });
         }
     });
 }
 
 pub async fn run(args: &RunArgs) -> u8 {
-    let cancel = CancellationToken::new();
-    watch_signals(cancel.clone());
-    run_once(args, None, cancel).await
+    run_once(args, None, None).await
 }
 
-/// One run, stopped by `cancel`; with `only`, just the scenarios of those files
-/// (the reruns of `--watch`).
+/// One run; for the reruns of `--watch`, with `only` just the scenarios of those
+/// files, and with `stop` stopped by the watch's signal handler, not one of its own.
 pub(super) async fn run_once(
     args: &RunArgs,
     only: Option<&std::collections::BTreeSet<std::path::PathBuf>>,
-    cancel: CancellationToken,
+    stop: Option<Arc<Stop>>,
 ) -> u8 {
     let mut paths = args.paths.clone();
     // the draft of --from-markdown lives as long as this run
@@ -126,6 +130,23 @@ pub(super) async fn run_once(
         );
         return exit::USAGE;
     }
+    // `inputs:` the run must be given: refuse before touching a cluster
+    let mut missing = Vec::new();
+    for s in &scenarios {
+        let suite_inputs = s.suite.iter().flat_map(|x| x.inputs.iter());
+        for name in s.inputs.iter().chain(suite_inputs) {
+            if !args.set.iter().any(|(k, _)| k == name) {
+                missing.push(format!("{} needs --set {name}=VALUE", s.file.display()));
+            }
+        }
+    }
+    if !missing.is_empty() {
+        missing.dedup();
+        for m in &missing {
+            eprintln!("error: {m}");
+        }
+        return exit::USAGE;
+    }
     let ci = snapshot::in_ci();
     let mode = match UpdateMode::resolve(
         args.update,
@@ -163,6 +184,11 @@ pub(super) async fn run_once(
             colour: colour_wanted(),
         },
         artifacts: args.artifacts.clone(),
+        cleanup: match args.cleanup {
+            crate::cli::CleanupArg::Background => executor::CleanupMode::Background,
+            crate::cli::CleanupArg::InSlot => executor::CleanupMode::InSlot,
+        },
+        unreachable_after: args.unreachable_after,
     };
     let mut reports = args.report.clone();
     for r in &defaults.reports {
@@ -207,7 +233,12 @@ pub(super) async fn run_once(
             "kdrill: CI is set, so --update writes no snapshot: update them locally and commit"
         );
     }
-    let (tx, rx) = mpsc::unbounded_channel::<Event>();
+    let stop = stop.unwrap_or_else(|| {
+        let stop = Arc::new(Stop::default());
+        watch_signals(Arc::clone(&stop), run.run_id.clone());
+        stop
+    });
+    let (tx, rx) = mpsc::unbounded_channel::<Timed>();
     let verbosity = if args.output.quiet {
         Verbosity::Quiet
     } else if args.output.verbose {
@@ -223,7 +254,13 @@ pub(super) async fn run_once(
     };
     let reporter = Reporter::start(rx, display);
     let client = cluster.client.clone();
-    let exec = Arc::new(Executor::new(Arc::new(cluster), run, opts, cancel, tx));
+    let exec = Arc::new(Executor::new(
+        Arc::new(cluster),
+        run,
+        opts,
+        Arc::clone(&stop),
+        tx,
+    ));
     let totals = exec.run_all(scenarios, version).await;
     let report = reporter.finish().await;
     match crate::report::reporter::write_all(&report, &reports, &client).await {
@@ -241,8 +278,9 @@ pub(super) async fn run_once(
             return exit::USAGE;
         }
     }
-    if totals.interrupted {
-        exit::INTERRUPTED
+    crate::host::kill_all();
+    if let Some(code) = stop.exit_code() {
+        code
     } else if totals.failed > 0 {
         exit::FAILED
     } else {

@@ -6,6 +6,7 @@ use super::event::CleanupResult;
 use crate::cleanup::Cleanup;
 use crate::cluster::{Cluster, Removed};
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 /// How long cleanup may wait for an object or a namespace to disappear.
 const CLEANUP_TIMEOUT: Duration = Duration::from_secs(120);
@@ -18,6 +19,7 @@ pub async fn clean_up(
     created: &Cleanup,
     namespace: &str,
     owns: bool,
+    hurry: &CancellationToken,
 ) -> CleanupResult {
     if keep {
         return CleanupResult::Kept {
@@ -36,7 +38,9 @@ pub async fn clean_up(
             .filter(|c| c.namespace.as_deref() == Some(namespace))
             .map(|c| (&c.resolved, c.name.as_str()))
             .collect();
-        cluster.start_emptying(namespace, &inside).await;
+        cluster
+            .start_emptying(namespace, &inside, hurry.is_cancelled())
+            .await;
     }
     for c in &created {
         // the namespace's deletion takes its contents along
@@ -49,18 +53,29 @@ pub async fn clean_up(
                 c.namespace.as_deref(),
                 &c.name,
                 CLEANUP_TIMEOUT,
+                hurry,
             )
             .await
         {
             Ok(Removed::Deleted) => deleted += 1,
             Ok(Removed::Absent) => {}
+            Ok(Removed::Requested) => errors.push(format!(
+                "{}: deletion requested, not waited for (stopped by a second signal)",
+                c.display()
+            )),
             Err(e) => errors.push(format!("{}: {e}", c.display())),
         }
     }
     if owns {
-        match cluster.remove_namespace(namespace, CLEANUP_TIMEOUT).await {
+        match cluster
+            .remove_namespace(namespace, CLEANUP_TIMEOUT, hurry)
+            .await
+        {
             Ok(Removed::Deleted) => deleted += 1,
             Ok(Removed::Absent) => {}
+            Ok(Removed::Requested) => errors.push(format!(
+                "namespace {namespace}: deletion requested, not waited for (stopped by a second signal)"
+            )),
             Err(e) => errors.push(format!(
                 "namespace {namespace}: {e}; `kdrill clean` removes it later"
             )),

@@ -6,6 +6,13 @@ use crate::scenario::Location;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// An event and when it happened, from the start of the run: what the executor sends.
+#[derive(Debug, Clone)]
+pub struct Timed {
+    pub at: Duration,
+    pub event: Event,
+}
+
 #[derive(Debug, Clone)]
 pub enum Event {
     RunStarted {
@@ -75,6 +82,9 @@ pub struct Failure {
     pub message: String,
     pub expected: Option<String>,
     pub actual: Option<String>,
+    /// The object the step last saw (a wait's or assert's evidence): the one that
+    /// fell short, tidied, Secret values masked. Renderers show its status.
+    pub object: Option<serde_json::Value>,
     pub evidence: Option<Evidence>,
 }
 

@@ -8,15 +8,17 @@
 
 mod cleanup;
 pub mod event;
+pub mod liveness;
 pub mod namespace;
 mod scenario_run;
 
-pub use event::Event;
+pub use event::{Event, Timed};
 pub use namespace::{namespace_name, new_run_id, NAMESPACE_PREFIX};
 
 use crate::cluster::Cluster;
 use crate::scenario::{Scenario, Section, Step};
 use crate::steps::RunInfo;
+use crate::stop::Stop;
 use crate::vars::Vars;
 use scenario_run::ScenarioRun;
 use std::sync::Arc;
@@ -42,6 +44,53 @@ pub struct Options {
     pub snapshots: crate::snapshot::Settings,
     /// Write the full evidence bundle of failed scenarios here.
     pub artifacts: Option<std::path::PathBuf>,
+    /// Whether a scenario's cleanup holds its parallel slot.
+    pub cleanup: CleanupMode,
+    /// Stop the run (exit 3) when the API server has not answered for this long.
+    pub unreachable_after: Duration,
+}
+
+/// When a finished scenario's place among the parallel ones is free again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CleanupMode {
+    /// As soon as its verdict is known: its cleanup goes on in the background while
+    /// the next scenario starts, and the run still waits for every cleanup.
+    #[default]
+    Background,
+    /// Only once its cleanup is over (`--cleanup in-slot`, kdrill before 0.2).
+    InSlot,
+}
+
+/// A scenario's place among those running at once: released when its verdict is
+/// known (or after its cleanup, for serial scenarios and `--cleanup in-slot`), and
+/// the `--fail-fast` signal given at that moment.
+pub(crate) struct Slot {
+    permit: Option<tokio::sync::OwnedSemaphorePermit>,
+    through_cleanup: bool,
+    fail_fast: Option<CancellationToken>,
+}
+
+impl Slot {
+    /// No slot: suites, and runs one at a time.
+    fn none() -> Slot {
+        Slot {
+            permit: None,
+            through_cleanup: false,
+            fail_fast: None,
+        }
+    }
+
+    /// The scenario's steps are over with this verdict; its cleanup comes next.
+    pub(crate) fn verdict(&mut self, v: Verdict) {
+        if v == Verdict::Failed {
+            if let Some(t) = &self.fail_fast {
+                t.cancel();
+            }
+        }
+        if !self.through_cleanup {
+            self.permit = None;
+        }
+    }
 }
 
 impl Options {
@@ -59,11 +108,17 @@ pub struct Executor {
     cluster: Arc<Cluster>,
     run: RunInfo,
     opts: Options,
-    /// Fired by Ctrl-C/SIGTERM: stop steps, clean up, report.
-    cancel: CancellationToken,
-    events: mpsc::UnboundedSender<Event>,
+    /// Signals and a lost cluster: stop steps, clean up (perhaps in a hurry), report.
+    stop: Arc<Stop>,
+    events: mpsc::UnboundedSender<Timed>,
     /// Node names, hidden from snapshots.
     nodes: std::sync::OnceLock<Vec<String>>,
+    /// Events are stamped with the time since this instant.
+    started: Instant,
+    /// The namespaces this run owns and still uses: their heartbeat is renewed.
+    live: Arc<liveness::LiveNamespaces>,
+    /// Secret values and kubeconfig credentials: masked in everything reported.
+    secrets: crate::objects::SecretValues,
 }
 
 /// The outcome of a whole run.
@@ -77,7 +132,7 @@ pub struct Totals {
 
 /// How one scenario ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Verdict {
+pub(crate) enum Verdict {
     Passed,
     Failed,
     Skipped,
@@ -108,22 +163,26 @@ impl Executor {
         cluster: Arc<Cluster>,
         run: RunInfo,
         opts: Options,
-        cancel: CancellationToken,
-        events: mpsc::UnboundedSender<Event>,
+        stop: Arc<Stop>,
+        events: mpsc::UnboundedSender<Timed>,
     ) -> Executor {
         Executor {
             cluster,
             run,
             opts,
-            cancel,
+            stop,
             events,
             nodes: std::sync::OnceLock::new(),
+            started: Instant::now(),
+            live: Arc::default(),
+            secrets: Default::default(),
         }
     }
 
-    fn emit(&self, e: Event) {
+    fn emit(&self, event: Event) {
+        let at = self.started.elapsed();
         // a reporter that went away must not stop the run, nor its cleanup
-        let _ = self.events.send(e);
+        let _ = self.events.send(Timed { at, event });
     }
 
     /// Run every scenario; serial ones alone, after the parallel ones.
@@ -154,8 +213,22 @@ impl Executor {
             server_version: server_version.clone(),
         });
         let server_version = Arc::new(server_version);
+        for c in self.cluster.credentials() {
+            self.secrets.record(&c);
+        }
         // without node names, snapshots of wide tables and mirror pods hold this machine's name
         let _ = self.nodes.set(self.cluster.node_names().await);
+        let beside = [
+            tokio::spawn(liveness::heartbeat(
+                Arc::clone(&self.cluster),
+                Arc::clone(&self.live),
+            )),
+            tokio::spawn(liveness::watchdog(
+                Arc::clone(&self.cluster),
+                Arc::clone(&self.stop),
+                self.opts.unreachable_after,
+            )),
+        ];
         let stop_new = CancellationToken::new();
         // scenarios without a suite, then each suite: setup, its scenarios, teardown
         let count = scenarios.len();
@@ -191,7 +264,10 @@ impl Executor {
                 }
             }
         }
-        totals.interrupted = self.cancel.is_cancelled();
+        for task in beside {
+            task.abort();
+        }
+        totals.interrupted = self.stop.is_stopped();
         self.emit(Event::RunFinished {
             duration: start.elapsed(),
             interrupted: totals.interrupted,
@@ -199,13 +275,20 @@ impl Executor {
         totals
     }
 
-    async fn run_scenario(&self, id: usize, scenario: &Scenario, extra: &Vars) -> Verdict {
+    async fn run_scenario(
+        &self,
+        id: usize,
+        scenario: &Scenario,
+        extra: &Vars,
+        mut slot: Slot,
+    ) -> Verdict {
         let Some(mut run) = ScenarioRun::begin(self, id, scenario, extra).await else {
+            slot.verdict(Verdict::Failed);
             return Verdict::Failed;
         };
         run.run_sections(&[Section::Steps, Section::Catch, Section::Finally])
             .await;
-        run.finish().await
+        run.finish(slot).await
     }
 
     /// The host programs' scope of a scenario: its pinned kubeconfig (this cluster's
@@ -246,7 +329,8 @@ impl Executor {
     ) {
         let (serial, parallel_ones): (Vec<_>, Vec<_>) =
             batch.into_iter().partition(|(_, s)| s.serial);
-        for (batch, width) in [(parallel_ones, ctx.parallel), (serial, 1)] {
+        // serial scenarios share node state: the next starts once the last is cleaned up
+        for (batch, width, serial) in [(parallel_ones, ctx.parallel, false), (serial, 1, true)] {
             let sem = Arc::new(Semaphore::new(width));
             let mut set = tokio::task::JoinSet::new();
             for (id, scenario) in batch {
@@ -263,22 +347,23 @@ impl Executor {
                     let permit = tokio::select! {
                         p = sem.acquire_owned() => p.ok(),
                         _ = stop_new.cancelled() => None,
-                        _ = this.cancel.cancelled() => None,
+                        _ = this.stop.cancelled().cancelled() => None,
                     };
-                    if permit.is_none() || stop_new.is_cancelled() || this.cancel.is_cancelled() {
-                        let reason = if this.cancel.is_cancelled() {
-                            "run interrupted"
+                    if permit.is_none() || stop_new.is_cancelled() || this.stop.is_stopped() {
+                        let reason = if this.stop.is_stopped() {
+                            "run stopped"
                         } else {
                             "--fail-fast: an earlier scenario failed"
                         };
                         this.skip(id, &scenario, reason.into());
                         return Verdict::Skipped;
                     }
-                    let outcome = this.run_scenario(id, &scenario, &extra).await;
-                    if matches!(outcome, Verdict::Failed) && this.opts.fail_fast {
-                        stop_new.cancel();
-                    }
-                    outcome
+                    let slot = Slot {
+                        permit,
+                        through_cleanup: serial || this.opts.cleanup == CleanupMode::InSlot,
+                        fail_fast: this.opts.fail_fast.then(|| stop_new.clone()),
+                    };
+                    this.run_scenario(id, &scenario, &extra, slot).await
                 });
             }
             while let Some(res) = set.join_next().await {
@@ -330,7 +415,7 @@ impl Executor {
                 .await;
         }
         run.run_sections(&[Section::Teardown]).await;
-        totals.count(run.finish().await);
+        totals.count(run.finish(Slot::none()).await);
     }
 
     /// Why a scenario does not run here: its own `skip`, or a `requires` the cluster lacks.

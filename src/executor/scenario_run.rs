@@ -3,8 +3,8 @@
 //! tried (again, while `retry` allows) and checked, then its end: evidence bundle and
 //! cleanup.
 
-use super::event::{Bundle, Event, Failure, StepResult};
-use super::{namespace, Executor, Verdict};
+use super::event::{Bundle, CleanupResult, Event, Failure, StepResult};
+use super::{namespace, Executor, Slot, Verdict};
 use crate::cleanup::Cleanup;
 use crate::host::HostScope;
 use crate::scenario::{SaveSource, Scenario, Section, Step};
@@ -60,7 +60,12 @@ impl<'a> ScenarioRun<'a> {
             let labels = namespace::namespace_labels(scenario, &exec.run.run_id);
             let made = exec
                 .cluster
-                .create_namespace(&ns, labels.clone(), NAMESPACE_READY_TIMEOUT, &exec.cancel)
+                .create_namespace(
+                    &ns,
+                    labels.clone(),
+                    NAMESPACE_READY_TIMEOUT,
+                    exec.stop.cancelled(),
+                )
                 .await;
             if let Err(e) = made {
                 exec.emit(Event::StepFinished {
@@ -94,6 +99,7 @@ impl<'a> ScenarioRun<'a> {
                     &Cleanup::default(),
                     &ns,
                     owns,
+                    exec.stop.hurried(),
                 )
                 .await;
                 exec.emit(Event::ScenarioFinished {
@@ -104,6 +110,9 @@ impl<'a> ScenarioRun<'a> {
                 });
                 return None;
             }
+        }
+        if owns {
+            exec.live.add(&ns);
         }
         let vars = exec.vars_for(scenario, &ns, extra);
         let host = Some(exec.host_scope(&ns));
@@ -145,7 +154,7 @@ impl<'a> ScenarioRun<'a> {
                 Section::Catch if !self.failed => continue,
                 Section::Catch | Section::Finally | Section::Teardown => true,
             };
-            if !runs || exec.cancel.is_cancelled() {
+            if !runs || exec.stop.is_stopped() {
                 exec.emit(Event::StepFinished {
                     id: self.id,
                     number: step.number,
@@ -166,14 +175,14 @@ impl<'a> ScenarioRun<'a> {
             let result = self.run_step(step, &redact).await;
             let result = match result {
                 Ok(out) => StepResult::Passed {
-                    notes: out.notes,
+                    notes: out.notes.iter().map(|n| exec.secrets.mask(n)).collect(),
                     snapshots: out.snapshots,
                 },
                 Err(StepError::Cancelled) => {
                     self.failed = true;
                     stopped = true;
                     StepResult::Failed(Box::new(Failure {
-                        message: "interrupted".into(),
+                        message: exec.stop.describe(),
                         ..Default::default()
                     }))
                 }
@@ -186,12 +195,12 @@ impl<'a> ScenarioRun<'a> {
                         stopped |= !snapshot_only;
                     }
                     // a snapshot diff is its own evidence; the cluster's state is not at fault
-                    let evidence = if exec.cancel.is_cancelled() || snapshot_only || tolerated {
+                    let evidence = if exec.stop.is_stopped() || snapshot_only || tolerated {
                         None
                     } else {
                         Some(crate::evidence::collect(&exec.cluster, &self.namespace).await)
                     };
-                    let failure = Box::new(failure_of(e, evidence));
+                    let failure = Box::new(masked(failure_of(e, evidence), &exec.secrets));
                     if tolerated {
                         StepResult::Tolerated(failure)
                     } else {
@@ -233,7 +242,8 @@ impl<'a> ScenarioRun<'a> {
             timeout: exec.opts.timeout_for(step, self.scenario),
             cleanup: &self.created,
             host,
-            cancel: &exec.cancel,
+            secrets: &exec.secrets,
+            cancel: exec.stop.cancelled(),
             vars: &self.vars,
         };
         let mut out = self.attempt(&ctx, &resolved, redact).await?;
@@ -289,13 +299,14 @@ impl<'a> ScenarioRun<'a> {
                 .map_or(Duration::from_secs(1), |r| r.backoff.0);
             tokio::select! {
                 _ = tokio::time::sleep(backoff) => {}
-                _ = exec.cancel.cancelled() => return result,
+                _ = exec.stop.cancelled().cancelled() => return result,
             }
         }
     }
 
-    /// Evidence bundle, the end of its host programs, cleanup, and the scenario's end.
-    pub(super) async fn finish(mut self) -> Verdict {
+    /// Evidence bundle, the end of its host programs, the slot given back, cleanup,
+    /// and the scenario's end. A cleanup that could not remove everything fails it.
+    pub(super) async fn finish(mut self, mut slot: Slot) -> Verdict {
         let exec = self.exec;
         // the bundle must be taken before cleanup removes what it shows
         let artifacts = match (&exec.opts.artifacts, self.failed) {
@@ -305,6 +316,7 @@ impl<'a> ScenarioRun<'a> {
                     &self.namespace,
                     dir,
                     &self.scenario.name,
+                    &exec.secrets,
                 )
                 .await
                 {
@@ -316,6 +328,13 @@ impl<'a> ScenarioRun<'a> {
         };
         // what the scenario left running on this machine ends with it
         self.host = None;
+        let verdict = if self.failed {
+            Verdict::Failed
+        } else {
+            Verdict::Passed
+        };
+        // the next scenario may start while this one's objects are deleted
+        slot.verdict(verdict);
         exec.emit(Event::CleanupStarted { id: self.id });
         let cleanup = super::cleanup::clean_up(
             &exec.cluster,
@@ -323,41 +342,79 @@ impl<'a> ScenarioRun<'a> {
             &self.created,
             &self.namespace,
             self.owns,
+            exec.stop.hurried(),
         )
         .await;
+        // live until gone: `kdrill clean` elsewhere leaves it to this run
+        exec.live.remove(&self.namespace);
+        if self.owns && !matches!(cleanup, CleanupResult::Done { .. }) {
+            // kept, or left behind: no longer this run's, so `kdrill clean` may take it
+            let _ = exec.cluster.end_heartbeat(&self.namespace).await;
+        }
+        let cleaned = !matches!(cleanup, CleanupResult::Incomplete { .. });
         exec.emit(Event::ScenarioFinished {
             id: self.id,
             duration: self.start.elapsed(),
             cleanup,
             artifacts,
         });
-        if self.failed {
-            Verdict::Failed
+        drop(slot);
+        if cleaned {
+            verdict
         } else {
-            Verdict::Passed
+            Verdict::Failed
         }
+    }
+}
+
+/// A failure with every Secret value and credential the run knows masked: what
+/// kdrill did not write itself (log tails, outputs, API messages) may hold them.
+fn masked(f: Failure, secrets: &crate::objects::SecretValues) -> Failure {
+    let m = |t: String| secrets.mask(&t);
+    Failure {
+        message: m(f.message),
+        expected: f.expected.map(m),
+        actual: f.actual.map(m),
+        object: f.object.map(|mut o| {
+            secrets.mask_value(&mut o);
+            o
+        }),
+        evidence: f.evidence.map(|e| crate::evidence::Evidence {
+            pods: e.pods.into_iter().map(m).collect(),
+            events: e.events.into_iter().map(m).collect(),
+            logs: e.logs.into_iter().map(|(h, t)| (h, m(t))).collect(),
+            notes: e.notes.into_iter().map(m).collect(),
+        }),
     }
 }
 
 /// A step error as the report shows it.
 fn failure_of(e: StepError, evidence: Option<crate::evidence::Evidence>) -> Failure {
-    let (message, expected, actual) = match e {
+    let (message, expected, actual, object) = match e {
         StepError::Failed {
             message,
             expected,
             actual,
-        }
-        | StepError::Snapshot {
+            object,
+        } => (message, expected, actual, object),
+        StepError::Snapshot {
             message,
             expected,
             actual,
-        } => (message, expected, actual),
-        other => (other.to_string(), None, None),
+        } => (message, expected, actual, None),
+        other => (other.to_string(), None, None, None),
     };
+    // the evidence object as people see it: no server bookkeeping, no Secret values
+    let object = object.map(|o| {
+        let mut o = *o;
+        crate::objects::redact_secret(&mut o);
+        crate::objects::tidy(o)
+    });
     Failure {
         message,
         expected,
         actual,
+        object,
         evidence,
     }
 }

@@ -1,17 +1,27 @@
 //! `kdrill import POST.md`: a first draft of a scenario from a markdown tutorial.
-//! Shell sessions are found ([`extract`]), commands become steps ([`translate`]),
-//! the post's outputs become the first snapshots, inline manifests become files, and
-//! everything a human must finish is listed in `IMPORT.md` with the post's lines.
+//!
+//! The post is read by the transcript grammar ([`transcript`]: every line of every code
+//! block gets a role), its commands are translated into typed steps ([`translate`]),
+//! and the draft is written: the scenario, its manifests, the post's outputs as the
+//! first snapshots, and `IMPORT.md`, which lists every TODO (the post's line, the
+//! command, why, what to do) and accounts for every line of every code block. That
+//! accounting is checked: an import that would leave a line unexplained fails.
 //! Import never fetches anything: a linked gist becomes a marked TODO file.
 
-pub mod extract;
+pub mod blocks;
+pub mod kubectl;
+pub mod prompt;
+pub mod shell;
+pub mod transcript;
 pub mod translate;
 
+use crate::scenario::StepSpec;
 use crate::snapshot::{self, file::SnapshotFile, redact};
-use extract::Item;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use translate::Draft;
+use transcript::{Role, Transcript};
+use translate::{Emit, Outcome, Plan};
 
 /// What an import found and wrote.
 #[derive(Debug, Default)]
@@ -24,10 +34,48 @@ pub struct Summary {
     pub todos: Vec<String>,
 }
 
+/// Why an import wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{post}: nothing to import: {why}")]
+    NothingToImport { post: String, why: String },
+    #[error("{post} has {size} bytes; kdrill import reads posts of up to {limit} bytes")]
+    TooLarge {
+        post: String,
+        size: usize,
+        limit: usize,
+    },
+    #[error("{post}: lines {lines:?} of its code blocks would not be accounted for in IMPORT.md; this is a bug of kdrill import (please report it with the post)")]
+    Unaccounted { post: String, lines: Vec<usize> },
+    #[error("{post}: the draft would not load ({why}); this is a bug of kdrill import (please report it with the post)")]
+    Invalid { post: String, why: String },
+}
+
+impl ImportError {
+    /// The post, not the machine, is the problem: a usage error (exit 2).
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            ImportError::NothingToImport { .. } | ImportError::TooLarge { .. }
+        )
+    }
+}
+
 pub use crate::manifest::TODO_MARKER;
 
+/// Posts larger than this are not tutorials.
+pub const MAX_POST_BYTES: usize = 2 * 1024 * 1024;
+
 pub(crate) fn manifest_name(text: &str) -> String {
-    let v: serde_yaml::Value = serde_yaml::from_str(text).unwrap_or_default();
+    let v: serde_yaml::Value = serde_yaml::Deserializer::from_str(text)
+        .next()
+        .and_then(|d| serde::Deserialize::deserialize(d).ok())
+        .unwrap_or_default();
     let kind = v
         .get("kind")
         .and_then(|k| k.as_str())
@@ -38,213 +86,645 @@ pub(crate) fn manifest_name(text: &str) -> String {
         .and_then(|m| m.get("name"))
         .and_then(|n| n.as_str())
         .unwrap_or("unnamed");
-    format!("{kind}-{name}.yaml")
+    format!("{kind}-{}.yaml", crate::names::slug(name, 50))
 }
 
-fn indent_step(step: &serde_yaml::Value) -> String {
-    let text = serde_yaml::to_string(step).unwrap_or_default();
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ImportError + '_ {
+    move |source| ImportError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn write(path: &Path, text: &str) -> Result<(), ImportError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+    }
+    std::fs::write(path, text).map_err(io(path))
+}
+
+/// A step as scenario YAML, indented as an item of `steps:`, with comments above it.
+fn step_yaml(step: &StepSpec, comments: &[String]) -> Result<String, String> {
+    let text = serde_yaml::to_string(step).map_err(|e| e.to_string())?;
     let mut out = String::new();
+    for c in comments {
+        for l in c.lines() {
+            let _ = writeln!(out, "  # {l}");
+        }
+    }
     for (i, line) in text.lines().enumerate() {
         out.push_str(if i == 0 { "  - " } else { "    " });
         out.push_str(line);
         out.push('\n');
     }
-    out
+    Ok(out)
+}
+
+/// `a`, `a-b`: a run of post lines.
+fn span(lines: &[usize]) -> String {
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for &n in lines {
+        match runs.last_mut() {
+            Some((_, z)) if *z + 1 == n => *z = n,
+            _ => runs.push((n, n)),
+        }
+    }
+    runs.iter()
+        .map(|(a, z)| {
+            if a == z {
+                a.to_string()
+            } else {
+                format!("{a}-{z}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn code(text: &str) -> String {
+    let one = text.replace('\n', " ⏎ ").replace('|', "\\|");
+    if one.contains('`') {
+        format!("`` {one} ``")
+    } else {
+        format!("`{one}`")
+    }
 }
 
 /// Import `post` (its text, and its file name for titles) into directory `out`.
-pub fn import(post_name: &str, post: &str, out: &Path) -> std::io::Result<Summary> {
+pub fn import(post_name: &str, post: &str, out: &Path) -> Result<Summary, ImportError> {
+    if post.len() > MAX_POST_BYTES {
+        return Err(ImportError::TooLarge {
+            post: post_name.into(),
+            size: post.len(),
+            limit: MAX_POST_BYTES,
+        });
+    }
+    let t = transcript::read(post);
+    if t.blocks.iter().all(|b| b.lines.is_none()) {
+        return Err(ImportError::NothingToImport {
+            post: post_name.into(),
+            why: if post.trim().is_empty() {
+                "the post is empty".into()
+            } else {
+                "the post has no code blocks (commands only in prose or inline code are not imported)".into()
+            },
+        });
+    }
+    let unaccounted = t.unaccounted();
+    if !unaccounted.is_empty() {
+        return Err(ImportError::Unaccounted {
+            post: post_name.into(),
+            lines: unaccounted,
+        });
+    }
+    let plan = translate::plan(&t);
     let stem = Path::new(post_name)
         .file_stem()
         .map_or("post".into(), |s| s.to_string_lossy().into_owned());
     let scenario_path = out.join(format!("{stem}.yaml"));
     let manifests_dir = out.join("manifests");
-    std::fs::create_dir_all(&manifests_dir)?;
-    let mut summary = Summary {
-        scenario: scenario_path.clone(),
-        ..Default::default()
-    };
-    let mut steps = String::new();
-    let mut todo_rows: Vec<String> = Vec::new();
-    let mut found_rows: Vec<String> = Vec::new();
-    let mut needed: Vec<(String, usize)> = Vec::new();
-    let mut gists: Vec<(String, usize)> = Vec::new();
-    let mut snapshots: Vec<(String, String, usize)> = Vec::new();
-    let mut n = 0;
-    let mut previous: Option<(String, bool)> = None;
-    // pods the post has shown crash-looping so far
-    let mut crashing = std::collections::BTreeSet::new();
-    for item in extract::extract(post) {
-        match item {
-            Item::Manifest { line, text } => {
-                let name = manifest_name(&text);
-                std::fs::write(
-                    manifests_dir.join(&name),
-                    format!("# from the post, line {line}\n{text}"),
-                )?;
-                summary.manifests.push(manifests_dir.join(&name));
-                found_rows.push(format!(
-                    "| {line} | manifest | written to `manifests/{name}` |"
-                ));
+    Draft {
+        t: &t,
+        plan,
+        post_name,
+        stem,
+        scenario_path,
+        manifests_dir,
+    }
+    .write()
+}
+
+struct Draft<'a> {
+    t: &'a Transcript,
+    plan: Plan,
+    post_name: &'a str,
+    stem: String,
+    scenario_path: PathBuf,
+    manifests_dir: PathBuf,
+}
+
+impl Draft<'_> {
+    /// Manifest blocks no command applied: written too (a post of manifests only is
+    /// applied in order).
+    fn shown_manifests(&mut self) -> Vec<String> {
+        let mut names = Vec::new();
+        for (mi, m) in self.t.manifests.iter().enumerate() {
+            if let Some(n) = self.plan.manifest_files.get(&mi) {
+                names.push(n.clone());
+                continue;
             }
-            Item::Gist { line, file } => {
-                gists.push((file.clone(), line));
-                found_rows.push(format!(
-                    "| {line} | gist `{file}` | not fetched (import never goes online): see TODO |"
-                ));
-            }
-            Item::Command(c) => {
-                summary.commands += 1;
-                // posts often show a command, then the session that runs it: replay it once
-                let shown_before = previous
-                    .as_ref()
-                    .is_some_and(|(t, printed)| *t == c.text && !printed);
-                previous = Some((c.text.clone(), !c.output.is_empty()));
-                if shown_before {
-                    found_rows.push(format!("| {} | `{}` | the same command as just before (shown, then run): replayed once |", c.line, c.text.replace('|', "\\|")));
-                    continue;
-                }
-                if !c.output.is_empty() {
-                    summary.outputs += 1;
-                }
-                let drafts: Vec<Draft> = translate::translate(&c, n + 1)
-                    .into_iter()
-                    .flat_map(|d| translate::logs_of_crashed_run(d, &crashing))
-                    .collect();
-                crashing.extend(
-                    drafts
-                        .iter()
-                        .filter_map(|d| d.step.as_ref().and_then(translate::crash_shown)),
+            let base = m
+                .file
+                .as_deref()
+                .map(|f| f.rsplit(['/', '\\']).next().unwrap_or(f).to_string())
+                .filter(|f| !self.plan.files.contains_key(f))
+                .unwrap_or_else(|| manifest_name(&m.text));
+            let mut name = base.clone();
+            let mut k = 2;
+            while self
+                .plan
+                .files
+                .get(&name)
+                .is_some_and(|f| f.content != m.text)
+            {
+                name = format!(
+                    "{}-{k}.yaml",
+                    base.trim_end_matches(".yaml").trim_end_matches(".yml")
                 );
-                let mut what = Vec::new();
-                let mut snapshotted = false;
-                for d in drafts {
-                    if let Some(m) = &d.manifest {
-                        needed.push((m.clone(), c.line));
-                    }
-                    if let Some((file, body)) = &d.write {
-                        std::fs::write(
-                            manifests_dir.join(file),
-                            format!("# from the post, line {} (here-document)\n{body}", c.line),
-                        )?;
-                        summary.manifests.push(manifests_dir.join(file));
-                    }
-                    if let Some(t) = &d.todo {
-                        todo_rows.push(format!("- [ ] {t}"));
-                    }
-                    for r in &c.rejoined {
-                        todo_rows.push(format!("- [ ] line {r}: joined to the command above it (the blog wrapped it); check `{}`", c.text));
-                    }
-                    if let Some((name, body)) = &d.snapshot {
-                        snapshotted = true;
-                        snapshots.push((name.clone(), body.clone(), c.line));
-                    }
-                    for com in &d.comments {
-                        let _ = writeln!(steps, "  # {com}");
-                    }
-                    if let Some(step) = &d.step {
-                        n += 1;
-                        steps.push_str(&indent_step(step));
-                        what.push(
-                            step.as_mapping()
-                                .and_then(|m| {
-                                    m.keys().find(|k| {
-                                        k.as_str() != Some("expect")
-                                            && k.as_str() != Some("timeout")
-                                    })
-                                })
-                                .and_then(|k| k.as_str())
-                                .unwrap_or("?")
-                                .to_string(),
-                        );
-                    }
+                k += 1;
+            }
+            self.plan.files.insert(
+                name.clone(),
+                translate::FileOut {
+                    content: m.text.clone(),
+                    source: format!("the post, line {}", m.lines.0),
+                    todo: false,
+                },
+            );
+            self.plan.manifest_files.insert(mi, name.clone());
+            names.push(name);
+        }
+        names
+    }
+
+    fn write(mut self) -> Result<Summary, ImportError> {
+        let post_name = self.post_name;
+        let t = self.t;
+        self.shown_manifests();
+        let mut summary = Summary {
+            scenario: self.scenario_path.clone(),
+            commands: t.commands.iter().filter(|c| c.same_as.is_none()).count(),
+            outputs: t.commands.iter().filter(|c| !c.output.is_empty()).count(),
+            ..Summary::default()
+        };
+        // the steps, with the post's line above each command's first step
+        let mut steps = String::new();
+        let mut count = 0;
+        let mut snapshots: Vec<(String, String, usize)> = Vec::new();
+        let mut host_commands: Vec<String> = Vec::new();
+        for e in &self.plan.entries {
+            let c = &t.commands[e.command];
+            let Outcome::Steps(emits) = &e.outcome else {
+                continue;
+            };
+            for (k, emit) in emits.iter().enumerate() {
+                let mut comments = Vec::new();
+                if k == 0 {
+                    comments.push(format!(
+                        "post line {}: {}",
+                        c.line,
+                        c.text.replace('\n', " ⏎ ")
+                    ));
                 }
-                let became = if what.is_empty() {
-                    "nothing to run (see the comment in the scenario)".to_string()
+                if let Some(note) = &emit.comment {
+                    comments.push(note.clone());
+                }
+                let yaml =
+                    step_yaml(&emit.step, &comments).map_err(|why| ImportError::Invalid {
+                        post: post_name.into(),
+                        why,
+                    })?;
+                steps.push_str(&yaml);
+                count += 1;
+                if let Some((name, body)) = &emit.snapshot {
+                    snapshots.push((name.clone(), body.clone(), c.line));
+                }
+                if emit.host {
+                    host_commands.push(format!(
+                        "line {}: `{}`",
+                        c.line,
+                        emit.step.action.summary()
+                    ));
+                }
+            }
+        }
+        // a post of manifests only: they are applied in order
+        if count == 0 && t.commands.is_empty() {
+            for n in self.plan.manifest_files.values() {
+                let step = translate::spec::step(crate::steps::Action::Apply(
+                    crate::steps::apply::ApplySpec {
+                        file: Some(format!("manifests/{n}")),
+                        manifest: None,
+                        kustomize: None,
+                        helm: None,
+                        namespace: None,
+                        mode: crate::steps::apply::ApplyMode::Apply,
+                    },
+                ));
+                steps.push_str(
+                    &step_yaml(
+                        &step,
+                        &[
+                            "a manifest of the post (it shows no commands): applied in order"
+                                .into(),
+                        ],
+                    )
+                    .map_err(|why| ImportError::Invalid {
+                        post: post_name.into(),
+                        why,
+                    })?,
+                );
+                count += 1;
+            }
+        }
+        if count == 0 {
+            let todos = self
+                .plan
+                .entries
+                .iter()
+                .filter(|e| matches!(e.outcome, Outcome::Todo(_)))
+                .count();
+            return Err(ImportError::NothingToImport {
+                post: post_name.into(),
+                why: format!(
+                    "none of its {} command(s) becomes a step kdrill can run ({todos} need a human, the rest run nothing in a cluster)",
+                    t.commands.len()
+                ),
+            });
+        }
+        let mut header = format!(
+            "apiVersion: {}\nkind: Scenario\nname: {} (imported)\ndescription: >\n  Imported from {post_name} by `kdrill import`: a first draft. See IMPORT.md for what\n  a human must finish before it runs.\n",
+            crate::scenario::API_VERSION,
+            self.stem
+        );
+        if !self.plan.vars.is_empty() {
+            header.push_str("vars:\n");
+            for (k, v) in &self.plan.vars {
+                let _ = writeln!(
+                    header,
+                    "  {k}: {}",
+                    serde_yaml::to_string(v).unwrap_or_default().trim_end()
+                );
+            }
+        }
+        header.push_str("steps:\n");
+        let scenario = format!("{header}{steps}");
+        // the draft must load: a scenario that does not lint is never written
+        crate::scenario::load_str(&self.scenario_path, &scenario).map_err(|e| {
+            ImportError::Invalid {
+                post: post_name.into(),
+                why: e.to_string(),
+            }
+        })?;
+        write(&self.scenario_path, &scenario)?;
+        // manifests and files
+        for (name, f) in &self.plan.files {
+            let path = self.manifests_dir.join(name);
+            let yaml = name.ends_with(".yaml") || name.ends_with(".yml");
+            let text = if f.todo || !yaml {
+                f.content.clone()
+            } else {
+                format!("# from {}\n{}", f.source, f.content)
+            };
+            write(&path, &text)?;
+            summary.manifests.push(path);
+        }
+        // the post's outputs as first snapshots, normalised
+        let ctx = redact::Context {
+            namespace: String::new(),
+            nodes: self.plan.nodes.iter().cloned().collect(),
+            run_id: String::new(),
+        };
+        let names: Vec<(String, String)> = self
+            .plan
+            .namespaces
+            .iter()
+            .map(|(ns, m)| {
+                let with = if m.is_empty() {
+                    "[NAMESPACE]".to_string()
                 } else {
-                    what.join(" + ")
+                    m.replace("${NAMESPACE}", "[NAMESPACE]")
                 };
-                let output = match (c.output.is_empty(), snapshotted) {
-                    (true, _) => "",
-                    (false, true) => ", output → snapshot",
-                    (false, false) => ", output not checked",
-                };
-                found_rows.push(format!(
-                    "| {} | `{}` | {became}{output} |",
+                (ns.clone(), with)
+            })
+            .collect();
+        let snap_dir = snapshot::dir_for(&self.scenario_path);
+        for (name, body, line) in &snapshots {
+            let f = SnapshotFile::new(
+                &[
+                    ("scenario", snapshot::repo_relative(&self.scenario_path)),
+                    ("captured", format!("the post's output at line {line}")),
+                    (
+                        "source",
+                        "kdrill import: review it against the first run".into(),
+                    ),
+                ],
+                &redact::normalise(&redact::post_namespaces(body, &names), &ctx, &[]),
+            );
+            let p = snap_dir.join(format!("{name}.{}", snapshot::file::EXT));
+            write(&p, &f.render())?;
+            summary.snapshots.push(p);
+        }
+        let (md, todos) = self.report(&snapshots, &host_commands)?;
+        summary.todos = todos;
+        write(&self.scenario_path.with_file_name("IMPORT.md"), &md)?;
+        Ok(summary)
+    }
+
+    /// IMPORT.md: the TODOs, then every line of every code block and what it became.
+    /// Returns the text and the TODO items.
+    fn report(
+        &self,
+        snapshots: &[(String, String, usize)],
+        host: &[String],
+    ) -> Result<(String, Vec<String>), ImportError> {
+        let t = self.t;
+        let line_of = |c: usize| t.commands[c].line;
+        let mut todos: Vec<String> = Vec::new();
+        for e in &self.plan.entries {
+            let c = &t.commands[e.command];
+            if let Outcome::Todo(todo) = &e.outcome {
+                // the command is on the line already
+                let why = todo
+                    .why
+                    .strip_prefix(&format!("`{}` ", c.text))
+                    .unwrap_or(&todo.why);
+                todos.push(format!(
+                    "line {}: {} — {} ({}). Next: {}.",
                     c.line,
-                    c.text.replace('|', "\\|")
+                    code(&c.text),
+                    why,
+                    todo.reason.label(),
+                    todo.instead.trim_end_matches('.')
+                ));
+            }
+            for n in &e.notes {
+                todos.push(format!("line {}: {} — {n}", c.line, code(&c.text)));
+            }
+        }
+        for (name, f) in &self.plan.files {
+            if f.todo {
+                let users: Vec<String> = t
+                    .commands
+                    .iter()
+                    .filter(|c| {
+                        c.text
+                            .contains(name.trim_end_matches(".yaml").trim_end_matches(".yml"))
+                    })
+                    .map(|c| c.line.to_string())
+                    .collect();
+                todos.push(format!(
+                    "`manifests/{name}`: fill it in ({}; used at line {}); `apply` refuses it until then.",
+                    f.source,
+                    if users.is_empty() { "?".into() } else { users.join(", ") }
                 ));
             }
         }
-    }
-    // manifests the commands need that the post did not show: marked TODO files
-    for (file, line) in &needed {
-        let path = manifests_dir.join(file);
-        if path.exists() {
-            continue;
+        if self.plan.vars.values().any(|v| v.starts_with("TODO")) {
+            todos.push(
+                "`vars:` of the scenario: give the variables marked TODO their values.".into(),
+            );
         }
-        let gist = gists
-            .iter()
-            .find(|(g, _)| g.ends_with(file.as_str()) || file.ends_with(g.as_str()));
-        let hint = match gist {
-            Some((g, gl)) => format!("the post links it as gist file `{g}` (line {gl})"),
-            None => "the post does not show it".to_string(),
-        };
-        std::fs::write(&path, format!("{TODO_MARKER}: `{file}` is used at line {line} of the post; {hint}. Replace this file with its content.\n"))?;
-        todo_rows.push(format!(
-            "- [ ] `manifests/{file}`: fill it in ({hint}; used at line {line})"
-        ));
-        summary.manifests.push(path);
-    }
-    let header = format!(
-        "apiVersion: {}\nkind: Scenario\nname: {stem} (imported)\ndescription: >\n  Imported from {post_name} by `kdrill import`: a first draft. See IMPORT.md for what\n  a human must finish before it runs.\nsteps:\n",
-        crate::scenario::API_VERSION
-    );
-    std::fs::write(&scenario_path, format!("{header}{steps}"))?;
-    // the post's outputs as first snapshots, normalised (its node is minikube)
-    let ctx = redact::Context {
-        namespace: String::new(),
-        nodes: vec!["minikube".into()],
-        run_id: String::new(),
-    };
-    let snap_dir = snapshot::dir_for(&scenario_path);
-    for (name, body, line) in &snapshots {
-        std::fs::create_dir_all(&snap_dir)?;
-        let f = SnapshotFile::new(
-            &[
-                ("scenario", snapshot::repo_relative(&scenario_path)),
-                ("captured", format!("the post's output at line {line}")),
-                (
-                    "source",
-                    "kdrill import: review it against the first run".into(),
-                ),
-            ],
-            &redact::normalise(body, &ctx, &[]),
+        if !snapshots.is_empty() {
+            todos.push(format!(
+                "snapshots under `{}` hold the post's outputs: run once, then `kdrill review` what differs on your cluster (versions, banners, names).",
+                snapshot::repo_relative(&snapshot::dir_for(&self.scenario_path))
+            ));
+        }
+        let mut md = format!(
+            "# Import of {}\n\n`kdrill import` wrote `{}` from the post. Every line of every code block is accounted for below.\n\n## To do before it runs\n\n",
+            self.post_name,
+            self.scenario_path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
         );
-        let p = snap_dir.join(format!("{name}.{}", snapshot::file::EXT));
-        std::fs::write(&p, f.render())?;
-        summary.snapshots.push(p);
+        if todos.is_empty() {
+            md.push_str("Nothing: run it.\n");
+        }
+        for td in &todos {
+            let _ = writeln!(md, "- [ ] {td}");
+        }
+        if !host.is_empty() {
+            md.push_str("\n## Runs on this machine\n\nHost `command` steps (kubectl ones with the scenario's own kubeconfig: its allowed context, its namespace):\n\n");
+            for h in host {
+                let _ = writeln!(md, "- {h}");
+            }
+        }
+        // every line of every block, accounted for
+        md.push_str("\n## Every line of the code blocks\n\n| post lines | what | became |\n| --- | --- | --- |\n");
+        let mut covered: BTreeSet<usize> = BTreeSet::new();
+        let entry_of: BTreeMap<usize, &translate::Entry> =
+            self.plan.entries.iter().map(|e| (e.command, e)).collect();
+        for (bi, b) in t.blocks.iter().enumerate() {
+            let Some((first, last)) = b.lines else {
+                continue;
+            };
+            let lines: Vec<usize> = (first..=last).collect();
+            // commands of this block
+            let mut rows: Vec<(usize, String)> = Vec::new();
+            let mut quiet: Vec<usize> = Vec::new();
+            let mut done: BTreeSet<usize> = BTreeSet::new();
+            for &n in &lines {
+                let Some(role) = t.roles.get(&n) else {
+                    continue;
+                };
+                match *role {
+                    Role::Command(c) => {
+                        let cmd = &t.commands[c];
+                        let mut own: Vec<usize> = vec![cmd.line];
+                        own.extend(&cmd.continuation);
+                        own.extend(cmd.heredocs.iter().flat_map(|h| h.lines.iter().copied()));
+                        let outs: Vec<usize> = cmd.output.clone();
+                        let Some(e) = entry_of.get(&c) else { continue };
+                        let became = self.became(e, &outs, line_of);
+                        own.sort_unstable();
+                        covered.extend(&own);
+                        done.extend(&own);
+                        // its output lines in this block are on its row too
+                        let mut cells = own.clone();
+                        cells.extend(outs.iter().filter(|o| lines.contains(o)));
+                        cells.sort_unstable();
+                        covered.extend(&cells);
+                        rows.push((
+                            cmd.line,
+                            format!("| {} | {} | {became} |", span(&cells), code(&cmd.text)),
+                        ));
+                    }
+                    Role::Manifest(m) => {
+                        if done.contains(&n) {
+                            continue;
+                        }
+                        let ml = t.manifests[m].lines;
+                        let all: Vec<usize> = (ml.0..=ml.1).collect();
+                        done.extend(&all);
+                        covered.extend(&all);
+                        let file = self
+                            .plan
+                            .manifest_files
+                            .get(&m)
+                            .cloned()
+                            .unwrap_or_default();
+                        rows.push((
+                            ml.0,
+                            format!(
+                                "| {} | manifest | written to `manifests/{file}` |",
+                                span(&all)
+                            ),
+                        ));
+                    }
+                    Role::File => {
+                        if done.contains(&n) {
+                            continue;
+                        }
+                        let all: Vec<usize> = lines
+                            .iter()
+                            .copied()
+                            .filter(|x| t.roles.get(x) == Some(&Role::File))
+                            .collect();
+                        done.extend(&all);
+                        covered.extend(&all);
+                        let name = t
+                            .files
+                            .iter()
+                            .find(|f| f.lines.0 <= n && n <= f.lines.1)
+                            .and_then(|f| f.file.clone());
+                        rows.push((n, format!("| {} | file{} | kept for the commands that read it (not a manifest) |", span(&all), name.map(|f| format!(" `{f}`")).unwrap_or_default())));
+                    }
+                    Role::Output(_) | Role::Continuation(_) | Role::Heredoc(_) => {}
+                    Role::Comment | Role::Blank | Role::Prompt | Role::Text => quiet.push(n),
+                }
+            }
+            // outputs of commands in other blocks (an output block of its own)
+            let foreign: Vec<usize> = lines
+                .iter()
+                .copied()
+                .filter(|n| !covered.contains(n))
+                .filter(|n| matches!(t.roles.get(n), Some(Role::Output(_))))
+                .collect();
+            if !foreign.is_empty() {
+                let owners: BTreeSet<usize> = foreign
+                    .iter()
+                    .filter_map(|n| match t.roles.get(n) {
+                        Some(Role::Output(c)) => Some(line_of(*c)),
+                        _ => None,
+                    })
+                    .collect();
+                covered.extend(&foreign);
+                rows.push((
+                    foreign[0],
+                    format!(
+                        "| {} | output of line {} | see that command |",
+                        span(&foreign),
+                        owners
+                            .iter()
+                            .map(usize::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+            if !quiet.is_empty() {
+                covered.extend(&quiet);
+                let kinds: BTreeSet<&str> = quiet
+                    .iter()
+                    .filter_map(|n| match t.roles.get(n) {
+                        Some(Role::Comment) => Some("comments"),
+                        Some(Role::Blank) => Some("blank lines"),
+                        Some(Role::Prompt) => Some("prompts alone"),
+                        Some(Role::Text) => Some("the author's text (elisions, ^C, fragments)"),
+                        _ => None,
+                    })
+                    .collect();
+                rows.push((
+                    quiet[0],
+                    format!(
+                        "| {} | {} | nothing to run |",
+                        span(&quiet),
+                        kinds.into_iter().collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+            rows.sort_by_key(|r| r.0);
+            if !rows.is_empty() {
+                let _ = writeln!(md, "| **block {}** (lines {first}-{last}) | | |", bi + 1);
+            }
+            for (_, r) in rows {
+                md.push_str(&r);
+                md.push('\n');
+            }
+        }
+        // the invariant: every content line is in the table
+        let missing: Vec<usize> = t
+            .blocks
+            .iter()
+            .filter_map(|b| b.lines)
+            .flat_map(|(a, z)| a..=z)
+            .filter(|n| !covered.contains(n))
+            .collect();
+        if !missing.is_empty() {
+            return Err(ImportError::Unaccounted {
+                post: self.post_name.into(),
+                lines: missing,
+            });
+        }
+        if !t.references.is_empty() {
+            md.push_str("\n## Files the post links\n\n");
+            for r in &t.references {
+                let _ = writeln!(
+                    md,
+                    "- line {}: `{}` (not fetched: import never goes online)",
+                    r.line, r.file
+                );
+            }
+        }
+        Ok((md, todos))
     }
-    if !snapshots.is_empty() {
-        let shown = snapshot::repo_relative(&snap_dir);
-        todo_rows.push(format!("- [ ] snapshots under `{shown}` hold the post's outputs: run once, then `kdrill review` what differs on your cluster (versions, banners, names)"));
+
+    fn became(
+        &self,
+        e: &translate::Entry,
+        outs: &[usize],
+        line_of: impl Fn(usize) -> usize,
+    ) -> String {
+        let kinds = |emits: &[Emit]| -> String {
+            emits
+                .iter()
+                .map(|x| {
+                    if x.host {
+                        "command (host)".to_string()
+                    } else {
+                        x.step.action.keyword().to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" + ")
+        };
+        let mut s = match &e.outcome {
+            Outcome::Steps(emits) => kinds(emits),
+            Outcome::Todo(t) => format!("TODO: {}", t.reason.label()),
+            Outcome::Nothing(why) => format!("nothing: {why}"),
+            Outcome::SameAs(o) => format!("the same command as line {}: one step", line_of(*o)),
+        };
+        if !outs.is_empty() {
+            let snap = match &e.outcome {
+                Outcome::Steps(emits) if emits.iter().any(|x| x.snapshot.is_some()) => {
+                    "its snapshot"
+                }
+                Outcome::Steps(emits) if emits.iter().any(|x| !x.step.expect.is_empty()) => {
+                    "its expectations"
+                }
+                Outcome::Steps(emits)
+                    if emits.iter().any(|x| {
+                        matches!(x.step.action.keyword(), "wait" | "assert" | "events")
+                    }) =>
+                {
+                    "the states waited for and asserted"
+                }
+                Outcome::Steps(_)
+                    if outs.iter().all(|n| {
+                        self.t
+                            .texts
+                            .get(n)
+                            .is_some_and(|l| l.trim().is_empty() || transcript::is_result_line(l))
+                    }) =>
+                {
+                    "kubectl's confirmation: the step fails if the change does"
+                }
+                Outcome::Steps(_) => "not compared",
+                _ => "not checked",
+            };
+            let _ = write!(s, "; output {} → {snap}", span(outs));
+        }
+        s
     }
-    summary.todos = todo_rows.clone();
-    let mut md = format!("# Import of {post_name}\n\n`kdrill import` wrote `{}` from the post. Every shell block is accounted for below.\n\n## To do before it runs\n\n", scenario_path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default());
-    if todo_rows.is_empty() {
-        md.push_str("Nothing: run it.\n");
-    }
-    for t in &todo_rows {
-        md.push_str(t);
-        md.push('\n');
-    }
-    md.push_str("\n## What was found\n\n| post line | found | became |\n| --- | --- | --- |\n");
-    for r in &found_rows {
-        md.push_str(r);
-        md.push('\n');
-    }
-    std::fs::write(out.join("IMPORT.md"), md)?;
-    Ok(summary)
 }
 
 #[cfg(test)]
@@ -257,9 +737,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("scenarios/working-with-pods");
         let s = import("working-with-pods.md", post, &out).unwrap();
-        // the files themselves: the_seed_post_imports_to_the_committed_tree
         let scenario = std::fs::read_to_string(&s.scenario).unwrap();
-        // the draft is a valid scenario: it loads (lint would pass)
         crate::scenario::load_str(&s.scenario, &scenario).expect("the imported scenario loads");
         assert!(out.join("manifests/job-hello.yaml").exists());
         let todo =
@@ -272,7 +750,7 @@ mod tests {
         let get = std::fs::read_to_string(
             s.snapshots
                 .iter()
-                .find(|p| p.to_string_lossy().contains("get-pods"))
+                .find(|p| p.to_string_lossy().contains("get-pod"))
                 .unwrap(),
         )
         .unwrap();
@@ -321,63 +799,73 @@ mod tests {
     }
 
     #[test]
-    fn every_shell_block_of_the_seed_post_is_accounted_for() {
+    fn every_line_of_the_seed_posts_code_blocks_is_in_import_md() {
         let post = include_str!("../../tests/fixtures/posts/working-with-pods.md");
         let dir = tempfile::tempdir().unwrap();
         import("working-with-pods.md", post, dir.path()).unwrap();
         let report = std::fs::read_to_string(dir.path().join("IMPORT.md")).unwrap();
-        // the post lines IMPORT.md's table cites
-        let cited: Vec<usize> = report
-            .lines()
-            .filter_map(|l| l.strip_prefix("| "))
-            .filter_map(|l| l.split(' ').next()?.parse().ok())
-            .collect();
-        let lines: Vec<&str> = post.lines().collect();
-        let mut i = 0;
-        let mut blocks = 0;
-        while i < lines.len() {
-            let l = lines[i].trim_start();
-            let closer = if l.starts_with("```") {
-                "```"
-            } else if l.starts_with("{% highlight") {
-                "{% endhighlight"
-            } else {
-                i += 1;
-                continue;
-            };
-            let start = i + 1;
-            let mut end = start;
-            while end < lines.len() && !lines[end].trim_start().starts_with(closer) {
-                end += 1;
+        let mut cited = BTreeSet::new();
+        for row in report.lines().filter_map(|l| l.strip_prefix("| ")) {
+            let cell = row.split(" |").next().unwrap_or("");
+            for part in cell.split(", ") {
+                let (a, z) = part.split_once('-').unwrap_or((part, part));
+                if let (Ok(a), Ok(z)) = (a.parse::<usize>(), z.parse::<usize>()) {
+                    cited.extend(a..=z);
+                }
             }
-            let body = &lines[start..end];
-            if body.iter().any(|l| !l.trim().is_empty()) {
-                blocks += 1;
+        }
+        let blocks = blocks::find_blocks(post);
+        assert_eq!(blocks.len(), 7, "the seed post has 7 code blocks");
+        for b in blocks {
+            let (a, z) = b.lines.unwrap();
+            for n in a..=z {
                 assert!(
-                    cited.iter().any(|c| *c > start && *c <= end),
-                    "the block at post lines {}-{} is not in IMPORT.md:\n{}",
-                    start + 1,
-                    end,
-                    body.join("\n")
+                    cited.contains(&n),
+                    "line {n} is not in IMPORT.md:\n{report}"
                 );
             }
-            i = end + 1;
         }
-        assert_eq!(blocks, 7, "the seed post has 7 code blocks");
     }
 
     #[test]
-    fn posts_without_sessions_import_to_an_empty_draft_not_a_crash() {
+    fn posts_without_code_are_refused_clearly() {
         let dir = tempfile::tempdir().unwrap();
-        let s = import(
-            "x.md",
-            "# Title\n\nJust prose, `inline code`, and ```unclosed",
-            dir.path(),
-        )
-        .unwrap();
-        assert_eq!(s.commands, 0);
-        assert!(std::fs::read_to_string(dir.path().join("IMPORT.md"))
-            .unwrap()
-            .contains("What was found"));
+        for post in [
+            "",
+            "# Title\n\nJust prose, `inline code`, and a ```kubectl get pods``` too.\n",
+        ] {
+            let e = import("x.md", post, dir.path()).unwrap_err();
+            assert!(e.is_usage(), "{e}");
+            assert!(e.to_string().contains("nothing to import"), "{e}");
+        }
+        assert!(
+            std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+            "nothing written"
+        );
+        let huge = "x".repeat(MAX_POST_BYTES + 1);
+        assert!(matches!(
+            import("x.md", &huge, dir.path()),
+            Err(ImportError::TooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn a_post_whose_commands_all_need_a_human_is_refused_not_drafted() {
+        let dir = tempfile::tempdir().unwrap();
+        let post = "```\n$ minikube start\n$ kubectl edit deployment web\n```\n";
+        let e = import("x.md", post, dir.path()).unwrap_err();
+        assert!(
+            e.is_usage() && e.to_string().contains("2 need a human"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_post_of_manifests_only_applies_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let post = "```yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n```\n";
+        let s = import("m.md", post, dir.path()).unwrap();
+        let text = std::fs::read_to_string(&s.scenario).unwrap();
+        assert!(text.contains("file: manifests/configmap-a.yaml"), "{text}");
     }
 }

@@ -256,7 +256,26 @@ pub fn render_failure(f: &Failure, location: &str) -> String {
             indent(e, "            ")
         ));
     }
-    if let Some(a) = &f.actual {
+    // what came back, then the state of the object it is about (as the wait saw it last)
+    let status = f
+        .object
+        .as_ref()
+        .and_then(|o| o.get("status"))
+        .and_then(|s| serde_yaml::to_string(s).ok())
+        .map(|y| {
+            let name = f
+                .object
+                .as_ref()
+                .map(crate::manifest::describe_doc)
+                .unwrap_or_default();
+            format!("last status seen ({name}):\n{}", indent(&y, "  "))
+        });
+    let got = match (&f.actual, status) {
+        (Some(a), Some(s)) => Some(format!("{a}\n{s}")),
+        (Some(a), None) => Some(a.clone()),
+        (None, s) => s,
+    };
+    if let Some(a) = &got {
         out.push_str(&format!("          got:\n{}\n", indent(a, "            ")));
     }
     if let Some(ev) = f.evidence.as_ref().filter(|e| !e.is_empty()) {
@@ -326,7 +345,18 @@ pub fn render_summary(report: &Report) -> String {
         }
     }
     if report.interrupted {
-        out.push_str("  interrupted: cleanup ran for every started scenario\n");
+        let left = report
+            .scenarios
+            .iter()
+            .any(|s| matches!(s.cleanup, Some(CleanupResult::Incomplete { .. })));
+        if left {
+            out.push_str(&format!(
+                "  interrupted: some deletions were not confirmed; `kdrill clean --run {}` removes what is left\n",
+                report.run_id
+            ));
+        } else {
+            out.push_str("  interrupted: cleanup ran for every started scenario\n");
+        }
     }
     out.push_str(&format!(
         "kdrill: {p} passed, {f} failed, {s} skipped in {}\n",

@@ -33,6 +33,11 @@ struct JsonScenario {
     namespace: Option<String>,
     status: &'static str,
     duration_seconds: f64,
+    /// From the start of the run: the scenario's start, its cleanup's start (its
+    /// steps' end), its end.
+    started_at_seconds: f64,
+    cleanup_started_at_seconds: Option<f64>,
+    finished_at_seconds: Option<f64>,
     skip_reason: Option<String>,
     cleanup: Option<JsonCleanup>,
     steps: Vec<JsonStep>,
@@ -51,6 +56,7 @@ struct JsonStep {
     label: String,
     location: String,
     status: &'static str,
+    started_at_seconds: Option<f64>,
     duration_seconds: f64,
     notes: Vec<String>,
     snapshots: Vec<JsonSnapshot>,
@@ -68,6 +74,8 @@ struct JsonFailure {
     message: String,
     expected: Option<String>,
     actual: Option<String>,
+    /// The object the step last saw, as data (tidied, Secret values masked).
+    object: Option<serde_json::Value>,
     evidence: Option<JsonEvidence>,
 }
 
@@ -116,6 +124,9 @@ pub fn render(report: &Report) -> serde_json::Result<String> {
             namespace: s.namespace.clone(),
             status: status_word(s.status),
             duration_seconds: s.duration.as_secs_f64(),
+            started_at_seconds: s.started_at.as_secs_f64(),
+            cleanup_started_at_seconds: s.cleanup_started_at.map(|d| d.as_secs_f64()),
+            finished_at_seconds: s.finished_at.map(|d| d.as_secs_f64()),
             skip_reason: s.skip_reason.clone(),
             cleanup: s.cleanup.as_ref().map(|c| match c {
                 CleanupResult::Done { .. } => JsonCleanup {
@@ -155,6 +166,7 @@ pub fn render(report: &Report) -> serde_json::Result<String> {
                                 message: f.message.clone(),
                                 expected: f.expected.clone(),
                                 actual: f.actual.clone(),
+                                object: f.object.clone(),
                                 evidence: f.evidence.as_ref().map(|e| JsonEvidence {
                                     pods: e.pods.clone(),
                                     events: e.events.clone(),
@@ -176,6 +188,7 @@ pub fn render(report: &Report) -> serde_json::Result<String> {
                         label: st.label.clone(),
                         location: st.location.to_string(),
                         status,
+                        started_at_seconds: st.started_at.map(|d| d.as_secs_f64()),
                         duration_seconds: st.duration.as_secs_f64(),
                         notes,
                         snapshots,

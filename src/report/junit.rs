@@ -5,8 +5,17 @@
 
 use super::human::render_failure;
 use super::{Report, Status};
-use crate::executor::event::StepResult;
+use crate::executor::event::{CleanupResult, StepResult};
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
+
+/// What a scenario's cleanup did, in a line.
+fn cleanup_text(c: &CleanupResult) -> String {
+    match c {
+        CleanupResult::Done { deleted } => format!("done ({deleted} deleted)"),
+        CleanupResult::Kept { namespace } => format!("kept namespace {namespace} (--keep)"),
+        CleanupResult::Incomplete { errors } => format!("incomplete: {}", errors.join("; ")),
+    }
+}
 
 pub fn render(report: &Report) -> Result<String, quick_junit::SerializeError> {
     let mut junit = quick_junit::Report::new("kdrill");
@@ -15,6 +24,10 @@ pub fn render(report: &Report) -> Result<String, quick_junit::SerializeError> {
     suite.set_time(report.duration);
     suite.add_property(Property::new("run-id", report.run_id.as_str()));
     suite.add_property(Property::new("cluster", report.server_version.as_str()));
+    if report.interrupted {
+        // a run stopped by Ctrl-C or SIGTERM: what did not run is not a pass
+        suite.add_property(Property::new("interrupted", "true"));
+    }
     for s in &report.scenarios {
         let status = match s.status {
             Status::Passed | Status::Running => TestCaseStatus::success(),
@@ -71,6 +84,9 @@ pub fn render(report: &Report) -> Result<String, quick_junit::SerializeError> {
                     step.location
                 ),
             ));
+        }
+        if let Some(c) = &s.cleanup {
+            case.add_property(Property::new("cleanup", cleanup_text(c)));
         }
         if let Some(ns) = &s.namespace {
             case.set_system_out(format!("namespace {ns}\n"));

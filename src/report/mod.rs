@@ -67,6 +67,13 @@ pub struct ScenarioReport {
     pub cleanup: Option<CleanupResult>,
     pub artifacts: Option<crate::executor::event::Bundle>,
     pub skip_reason: Option<String>,
+    /// When it started, its steps ended (cleanup began) and it finished, from the
+    /// start of the run: the timeline of a run.
+    pub started_at: Duration,
+    pub cleanup_started_at: Option<Duration>,
+    pub finished_at: Option<Duration>,
+    /// The step running now (its number), and since when.
+    pub running_step: Option<(usize, Duration)>,
 }
 
 #[derive(Debug, Clone)]
@@ -74,6 +81,8 @@ pub struct StepReport {
     pub number: usize,
     pub label: String,
     pub location: Location,
+    /// When it started, from the start of the run; None for a step that never ran.
+    pub started_at: Option<Duration>,
     pub duration: Duration,
     pub result: StepResult,
 }
@@ -83,8 +92,8 @@ impl Report {
         self.scenarios.iter_mut().find(|s| s.id == id)
     }
 
-    /// Fold one event into the tree.
-    pub fn apply(&mut self, event: &Event) {
+    /// Fold one event, which happened `at` after the run started, into the tree.
+    pub fn apply(&mut self, at: Duration, event: &Event) {
         match event {
             Event::RunStarted {
                 run_id,
@@ -112,6 +121,10 @@ impl Report {
                 cleanup: None,
                 artifacts: None,
                 skip_reason: None,
+                started_at: at,
+                cleanup_started_at: None,
+                finished_at: None,
+                running_step: None,
             }),
             Event::ScenarioSkipped {
                 id,
@@ -129,8 +142,21 @@ impl Report {
                 cleanup: None,
                 artifacts: None,
                 skip_reason: Some(reason.clone()),
+                started_at: at,
+                cleanup_started_at: None,
+                finished_at: Some(at),
+                running_step: None,
             }),
-            Event::StepStarted { .. } | Event::CleanupStarted { .. } => {}
+            Event::StepStarted { id, number, .. } => {
+                if let Some(s) = self.scenario(*id) {
+                    s.running_step = Some((*number, at));
+                }
+            }
+            Event::CleanupStarted { id } => {
+                if let Some(s) = self.scenario(*id) {
+                    s.cleanup_started_at = Some(at);
+                }
+            }
             Event::StepFinished {
                 id,
                 number,
@@ -143,10 +169,15 @@ impl Report {
                     if matches!(result, StepResult::Failed(_)) {
                         s.status = Status::Failed;
                     }
+                    let started_at = match s.running_step.take() {
+                        Some((n, t)) if n == *number => Some(t),
+                        _ => None,
+                    };
                     s.steps.push(StepReport {
                         number: *number,
                         label: label.clone(),
                         location: location.clone(),
+                        started_at,
                         duration: *duration,
                         result: result.clone(),
                     });
@@ -160,8 +191,13 @@ impl Report {
             } => {
                 if let Some(s) = self.scenario(*id) {
                     s.duration = *duration;
+                    s.finished_at = Some(at);
                     s.cleanup = Some(cleanup.clone());
                     s.artifacts = artifacts.clone();
+                    // what a scenario created must be gone: a cleanup that failed fails it
+                    if matches!(cleanup, CleanupResult::Incomplete { .. }) {
+                        s.status = Status::Failed;
+                    }
                     if s.status == Status::Running {
                         s.status = Status::Passed;
                     }
@@ -201,13 +237,16 @@ mod tests {
     /// A run as the executor would report it: one pass, one failure, one skip.
     pub(crate) fn sample() -> Report {
         let ms = Duration::from_millis;
-        let events = vec![
-            Event::RunStarted { run_id: "r1".into(), scenarios: 3, parallel: 2, server_version: "v1.34.4".into() },
-            Event::ScenarioStarted { id: 0, name: "passes".into(), file: "scenarios/demo.yaml".into(), namespace: "kdrill-passes-abcde".into() },
-            Event::StepFinished { id: 0, number: 1, label: "apply pod.yaml".into(), location: loc(6), duration: ms(120), result: StepResult::Passed { notes: vec!["pod/nginx applied".into()], snapshots: vec![] } },
-            Event::ScenarioFinished { id: 0, duration: ms(1500), cleanup: CleanupResult::Done { deleted: 1 }, artifacts: None },
-            Event::ScenarioStarted { id: 1, name: "fails".into(), file: "scenarios/fails.yaml".into(), namespace: "kdrill-fails-fghjk".into() },
-            Event::StepFinished {
+        let events: Vec<(u64, Event)> = vec![
+            (0, Event::RunStarted { run_id: "r1".into(), scenarios: 3, parallel: 2, server_version: "v1.34.4".into() }),
+            (10, Event::ScenarioStarted { id: 0, name: "passes".into(), file: "scenarios/demo.yaml".into(), namespace: "kdrill-passes-abcde".into() }),
+            (10, Event::StepStarted { id: 0, number: 1, label: "apply pod.yaml".into(), location: loc(6) }),
+            (130, Event::StepFinished { id: 0, number: 1, label: "apply pod.yaml".into(), location: loc(6), duration: ms(120), result: StepResult::Passed { notes: vec!["pod/nginx applied".into()], snapshots: vec![] } }),
+            (130, Event::CleanupStarted { id: 0 }),
+            (1510, Event::ScenarioFinished { id: 0, duration: ms(1500), cleanup: CleanupResult::Done { deleted: 1 }, artifacts: None }),
+            (20, Event::ScenarioStarted { id: 1, name: "fails".into(), file: "scenarios/fails.yaml".into(), namespace: "kdrill-fails-fghjk".into() }),
+            (20, Event::StepStarted { id: 1, number: 1, label: "wait pod/nginx phase=Running".into(), location: loc(9) }),
+            (20020, Event::StepFinished {
                 id: 1,
                 number: 1,
                 label: "wait pod/nginx phase=Running".into(),
@@ -217,6 +256,7 @@ mod tests {
                     message: "condition not met within 20.0s".into(),
                     expected: Some("pod/nginx phase=Running".into()),
                     actual: Some("phase is Pending (nginx: ImagePullBackOff), not Running".into()),
+                    object: Some(serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "nginx"}, "status": {"phase": "Pending"}})),
                     evidence: Some(Evidence {
                         pods: vec!["pod/nginx: Pending\n  container nginx: waiting ImagePullBackOff, ready=false, restarts=0".into()],
                         events: vec!["Warning Failed pod/nginx: Failed to pull image \"nginx:nope\" (x3)".into()],
@@ -224,15 +264,16 @@ mod tests {
                         notes: vec![],
                     }),
                 })),
-            },
-            Event::StepFinished { id: 1, number: 2, label: "delete pod/nginx".into(), location: loc(10), duration: ms(0), result: StepResult::Skipped },
-            Event::ScenarioFinished { id: 1, duration: ms(21000), cleanup: CleanupResult::Done { deleted: 1 }, artifacts: None },
-            Event::ScenarioSkipped { id: 2, name: "skipped".into(), file: "scenarios/late.yaml".into(), reason: "--fail-fast: an earlier scenario failed".into() },
-            Event::RunFinished { duration: ms(21500), interrupted: false },
+            }),
+            (20020, Event::StepFinished { id: 1, number: 2, label: "delete pod/nginx".into(), location: loc(10), duration: ms(0), result: StepResult::Skipped }),
+            (20020, Event::CleanupStarted { id: 1 }),
+            (21020, Event::ScenarioFinished { id: 1, duration: ms(21000), cleanup: CleanupResult::Done { deleted: 1 }, artifacts: None }),
+            (1520, Event::ScenarioSkipped { id: 2, name: "skipped".into(), file: "scenarios/late.yaml".into(), reason: "--fail-fast: an earlier scenario failed".into() }),
+            (21500, Event::RunFinished { duration: ms(21500), interrupted: false }),
         ];
         let mut r = Report::default();
-        for e in &events {
-            r.apply(e);
+        for (at, e) in &events {
+            r.apply(ms(*at), e);
         }
         r
     }
@@ -249,6 +290,16 @@ mod tests {
             (1, 1, 1)
         );
         assert_eq!(r.scenarios[1].steps.len(), 2);
+        // the timeline: when each scenario and step ran, when cleanup began
+        let ms = Duration::from_millis;
+        assert_eq!(r.scenarios[1].started_at, ms(20));
+        assert_eq!(r.scenarios[1].steps[0].started_at, Some(ms(20)));
+        assert_eq!(
+            r.scenarios[1].steps[1].started_at, None,
+            "a skipped step never started"
+        );
+        assert_eq!(r.scenarios[1].cleanup_started_at, Some(ms(20020)));
+        assert_eq!(r.scenarios[1].finished_at, Some(ms(21020)));
     }
 
     #[test]

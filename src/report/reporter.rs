@@ -5,7 +5,7 @@
 use super::human::{Human, Verbosity};
 use super::live::Live;
 use super::{Report, ReportError};
-use crate::executor::Event;
+use crate::executor::Timed;
 use std::path::PathBuf;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -54,7 +54,7 @@ pub struct Reporter {
 
 impl Reporter {
     /// Start showing the events that arrive on `events`.
-    pub fn start(mut events: mpsc::UnboundedReceiver<Event>, display: Display) -> Reporter {
+    pub fn start(mut events: mpsc::UnboundedReceiver<Timed>, display: Display) -> Reporter {
         let task = tokio::spawn(async move {
             let mut report = Report::default();
             let mut human =
@@ -68,12 +68,12 @@ impl Reporter {
             loop {
                 tokio::select! {
                     ev = events.recv() => {
-                        let Some(ev) = ev else { break };
-                        report.apply(&ev);
+                        let Some(Timed { at, event }) = ev else { break };
+                        report.apply(at, &event);
                         // a closed stdout must not stop the run
                         let _ = match live.as_mut() {
-                            Some(l) => l.on_event(&ev, &report),
-                            None => human.on_event(&ev, &report),
+                            Some(l) => l.on_event(&event, &report),
+                            None => human.on_event(&event, &report),
                         };
                     }
                     _ = tick.tick(), if live.is_none() => {

@@ -29,6 +29,14 @@ pub(super) struct RawScenario {
     /// Variables for `${NAME}` in manifests, patches and exec commands.
     #[serde(default)]
     pub(super) vars: BTreeMap<String, String>,
+    /// Variables the run must be given with `--set NAME=VALUE` (lint takes `--set`
+    /// too); `run` refuses to start without them.
+    #[serde(default)]
+    pub(super) inputs: Vec<String>,
+    /// The scenario reads files outside its project (the nearest directory above it
+    /// with `.kdrill.yaml` or `.git`): lint refuses such paths otherwise.
+    #[serde(default)]
+    pub(super) outside_files: bool,
     /// Tags for `kdrill run --selector key=value`.
     #[serde(default)]
     pub(super) labels: BTreeMap<String, String>,

@@ -281,6 +281,11 @@ pub fn load_str(file: &Path, text: &str) -> Result<Scenario, LoadErrors> {
                 }
             }
         }
+        for (i, name) in h.inputs.iter().enumerate() {
+            if let Err(e) = crate::vars::check_name(name) {
+                ctx.push(&format!("inputs[{i}]"), e.to_string());
+            }
+        }
         if h.skip.as_deref().is_some_and(|s| s.trim().is_empty()) {
             ctx.push(
                 "skip",
@@ -308,6 +313,8 @@ pub fn load_str(file: &Path, text: &str) -> Result<Scenario, LoadErrors> {
         namespace_labels: head.namespace_labels,
         redact: head.redact,
         vars: head.vars,
+        inputs: head.inputs,
+        outside_files: head.outside_files,
         labels: head.labels,
         skip: head.skip,
         requires: head.requires,

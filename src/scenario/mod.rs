@@ -29,7 +29,7 @@ pub const SUITE_KIND: &str = "Suite";
 pub const SUITE_FILE: &str = "suite.yaml";
 
 /// A place in a scenario file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Location {
     pub file: PathBuf,
     pub line: usize,
@@ -59,6 +59,10 @@ pub struct Scenario {
     pub namespace_labels: std::collections::BTreeMap<String, String>,
     /// Variables for `${NAME}` (see `vars`).
     pub vars: crate::vars::Vars,
+    /// Variables the run must get with `--set`.
+    pub inputs: Vec<String>,
+    /// It may read files outside its project.
+    pub outside_files: bool,
     /// The scenario's own normalisation rules for snapshots.
     pub redact: Vec<crate::snapshot::redact::RedactRule>,
     /// Tags, selected with `kdrill run --selector`.

@@ -52,11 +52,15 @@ fn builtins() -> &'static [Builtin] {
             r(r"\b\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}", "[TIME]"),
             r(r"\b\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}\b", "[TIME]"),
             r(r"\b(?:\d{1,3}\.){3}\d{1,3}\b", "[IP]"),
+            // how long something took (`pulled image "x" in 5.39s`): a duration, not an age
+            r(r"\bin \d+(?:\.\d+)?(?:ns|µs|us|ms|s|m|h)\b", "in [DURATION]"),
             // restarts with their age, as kubectl prints them: `2 (5s ago)`
             r(r"\b\d+ \((?:\d+[dhms])+ ago\)", "[RESTARTS]"),
             // generated names: deployment pods, then job/daemonset pods
             r(r"\b([a-z0-9]([-a-z0-9]*[a-z0-9])?)-[bcdfghjklmnpqrstvwxz2456789]{8,10}-[bcdfghjklmnpqrstvwxz2456789]{5}\b", "$1-[HASH]-[ID]"),
             r(r"\b([a-z0-9]([-a-z0-9]*[a-z0-9])?)-[bcdfghjklmnpqrstvwxz2456789]{5}\b", "$1-[ID]"),
+            // a ReplicaSet's template hash alone (`web-5f7c8d9b6d`, `replica set web-5f7c8d9b6d`)
+            r(r"\b([a-z0-9]([-a-z0-9]*[a-z0-9])?)-[bcdfghjklmnpqrstvwxz2456789]{8,10}\b", "$1-[HASH]"),
             // ages: `12s`, `3m2s`, `5d` as whole words (table AGE columns, `since 2m`)
             r(r"\b(?:\d+[dhms]){1,3}\b", "[AGE]"),
         ]
@@ -91,6 +95,43 @@ pub fn normalise(text: &str, ctx: &Context, rules: &[RedactRule]) -> String {
             .into_owned();
     }
     realign_table(&out)
+}
+
+/// The namespaces a post ran in, in the places kubectl prints a namespace (`NAMESPACE`
+/// columns, `Namespace:` lines, `ns/name` in events, `in ns namespace`, `deleted from
+/// ns namespace`), replaced by what they are in a run (`[NAMESPACE]`,
+/// `[NAMESPACE]-team-a`). For snapshots `kdrill import` takes from a post; a run
+/// replaces its own namespace everywhere with [`normalise`].
+pub fn post_namespaces(text: &str, names: &[(String, String)]) -> String {
+    let mut out = text.to_string();
+    for (ns, with) in names {
+        let e = regex::escape(ns);
+        let rules = [
+            (
+                format!(r"(?m)^(Namespace:\s+){e}$"),
+                format!("${{1}}{with}"),
+            ),
+            (
+                format!(r"\b(in|from) {e} namespace\b"),
+                format!("$1 {with} namespace"),
+            ),
+            (
+                format!(r"(assigned |\s){e}/([a-z0-9])"),
+                format!("${{1}}{with}/$2"),
+            ),
+            (format!(r"(?m)^{e}(\s{{2,}})"), format!("{with}$1")),
+            (
+                format!(r#"(?m)^(\s*namespace: ){e}$"#),
+                format!("${{1}}{with}"),
+            ),
+        ];
+        for (re, rep) in rules {
+            if let Ok(re) = Regex::new(&re) {
+                out = re.replace_all(&out, rep.as_str()).into_owned();
+            }
+        }
+    }
+    out
 }
 
 /// Placeholders change cell widths; re-pad kubectl tables (3-space separated
@@ -207,6 +248,39 @@ mod tests {
             normalise("pod/nginx\npod/webapps\n", &ctx(), &[]),
             "pod/nginx\npod/webapps\n",
             "real words keep their vowels"
+        );
+    }
+
+    #[test]
+    fn durations_and_replicaset_hashes() {
+        assert_eq!(
+            normalise(
+                "Successfully pulled image \"bitnami/nginx\" in 16.8660425s\n",
+                &ctx(),
+                &[]
+            ),
+            "Successfully pulled image \"bitnami/nginx\" in [DURATION]\n",
+        );
+        assert_eq!(
+            normalise("Scaled up replica set web-5f7c8d9b6d to 3\n", &ctx(), &[]),
+            "Scaled up replica set web-[HASH] to 3\n"
+        );
+        assert_eq!(
+            normalise("kube-controller-manager\n", &ctx(), &[]),
+            "kube-controller-manager\n"
+        );
+    }
+
+    #[test]
+    fn a_posts_namespaces_where_kubectl_prints_namespaces() {
+        let names = vec![
+            ("default".to_string(), "[NAMESPACE]".to_string()),
+            ("team-b".to_string(), "[NAMESPACE]-team-b".to_string()),
+        ];
+        let t = "No resources found in team-b namespace.\npod \"x\" deleted from default namespace\nNamespace:    default\n  Normal  Scheduled  5s  default-scheduler  Successfully assigned default/web to minikube\nNAMESPACE   NAME\nteam-b      sleeper\n";
+        assert_eq!(
+            post_namespaces(t, &names),
+            "No resources found in [NAMESPACE]-team-b namespace.\npod \"x\" deleted from [NAMESPACE] namespace\nNamespace:    [NAMESPACE]\n  Normal  Scheduled  5s  default-scheduler  Successfully assigned [NAMESPACE]/web to minikube\nNAMESPACE   NAME\n[NAMESPACE]-team-b      sleeper\n"
         );
     }
 

@@ -29,7 +29,7 @@ pub struct DeleteSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Wait until the objects are gone (default true).
-    #[serde(default = "yes")]
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub wait: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub propagation: Option<Propagation>,
@@ -37,6 +37,10 @@ pub struct DeleteSpec {
 
 fn yes() -> bool {
     true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 

@@ -26,7 +26,7 @@ pub struct GetSpec {
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub selector: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "super::is_default")]
     pub output: GetFormat,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
@@ -107,7 +107,8 @@ async fn run(ctx: &StepCtx<'_>, spec: &GetSpec) -> Result<Output, StepError> {
                         m.insert("kind".into(), resolved.ar.kind.clone().into());
                     }
                     // `save` reads the whole object (uid, resourceVersion...), the text is tidy;
-                    // Secret values stay out of both
+                    // Secret values stay out of both, and out of every report
+                    ctx.secrets.record_object(&v);
                     crate::objects::redact_secret(&mut v);
                     if spec.name.is_some() {
                         object = Some(v.clone());

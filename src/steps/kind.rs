@@ -46,6 +46,11 @@ pub trait StepKind:
     fn run(&self, ctx: &StepCtx<'_>) -> impl Future<Output = Result<Output, StepError>> + Send;
 }
 
+/// For `skip_serializing_if`: a field at its default is left out of written scenarios.
+pub fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+
 /// A problem found in a spec: where under the step kind's keyword (`until.phase`,
 /// empty for the spec itself) and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +98,9 @@ pub struct StepCtx<'a> {
     pub cleanup: &'a Cleanup,
     /// Host programs of this scenario: pinned kubeconfig, process groups.
     pub host: &'a crate::host::HostScope,
+    /// Secret values the run has seen: a step that writes or reads a Secret records
+    /// it, and reports mask its values.
+    pub secrets: &'a crate::objects::SecretValues,
     pub cancel: &'a CancellationToken,
     /// Variables for `${NAME}` (built-ins, the scenario's `vars:`, `--set`, `save`).
     pub vars: &'a crate::vars::Vars,

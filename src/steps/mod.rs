@@ -14,7 +14,7 @@ mod kind;
 
 pub use check::check;
 pub use error::{ApiFailure, StepError};
-pub use kind::{Output, Problem, RunInfo, StepCtx, StepKind};
+pub use kind::{is_default, Output, Problem, RunInfo, StepCtx, StepKind};
 
 use crate::objref::{KindRef, ObjectRef};
 

@@ -31,7 +31,7 @@ impl PatchType {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PatchSpec {
     pub object: ObjectRef,
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type", default, skip_serializing_if = "super::is_default")]
     pub patch_type: PatchType,
     /// The patch: YAML/JSON structure, or a JSON/YAML string as given to `kubectl patch -p`.
     #[schemars(with = "serde_json::Value")]

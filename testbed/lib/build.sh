@@ -11,9 +11,15 @@
 #     module under testbed/<name>/ like testbed/etcd/;
 #   - an image: add a build_image_<name> function and a line in IMAGES.
 
-K8S_VERSION=${K8S_VERSION:-v1.34.4}
+# The default Kubernetes is the one testbed/k8s/go.mod pins; any other version the
+# Go module proxy serves is chosen with `up --version` / KDRILL_K8S_VERSION (see
+# set_k8s_version) and gets its own module (k8s/versions/<v>/ or generated) and cache.
+DEFAULT_K8S_VERSION=v1.34.4
+K8S_VERSION=${K8S_VERSION:-$DEFAULT_K8S_VERSION}
 ETCD_VERSION=${ETCD_VERSION:-v3.6.8}
 COREDNS_VERSION=v1.14.7 # keep in step with coredns/go.mod
+METRICS_SERVER_VERSION=v0.9.0 # keep in step with metrics-server/go.mod
+LOCAL_PATH_VERSION=v0.0.30 # keep in step with local-path/go.mod
 KUBE_COMMANDS="kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy"
 APT_PACKAGES="containerd runc containernetworking-plugins docker-registry skopeo umoci busybox-static iptables iproute2 conntrack curl openssl ca-certificates gcc libc6-dev util-linux mount"
 
@@ -26,11 +32,21 @@ bitnami-nginx build_image_bitnami_nginx bitnami/nginx:latest
 busybox build_image_busybox library/busybox:1.28,latest
 pause build_image_pause pause:3.10
 coredns build_image_coredns coredns/coredns:v1.14.7,1.14.7
+metrics-server build_image_metrics_server metrics-server/metrics-server:v0.9.0
+local-path build_image_local_path rancher/local-path-provisioner:v0.0.30
 "
 
 CACHE_ROOT="${KDRILL_CACHE:-$HOME/.cache/kdrill}/testbed"
 
-log() { printf '[testbed %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+# `up` sets UP_T0 (microseconds): its log lines then say how far into it they are
+log() {
+	local t=""
+	if [ -n "${UP_T0:-}" ]; then
+		local ms=$(( (${EPOCHREALTIME/./} - UP_T0) / 1000 ))
+		t=" +$((ms / 1000)).$((ms % 1000 / 100))s"
+	fi
+	printf '[testbed %s%s] %s\n' "$(date +%H:%M:%S)" "$t" "$*" >&2
+}
 die() { log "ERROR: $*"; exit 1; }
 
 # hash of the files a part of the build depends on
@@ -40,12 +56,82 @@ part_hash() { # file patterns, relative to testbed/ (quote them: expanded here)
 }
 
 cache_key() {
-	local h
-	h=$( (cd "$TESTBED" && cat k8s/go.mod k8s/go.sum k8s/*.go etcd/go.mod etcd/go.sum coredns/go.mod coredns/go.sum coredns/*.go images/* lib/build.sh; echo "$K8S_VERSION $ETCD_VERSION $(go version 2>/dev/null)") | sha256sum | cut -c1-12)
+	local h mod
+	mod=$(k8s_module)
+	h=$( (cat "$mod/go.mod" "$mod/go.sum" "$mod"/*.go; cd "$TESTBED" && cat etcd/go.mod etcd/go.sum coredns/go.mod coredns/go.sum coredns/*.go \
+		metrics-server/go.mod metrics-server/go.sum local-path/go.mod local-path/go.sum images/* lib/build.sh; echo "$K8S_VERSION $ETCD_VERSION $(go version 2>/dev/null)") | sha256sum | cut -c1-12)
 	echo "$K8S_VERSION-$h"
 }
 
 cache_dir() { echo "$CACHE_ROOT/$(cache_key)"; }
+
+# ---------------------------------------------------------------- versions
+# the k8s.io/kubernetes versions the Go module proxy serves (releases only)
+k8s_versions_served() {
+	(cd / && go list -m -versions k8s.io/kubernetes) | tr ' ' '\n' | grep -E '^v1\.[0-9]+\.[0-9]+$' | sort -V
+}
+
+# K8S_VERSION from the argument or KDRILL_K8S_VERSION: 1.35.4, v1.35.4, or a bare
+# minor (1.35: the newest patch the proxy serves); none: DEFAULT_K8S_VERSION
+set_k8s_version() { # [version]
+	local v=${1:-${KDRILL_K8S_VERSION:-}} r
+	if [ -z "$v" ]; then K8S_VERSION=$DEFAULT_K8S_VERSION; return 0; fi
+	v=v${v#v}
+	if [[ $v =~ ^v1\.[0-9]+$ ]]; then
+		if [ "$v" = "${DEFAULT_K8S_VERSION%.*}" ]; then
+			r=$DEFAULT_K8S_VERSION
+		else
+			r=$(k8s_versions_served | grep -E "^${v//./\\.}\.[0-9]+$" | tail -1 || true)
+		fi
+		[ -n "$r" ] || die "the Go module proxy serves no k8s.io/kubernetes $v.x (go list -m -versions k8s.io/kubernetes)"
+		v=$r
+	fi
+	[[ $v =~ ^v1\.[0-9]+\.[0-9]+$ ]] || die "not a Kubernetes version: $v (want 1.Y.Z or 1.Y)"
+	K8S_VERSION=$v
+}
+k8s_minor() { echo "$K8S_VERSION" | cut -d. -f2; }
+
+# The Go module that builds the multi-call binary for K8S_VERSION:
+#   - the default version: testbed/k8s itself (go.mod/go.sum committed);
+#   - a pinned one: testbed/k8s/versions/<v>/go.mod+go.sum (committed), with
+#     testbed/k8s/*.go copied beside them under the cache root;
+#   - any other version the proxy serves: generated there from k8s.io/kubernetes's
+#     own go.mod (each `k8s.io/X => ./staging/...` replaced by `k8s.io/X v0.Y.Z`,
+#     as testbed/k8s/go.mod does by hand) and `go mod tidy`. To pin it, copy the
+#     go.mod and go.sum it prints into testbed/k8s/versions/<v>/.
+# Prints the module directory.
+k8s_module() {
+	if [ "$K8S_VERSION" = "$DEFAULT_K8S_VERSION" ]; then echo "$TESTBED/k8s"; return 0; fi
+	local dir=$CACHE_ROOT/src/k8s-$K8S_VERSION pin=$TESTBED/k8s/versions/$K8S_VERSION f
+	mkdir -p "$dir"
+	for f in "$TESTBED"/k8s/*.go; do cmp -s "$f" "$dir/${f##*/}" || cp "$f" "$dir/"; done
+	if [ -f "$pin/go.mod" ]; then
+		cmp -s "$pin/go.mod" "$dir/go.mod" || cp "$pin/go.mod" "$dir/go.mod"
+		cmp -s "$pin/go.sum" "$dir/go.sum" || cp "$pin/go.sum" "$dir/go.sum"
+	elif [ ! -f "$dir/.generated" ]; then
+		log "generating the Go module for Kubernetes $K8S_VERSION ($dir)"
+		local kmod staging="v0.${K8S_VERSION#v1.}"
+		kmod=$(cd / && go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
+		[ -f "$kmod" ] || die "the Go module proxy does not serve k8s.io/kubernetes $K8S_VERSION"
+		{
+			echo "module kdrill.local/testbed/k8s"
+			echo
+			grep -E '^(go|godebug) ' "$kmod"
+			echo
+			echo "require k8s.io/kubernetes $K8S_VERSION"
+			echo
+			echo "replace ("
+			# staging modules the build does not load (sample-*) may be missing on the proxy: harmless
+			awk -v v="$staging" '$2 == "=>" && $3 ~ /^\.\/staging\// {print "\t" $1 " => " $1 " " v}' "$kmod"
+			echo ")"
+		} > "$dir/go.mod"
+		rm -f "$dir/go.sum"
+		(cd "$dir" && go mod tidy) >&2 || die "go mod tidy failed for Kubernetes $K8S_VERSION in $dir"
+		touch "$dir/.generated"
+		log "generated; to pin it: mkdir -p testbed/k8s/versions/$K8S_VERSION && cp $dir/go.mod $dir/go.sum testbed/k8s/versions/$K8S_VERSION/"
+	fi
+	echo "$dir"
+}
 
 # ---------------------------------------------------------------- apt
 ensure_packages() {
@@ -104,14 +190,15 @@ kube_ldflags() {
 }
 
 build_kube() { # cache
-	local cache=$1 out=$1/bin/kube hash
-	hash=$( (part_hash k8s/go.mod k8s/go.sum 'k8s/*.go'; echo "$KUBE_TAGS $(kube_ldflags) $(go version)") | sha256sum | cut -c1-16)
+	local cache=$1 out=$1/bin/kube hash mod
+	mod=$(k8s_module)
+	hash=$( (cat "$mod/go.mod" "$mod/go.sum" "$mod"/*.go | sha256sum | cut -c1-16; echo "$KUBE_TAGS $(kube_ldflags) $(go version)") | sha256sum | cut -c1-16)
 	[ -x "$out" ] && [ "$(cat "$out.hash" 2>/dev/null)" = "$hash" ] && return 0
 	reuse_part "$cache" bin/kube "$hash" && return 0
 	log "building Kubernetes $K8S_VERSION ($KUBE_COMMANDS) from Go modules: 10-25 min cold on 2 cores, log $cache/build-kube.log"
 	mkdir -p "$cache/bin"
 	local t0=$SECONDS
-	(cd "$TESTBED/k8s" && CGO_ENABLED=0 go build -trimpath -tags "$KUBE_TAGS" -ldflags "$(kube_ldflags)" -o "$out.tmp" .) >"$cache/build-kube.log" 2>&1 || { tail -30 "$cache/build-kube.log" >&2; die "Kubernetes build failed (log $cache/build-kube.log)"; }
+	(cd "$mod" && CGO_ENABLED=0 go build -trimpath -tags "$KUBE_TAGS" -ldflags "$(kube_ldflags)" -o "$out.tmp" .) >"$cache/build-kube.log" 2>&1 || { tail -30 "$cache/build-kube.log" >&2; die "Kubernetes build failed (log $cache/build-kube.log)"; }
 	mv "$out.tmp" "$out"
 	echo "$hash" > "$out.hash"
 	log "built kube in $((SECONDS - t0))s"
@@ -142,6 +229,11 @@ build_etcd() { build_go_part "$1" etcd etcd go.etcd.io/etcd/server/v3 "etcd $ETC
 
 # CoreDNS with only the plugins cluster DNS needs (testbed/coredns/main.go)
 build_coredns() { build_go_part "$1" coredns coredns . "CoreDNS $COREDNS_VERSION" "1-2 min"; }
+
+# add-ons: metrics-server (kubectl top, the metrics.k8s.io API) and Rancher's
+# local-path-provisioner (the default StorageClass), each in a module of its own
+build_metrics_server() { build_go_part "$1" metrics-server metrics-server sigs.k8s.io/metrics-server/cmd/metrics-server "metrics-server $METRICS_SERVER_VERSION" "3-5 min"; }
+build_local_path() { build_go_part "$1" local-path-provisioner local-path github.com/rancher/local-path-provisioner "local-path-provisioner $LOCAL_PATH_VERSION" "2-3 min"; }
 
 # ---------------------------------------------------------------- images
 # copy the shared libraries a binary needs (per ldd on this host) into rootfs
@@ -270,15 +362,38 @@ build_image_coredns() { # rootfs
 		--config.user 65534:65534 --config.exposedports 1053/udp --config.exposedports 1053/tcp)
 }
 
-build_images() { # cache (bin/coredns must be built)
+# a Go binary of ours alone, as upstream ships these: static, no shell, runs as nobody
+binary_rootfs() { # rootfs binary-in-cache path-in-image
+	local r=$1
+	mkdir -p "$r"/{etc,tmp,"$(dirname "${3#/}")"}
+	chmod 1777 "$r/tmp"
+	cp "$cache/bin/$2" "$r$3"
+	printf 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n' > "$r/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\n' > "$r/etc/group"
+}
+
+# metrics-server: /metrics-server, user 65534, serves TLS on 4443 (its own cert in /tmp)
+build_image_metrics_server() { # rootfs
+	binary_rootfs "$1" metrics-server /metrics-server
+	IMAGE_CONFIG=(--config.entrypoint /metrics-server --config.user 65534:65534 --config.exposedports 4443/tcp)
+}
+
+# local-path-provisioner: on PATH as in upstream's image (its manifests run
+# `local-path-provisioner --debug start ...`); its helper pods use busybox
+build_image_local_path() { # rootfs
+	binary_rootfs "$1" local-path-provisioner /usr/bin/local-path-provisioner
+	IMAGE_CONFIG=(--config.env PATH=/usr/bin:/bin --config.cmd local-path-provisioner)
+}
+
+build_images() { # cache (bin/coredns, bin/metrics-server, bin/local-path-provisioner must be built)
 	local cache=$1 hash
-	hash=$(part_hash 'images/*' lib/build.sh coredns/go.mod coredns/go.sum 'coredns/*.go')
+	hash=$(part_hash 'images/*' lib/build.sh coredns/go.mod coredns/go.sum 'coredns/*.go' metrics-server/go.mod metrics-server/go.sum local-path/go.mod local-path/go.sum)
 	[ -f "$cache/images/.hash" ] && [ "$(cat "$cache/images/.hash")" = "$hash" ] && return 0
 	if reuse_part "$cache" images.tar "$hash"; then
 		rm -rf "$cache/images" && mkdir -p "$cache/images" && tar -C "$cache/images" -xf "$cache/images.tar" && echo "$hash" > "$cache/images/.hash"
 		return 0
 	fi
-	log "building images (nginx, bitnami/nginx, busybox, pause, coredns) from Debian packages and our builds"
+	log "building images (nginx, bitnami/nginx, busybox, pause, coredns, metrics-server, local-path) from Debian packages and our builds"
 	local t0=$SECONDS work debs
 	work=$(mktemp -d /tmp/kdrill-images.XXXXXX)
 	debs=$cache/debs
@@ -292,7 +407,7 @@ build_images() { # cache (bin/coredns must be built)
 	# glibc >= 2.34 has files and dns built in, which is all the images use
 	gcc -Os -static -o "$NSLOOKUP_BIN" "$TESTBED/images/nslookup.c" 2>"$work/nslookup.log" || { cat "$work/nslookup.log" >&2; die "gcc -static nslookup.c failed"; }
 	strip "$NSLOOKUP_BIN" 2>/dev/null || true
-	local line dir fn refs repo tags tag first
+	local dir fn refs repo tags tag first
 	while read -r dir fn refs; do
 		[ -z "$dir" ] && continue
 		repo=${refs%%:*}; tags=${refs#*:}; first=${tags%%,*}
@@ -327,27 +442,41 @@ build_all() {
 	local cache t0=$SECONDS
 	cache=$(cache_dir)
 	mkdir -p "$cache"
-	if [ -f "$cache/.complete" ] && [ -x "$cache/bin/kube" ] && [ -x "$cache/bin/etcd" ] && [ -x "$cache/bin/coredns" ] && [ -d "$cache/images" ]; then
+	if [ -f "$cache/.complete" ] && [ -x "$cache/bin/kube" ] && [ -x "$cache/bin/etcd" ] && [ -x "$cache/bin/coredns" ] &&
+		[ -x "$cache/bin/metrics-server" ] && [ -x "$cache/bin/local-path-provisioner" ] && [ -d "$cache/images" ]; then
 		return 0
 	fi
+	# while this build runs, no prune_cache (of another version's build, another
+	# checkout's) may take the directory away
+	echo "$$" > "$cache/.building"
 	build_coredns "$cache"
+	build_metrics_server "$cache"
+	build_local_path "$cache"
 	build_images "$cache"
 	build_etcd "$cache"
 	build_kube "$cache"
 	local c
 	for c in $KUBE_COMMANDS; do ln -sfn kube "$cache/bin/$c"; done
 	date -Is > "$cache/.complete"
+	rm -f "$cache/.building"
 	log "build complete in $((SECONDS - t0))s: $cache"
 	prune_cache "$cache"
 }
 
-# keep the current cache dir and the newest other complete one; drop the rest
+# one cache dir per Kubernetes version (<version>-<hash>): keep the current one and,
+# per version, the newest other complete one (a checkout of another branch may want
+# it back); drop the rest. src/ holds generated Go modules (k8s_module).
 prune_cache() { # current
-	local d kept=0
+	local d v kept=" "
+	# shellcheck disable=SC2045 # our own <version>-<hash> names, newest first
 	for d in $(ls -dt "$CACHE_ROOT"/*/ 2>/dev/null); do
 		d=${d%/}
 		[ "$d" = "$1" ] && continue
-		if [ -f "$d/.complete" ] && [ "$kept" = 0 ]; then kept=1; continue; fi
+		[ "${d##*/}" = src ] && continue
+		# a build in progress (its process alive): not ours to remove
+		[ -f "$d/.building" ] && [ -d "/proc/$(cat "$d/.building")" ] && continue
+		v=${d##*/}; v=${v%-*}
+		if [ -f "$d/.complete" ] && [[ $kept != *" $v "* ]]; then kept="$kept$v "; continue; fi
 		rm -rf "$d"
 	done
 	return 0
