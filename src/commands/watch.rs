@@ -72,7 +72,10 @@ fn watch_signals(session: Arc<Session>) {
                 session.ended.cancel();
                 current.clone()
             };
-            let Some(stop) = current else { continue };
+            let Some(stop) = current else {
+                eprintln!("kdrill: {}: stopped watching", sig.name());
+                continue;
+            };
             if count == 1 {
                 eprintln!("kdrill: {}: stopping, cleaning up (a second signal stops waiting for deletions)", sig.name());
                 stop.request(Reason::Signal(sig));
