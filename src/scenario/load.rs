@@ -59,21 +59,21 @@ fn mentions_vars(v: &serde_yaml::Value) -> bool {
     }
 }
 
-struct Ctx<'a> {
-    file: &'a Path,
-    index: &'a PosIndex,
-    errors: Vec<LoadError>,
+pub(super) struct Ctx<'a> {
+    pub(super) file: &'a Path,
+    pub(super) index: &'a PosIndex,
+    pub(super) errors: Vec<LoadError>,
 }
 
 impl Ctx<'_> {
-    fn at(&self, pos: Pos) -> Location {
+    pub(super) fn at(&self, pos: Pos) -> Location {
         Location {
             file: self.file.to_path_buf(),
             line: pos.line,
             col: pos.col,
         }
     }
-    fn push(&mut self, path: &str, message: impl Into<String>) {
+    pub(super) fn push(&mut self, path: &str, message: impl Into<String>) {
         let location = self.at(self.index.find(path));
         self.errors.push(LoadError {
             location,
@@ -81,7 +81,7 @@ impl Ctx<'_> {
         });
     }
     /// Deserialize `value` (found at `base`), turning a failure into a positioned error.
-    fn de<T: for<'de> Deserialize<'de>>(
+    pub(super) fn de<T: for<'de> Deserialize<'de>>(
         &mut self,
         base: &str,
         value: serde_yaml::Value,
@@ -337,21 +337,20 @@ fn lower_section(
         return;
     };
     for (i, item) in items.into_iter().enumerate() {
-        let number = out.len() + 1;
-        if let Some(step) = lower_step(ctx, section, i, number, item) {
-            out.push(step);
-        }
+        let base = format!("{key}[{i}]");
+        super::template::lower_item(ctx, section, &base, item, out, &Default::default());
     }
 }
 
-fn lower_step(
+/// Lower one step (no `use`, no `forEach`: see [`super::template`]) found at `base`.
+pub(super) fn lower_step(
     ctx: &mut Ctx<'_>,
     section: Section,
-    i: usize,
+    base: &str,
     number: usize,
     item: serde_yaml::Value,
 ) -> Option<Step> {
-    let base = format!("{}[{i}]", section.keyword());
+    let base = base.to_string();
     let serde_yaml::Value::Mapping(mut fields) = item else {
         ctx.push(
             &base,
@@ -504,6 +503,7 @@ fn lower_step(
         save,
         action,
         location: ctx.at(pos),
+        context: Vec::new(),
     })
 }
 
