@@ -678,3 +678,94 @@ fn host_commands_get_a_pinned_kubeconfig_and_end_with_their_scenario() {
         "a background process of a host command outlived its scenario"
     );
 }
+
+#[test]
+#[ignore = "needs the testbed"]
+fn retries_name_flaky_scenarios_and_rerun_failed_runs_just_the_failures() {
+    let Some(kc) = common::test_kubeconfig("retries and rerun-failed") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    let head = "apiVersion: kdrill.dev/v1alpha1\nkind: Scenario\n";
+    let counter = dir.path().join("attempts");
+    for (file, text) in [
+        ("passes.yaml", format!("{head}name: passes\nsteps:\n  - sleep: 10ms\n")),
+        // fails on its first attempt only: a counter on this machine
+        ("counter.yaml", format!("{head}name: counter\ninputs: [COUNTER]\nsteps:\n  - command: {{run: 'n=$(cat \"$COUNTER\" 2>/dev/null || echo 0); echo $((n+1)) > \"$COUNTER\"; test \"$n\" -ge 1'}}\n")),
+        ("fails.yaml", format!("{head}name: fails\nsteps:\n  - command: {{run: 'exit 4'}}\n")),
+    ] {
+        std::fs::write(dir.path().join(file), text).unwrap();
+    }
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_kdrill"))
+            .arg("run")
+            .arg("--kubeconfig")
+            .arg(&kc)
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("KUBECONFIG")
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let (o, e) = common::text(&out);
+        (out.status.code(), o, e)
+    };
+    let counter_set = format!("COUNTER={}", counter.display());
+    let (code, stdout, stderr) = run(&[
+        ".",
+        "--retries",
+        "1",
+        "--set",
+        &counter_set,
+        "--report",
+        "junit=junit.xml",
+        "--report",
+        "json=report.json",
+    ]);
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.contains("FLAKY counter"), "{stdout}");
+    assert!(stdout.contains("RETRY fails"), "{stdout}");
+    assert!(
+        stdout.contains("2 passed, 1 failed, 0 skipped") && stdout.contains("(1 flaky)"),
+        "{stdout}"
+    );
+    let xml = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    let suites = junit_parser::from_reader(std::io::Cursor::new(xml.as_bytes())).unwrap();
+    let case = |n: &str| {
+        suites.suites[0]
+            .cases
+            .iter()
+            .find(|c| c.original_name == n)
+            .unwrap()
+    };
+    assert!(
+        case("counter").status.is_success() && case("counter").reruns.len() == 1,
+        "{xml}"
+    );
+    assert!(
+        case("fails").status.is_failure() && case("fails").reruns.len() == 1,
+        "{xml}"
+    );
+    assert!(case("passes").reruns.is_empty(), "{xml}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    let flaky: Vec<&str> = json["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["flaky"] == true)
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert_eq!(flaky, ["counter"]);
+    // --retries never hides a scenario that fails every time
+    assert!(dir.path().join(".kdrill/last-run.json").is_file());
+    let (code, stdout, stderr) = run(&["--rerun-failed", "--set", &counter_set, "."]);
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.contains("1 scenario(s)"), "{stdout}");
+    assert!(
+        stdout.contains("FAIL  fails") && !stdout.contains("counter"),
+        "{stdout}"
+    );
+}
