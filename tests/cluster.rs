@@ -769,3 +769,144 @@ fn retries_name_flaky_scenarios_and_rerun_failed_runs_just_the_failures() {
         "{stdout}"
     );
 }
+
+/// Chromium as this machine can run it: headless, no sandbox (root), none of the
+/// background connections the closed network refuses, a fresh profile.
+fn chromium(profile: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new("chromium");
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()));
+    c
+}
+
+#[test]
+#[ignore = "needs the testbed"]
+fn the_html_report_of_a_run_shows_its_timeline_and_failure_in_a_browser() {
+    let Some(kc) = common::test_kubeconfig("html report") else {
+        return;
+    };
+    if !kdrill::host::can_run("chromium") {
+        assert!(
+            std::env::var_os("KDRILL_REQUIRE_CLUSTER").is_none(),
+            "chromium is not installed (scripts/test installs it)"
+        );
+        eprintln!("SKIPPED html report: chromium is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.html");
+    let out = kdrill_run(
+        &kc,
+        &[
+            "scenarios/basics/variables.yaml",
+            "tests/fixtures/broken/wrong-page.yaml",
+            "--report",
+            &format!("html={}", report.display()),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
+    // the browser reads the page and answers questions about its DOM: a script is
+    // added to a copy, its answers land in the DOM the browser dumps
+    let page = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        !page.contains("<script"),
+        "the report itself runs no script"
+    );
+    let probe = dir.path().join("probe.html");
+    std::fs::write(
+        &probe,
+        page.replace(
+            "</body>",
+            r#"<script>
+const q = (s) => [...document.querySelectorAll(s)].map((e) => e.textContent.trim());
+const answers = {
+  summary: q('#summary')[0],
+  scenarios: q('details.scenario .name'),
+  failed: q('details.scenario.failed .name'),
+  open: [...document.querySelectorAll('details.scenario')].filter((d) => d.open).length,
+  expected: q('details.scenario.failed pre.expected'),
+  got: q('details.scenario.failed pre.got'),
+  failedSteps: document.querySelectorAll('#timeline rect.step.failed').length,
+  bars: document.querySelectorAll('#timeline g.scenario').length,
+  cleanups: document.querySelectorAll('#timeline rect.cleanup').length,
+};
+const pre = document.createElement('pre');
+pre.id = 'kdrill-dom';
+pre.textContent = JSON.stringify(answers);
+document.body.appendChild(pre);
+</script></body>"#,
+        ),
+    )
+    .unwrap();
+    let dom = chromium(&dir.path().join("profile"))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", probe.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&dom.stdout).into_owned();
+    let json = dom
+        .split("<pre id=\"kdrill-dom\">")
+        .nth(1)
+        .and_then(|r| r.split("</pre>").next())
+        .unwrap_or_else(|| panic!("no answers in the DOM:\n{dom}"))
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    let a: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(
+        a["summary"].as_str().unwrap().contains("1 passed 1 failed"),
+        "{a}"
+    );
+    assert_eq!(
+        a["scenarios"],
+        serde_json::json!(["variables", "wrong page"]),
+        "{a}"
+    );
+    assert_eq!(a["failed"], serde_json::json!(["wrong page"]), "{a}");
+    assert_eq!(a["open"], 1, "the failed scenario is open: {a}");
+    assert!(
+        a["expected"][0]
+            .as_str()
+            .unwrap()
+            .contains("Welcome to Apache"),
+        "{a}"
+    );
+    assert!(
+        a["got"][0].as_str().unwrap().contains("Welcome to nginx!"),
+        "{a}"
+    );
+    assert_eq!(
+        (a["bars"].as_u64(), a["failedSteps"].as_u64()),
+        (Some(2), Some(1)),
+        "{a}"
+    );
+    assert_eq!(a["cleanups"], 2, "{a}");
+    // and it draws: a screenshot of the page is a real picture
+    let shot = dir.path().join("report.png");
+    let s = chromium(&dir.path().join("profile2"))
+        .args([
+            "--window-size=1200,1000",
+            &format!("--screenshot={}", shot.display()),
+        ])
+        .arg(format!("file://{}", report.display()))
+        .output()
+        .unwrap();
+    assert!(
+        s.status.success(),
+        "{:?}",
+        String::from_utf8_lossy(&s.stderr)
+    );
+    assert!(
+        std::fs::metadata(&shot).unwrap().len() > 20_000,
+        "an empty screenshot"
+    );
+}

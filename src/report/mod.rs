@@ -2,6 +2,7 @@
 //! Every renderer (human, and later JUnit and JSON) reads this same model.
 
 pub mod configmap;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;
@@ -18,7 +19,7 @@ use std::time::Duration;
 /// A report that cannot be rendered, written, or whose target cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
-    #[error("expected junit=PATH, json=PATH or configmap=NAMESPACE/NAME, got `{0}`")]
+    #[error("expected junit=PATH, json=PATH, html=PATH or configmap=NAMESPACE/NAME, got `{0}`")]
     BadTarget(String),
     #[error("cannot render the JUnit report: {0}")]
     Junit(#[from] quick_junit::SerializeError),
