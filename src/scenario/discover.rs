@@ -1,7 +1,8 @@
 //! Finding scenario files (in directories, or named), reading them, and attaching
 //! each scenario to the suite above it.
 
-use super::load::{load_str, LoadError, LoadErrors};
+use super::context::{LoadError, LoadErrors};
+use super::load::load_str;
 use super::{Location, Scenario, API_VERSION, KIND};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

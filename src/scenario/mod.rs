@@ -2,15 +2,17 @@
 //! typed model every other part reads, and its loading with positions (`load`).
 //! See `docs/scenario-format.md` for the user-facing description.
 
+mod context;
 mod discover;
 mod format;
 mod load;
 pub mod positions;
 mod template;
 
+pub use context::{LoadError, LoadErrors};
 pub use discover::{discover, load_all, load_file};
 pub use format::schema_root;
-pub use load::{load_str, LoadError, LoadErrors};
+pub use load::load_str;
 
 use crate::duration::HumanDuration;
 use crate::expect::Expect;

@@ -19,7 +19,7 @@
 //! repeats it once per value, `${APP}` replaced. Errors inside a template name the
 //! template's file:line and the using step's file:line.
 
-use super::load::{lower_step, Ctx, LoadError};
+use super::context::{Ctx, LoadError};
 use super::positions::PosIndex;
 use super::{Location, Section, Step, API_VERSION};
 use serde::Deserialize;
@@ -178,7 +178,7 @@ fn push_step(
     scope: &Scope,
 ) {
     let number = out.len() + 1;
-    if let Some(mut step) = lower_step(ctx, section, base, number, item) {
+    if let Some(mut step) = (ctx.lower)(ctx, section, base, number, item) {
         step.context = scope.context.clone();
         out.push(step);
     }
@@ -351,6 +351,7 @@ fn use_template(
         file: &file,
         index: &index,
         errors: Vec::new(),
+        lower: ctx.lower,
     };
     let steps = expand_template(&mut sub, &spec, value, section, out, scope, &key, &use_site);
     // errors inside the template say where it was used from
