@@ -153,6 +153,15 @@ pub struct RunArgs {
     /// cleanup before it exits) or `in-slot` (after its cleanup)
     #[arg(long, value_enum, default_value_t = CleanupArg::Background)]
     pub cleanup: CleanupArg,
+    /// Run a failed scenario again, up to N times, each in a fresh namespace; one that
+    /// passes on a retry is reported as flaky (never as a plain pass)
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub retries: u32,
+    /// Run exactly the scenarios that failed or were interrupted in a run's JSON
+    /// report (default: the last run in this project, kept in .kdrill/last-run.json)
+    #[arg(long, value_name = "REPORT.json", num_args = 0..=1)]
+    #[allow(clippy::option_option)] // absent, present without a report, present with one
+    pub rerun_failed: Option<Option<PathBuf>>,
     /// Stop the run (exit 3) when the API server has not answered for this long;
     /// running steps fail with "cluster unreachable since ..."
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration_arg)]
@@ -172,7 +181,7 @@ pub struct RunArgs {
     pub update: bool,
     /// Stay running: on every save, rerun exactly the scenarios whose files changed (the
     /// scenario, its suite, its manifests and the files its steps name, its snapshots); Ctrl-C stops
-    #[arg(long, conflicts_with_all = ["from_markdown", "dry_run"])]
+    #[arg(long, conflicts_with_all = ["from_markdown", "dry_run", "rerun_failed"])]
     pub watch: bool,
     #[command(flatten)]
     pub output: OutputArgs,

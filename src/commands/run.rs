@@ -112,12 +112,33 @@ pub(super) async fn run_once(
                 return exit::USAGE;
             }
         };
+    // --watch: only the scenarios whose files changed
     let scenarios: Vec<Scenario> = match only {
         Some(files) => scenarios
             .into_iter()
             .filter(|s| files.contains(&s.file))
             .collect(),
         None => scenarios,
+    };
+    let scenarios = match &args.rerun_failed {
+        None => scenarios,
+        Some(p) => {
+            let path = p.clone().unwrap_or_else(crate::rerun::last_run_path);
+            match crate::rerun::failed_in(&path) {
+                Ok(failed) if failed.is_empty() => {
+                    println!(
+                        "kdrill: nothing failed in {}: nothing to rerun",
+                        path.display()
+                    );
+                    return exit::OK;
+                }
+                Ok(failed) => crate::rerun::keep(scenarios, &failed),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return exit::USAGE;
+                }
+            }
+        }
     };
     if scenarios.is_empty() {
         let after = match (&args.filter, &args.selector) {
@@ -189,6 +210,7 @@ pub(super) async fn run_once(
             crate::cli::CleanupArg::InSlot => executor::CleanupMode::InSlot,
         },
         unreachable_after: args.unreachable_after,
+        retries: args.retries,
     };
     let mut reports = args.report.clone();
     for r in &defaults.reports {
@@ -263,6 +285,20 @@ pub(super) async fn run_once(
     ));
     let totals = exec.run_all(scenarios, version).await;
     let report = reporter.finish().await;
+    // the last run, for --rerun-failed (a report that cannot be kept is only said)
+    let last = crate::rerun::last_run_path();
+    let kept = last
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .map_err(|e| e.to_string())
+        .and_then(|()| crate::report::json::render(&report).map_err(|e| e.to_string()))
+        .and_then(|t| std::fs::write(&last, t).map_err(|e| e.to_string()));
+    if let Err(e) = kept {
+        eprintln!(
+            "kdrill: could not keep this run's report in {}: {e}",
+            last.display()
+        );
+    }
     match crate::report::reporter::write_all(&report, &reports, &client).await {
         Ok(lines) => {
             for l in lines {

@@ -99,11 +99,15 @@ pub async fn watch(args: &RunArgs) -> u8 {
         .report
         .iter()
         .filter_map(|r| match r {
-            ReportTarget::Junit(p) | ReportTarget::Json(p) => Some(p.clone()),
+            ReportTarget::Junit(p) | ReportTarget::Json(p) | ReportTarget::Html(p) => {
+                Some(p.clone())
+            }
             ReportTarget::ConfigMap(..) => None,
         })
         .collect();
     ignored.extend(args.artifacts.clone());
+    // the record --rerun-failed reads, rewritten by every run
+    ignored.push(crate::rerun::last_run_path());
     // a bad --filter or --selector is not fixed by editing scenarios
     if let Err(e) =
         crate::select::select(Vec::new(), args.filter.as_deref(), args.selector.as_deref())
