@@ -159,6 +159,27 @@ fn broken_scenarios_fail_with_location_expectation_and_evidence() {
     );
 }
 
+/// The name of the run's first namespace once the API has it: START is said before
+/// the namespace is made, so a test that acts on it waits for the watch event.
+fn first_namespace_of_run(kubeconfig: &Path, run: &str) -> String {
+    use futures::StreamExt;
+    use kube::runtime::{watcher, WatchStreamExt};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let kc = kube::config::Kubeconfig::read_from(kubeconfig).unwrap();
+        let cfg = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+            .await
+            .unwrap();
+        let api: Api<Namespace> = Api::all(kube::Client::try_from(cfg).unwrap());
+        let cfg = watcher::Config::default().labels(&format!("kdrill.dev/run={run}"));
+        let mut stream = watcher(api, cfg).applied_objects().boxed();
+        let first = tokio::time::timeout(std::time::Duration::from_secs(60), stream.next())
+            .await
+            .expect("no namespace of the run within 60 s");
+        first.unwrap().unwrap().metadata.name.unwrap()
+    })
+}
+
 #[test]
 #[ignore = "needs the testbed"]
 fn ctrl_c_cleans_up_and_exits_130() {
@@ -193,7 +214,8 @@ fn ctrl_c_cleans_up_and_exits_130() {
         }
     }
     let run = run.unwrap_or_else(|| panic!("no run id in {seen:?}"));
-    // START is printed once the namespace exists: interrupt the steps now
+    // interrupt once the namespace exists, so cleanup has something to remove
+    first_namespace_of_run(&kc, &run);
     assert_eq!(namespaces_of_run(&kc, &run).len(), 1);
     let pid = child.id().to_string();
     assert!(std::process::Command::new("kill")
