@@ -4,7 +4,10 @@
 //! `cargo test --test cluster -- --include-ignored` (scripts/test does).
 
 mod common;
-use common::{kdrill, kdrill_run, namespaces_of_run, run_id, test_kubeconfig, text, tree_text};
+use common::{
+    first_namespace_of_run, kdrill, kdrill_run, namespaces_of_run, run_id, test_kubeconfig, text,
+    tree_text,
+};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::Stdio;
@@ -157,27 +160,6 @@ fn broken_scenarios_fail_with_location_expectation_and_evidence() {
         Vec::<String>::new(),
         "failed scenarios must clean up too"
     );
-}
-
-/// The name of the run's first namespace once the API has it: START is said before
-/// the namespace is made, so a test that acts on it waits for the watch event.
-fn first_namespace_of_run(kubeconfig: &Path, run: &str) -> String {
-    use futures::StreamExt;
-    use kube::runtime::{watcher, WatchStreamExt};
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let kc = kube::config::Kubeconfig::read_from(kubeconfig).unwrap();
-        let cfg = kube::Config::from_custom_kubeconfig(kc, &Default::default())
-            .await
-            .unwrap();
-        let api: Api<Namespace> = Api::all(kube::Client::try_from(cfg).unwrap());
-        let cfg = watcher::Config::default().labels(&format!("kdrill.dev/run={run}"));
-        let mut stream = watcher(api, cfg).applied_objects().boxed();
-        let first = tokio::time::timeout(std::time::Duration::from_secs(60), stream.next())
-            .await
-            .expect("no namespace of the run within 60 s");
-        first.unwrap().unwrap().metadata.name.unwrap()
-    })
 }
 
 #[test]

@@ -145,3 +145,25 @@ pub fn namespaces_of_run(kubeconfig: &Path, run: &str) -> Vec<String> {
             .collect()
     })
 }
+
+/// The name of the run's first namespace once the API has it: START is said before
+/// the namespace is made, so a test that acts on it waits for the watch event.
+pub fn first_namespace_of_run(kubeconfig: &Path, run: &str) -> String {
+    use futures::StreamExt;
+    use kube::runtime::{watcher, WatchStreamExt};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let kc = kube::config::Kubeconfig::read_from(kubeconfig).unwrap();
+        let cfg = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+            .await
+            .unwrap();
+        let api: kube::Api<k8s_openapi::api::core::v1::Namespace> =
+            kube::Api::all(kube::Client::try_from(cfg).unwrap());
+        let cfg = watcher::Config::default().labels(&format!("kdrill.dev/run={run}"));
+        let mut stream = watcher(api, cfg).applied_objects().boxed();
+        let first = tokio::time::timeout(std::time::Duration::from_secs(60), stream.next())
+            .await
+            .expect("no namespace of the run within 60 s");
+        first.unwrap().unwrap().metadata.name.unwrap()
+    })
+}
