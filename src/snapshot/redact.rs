@@ -51,6 +51,9 @@ fn builtins() -> &'static [Builtin] {
             r(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?", "[TIME]"),
             r(r"\b\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}", "[TIME]"),
             r(r"\b\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}\b", "[TIME]"),
+            // `date` (the busybox loop of many tutorials) and HTTP `Date:` headers
+            r(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{2}:\d{2}:\d{2} (?:[A-Z]{2,5} )?\d{4}\b", "[TIME]"),
+            r(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT\b", "[TIME]"),
             r(r"\b(?:\d{1,3}\.){3}\d{1,3}\b", "[IP]"),
             // how long something took (`pulled image "x" in 5.39s`): a duration, not an age
             r(r"\bin \d+(?:\.\d+)?(?:ns|µs|us|ms|s|m|h)\b", "in [DURATION]"),
@@ -236,6 +239,16 @@ mod tests {
         [IP] - - [[TIME]] "GET / HTTP/1.1" 200 615 "-" "curl/7.88.1" "-"
         [TIME] [emerg] 1#1: bind() to [IP]:80 failed (98: Address already in use)
         "#);
+    }
+
+    #[test]
+    fn date_output_and_http_dates_are_times() {
+        let l = "Sun Nov 29 16:54:18 UTC 2026\nMon Jan  5 09:01:02 2026\nDate: Sun, 29 Nov 2026 16:54:18 GMT\n";
+        insta::assert_snapshot!(normalise(l, &ctx(), &[]), @r"
+        [TIME]
+        [TIME]
+        Date: [TIME]
+        ");
     }
 
     #[test]
