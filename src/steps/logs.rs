@@ -4,7 +4,10 @@
 //! A pod just created has no log yet (`kubectl logs` answers "waiting to start"), and
 //! a tutorial that runs `kubectl logs` right after `kubectl run` relies on the reader's
 //! pause: the step first waits, on a watch, until the container has a log to read
-//! (started, or for `previous`, restarted), within the step's timeout.
+//! (started, or for `previous`, restarted), within the step's timeout. Without a
+//! `container`, a pod of several containers is read as kubectl reads it: the
+//! container its `kubectl.kubernetes.io/default-container` annotation names, else
+//! the first.
 
 use crate::expect::ExpectField;
 use super::{Output, Problem, StepCtx, StepError, StepKind};
@@ -96,9 +99,9 @@ async fn run(ctx: &StepCtx<'_>, spec: &LogsSpec) -> Result<Output, StepError> {
         }
         _ => return Err(StepError::Incomplete("no pod named")),
     };
-    readable(ctx, spec, &name).await?;
+    let container = readable(ctx, spec, &name).await?;
     let lp = LogParams {
-        container: spec.container.clone(),
+        container,
         previous: spec.previous,
         tail_lines: spec.tail_lines,
         ..Default::default()
@@ -110,9 +113,13 @@ async fn run(ctx: &StepCtx<'_>, spec: &LogsSpec) -> Result<Output, StepError> {
     })
 }
 
-/// Wait until the log asked for exists: the container (the named one, else every
-/// container) is running or has terminated; with `previous`, it has restarted.
-async fn readable(ctx: &StepCtx<'_>, spec: &LogsSpec, pod: &str) -> Result<(), StepError> {
+/// Wait until the log asked for exists: the container is running or has terminated;
+/// with `previous`, it has restarted. Returns the container read.
+async fn readable(
+    ctx: &StepCtx<'_>,
+    spec: &LogsSpec,
+    pod: &str,
+) -> Result<Option<String>, StepError> {
     let pods = crate::objref::KindRef {
         name: "pods".into(),
         group: None,
@@ -125,7 +132,7 @@ async fn readable(ctx: &StepCtx<'_>, spec: &LogsSpec, pod: &str) -> Result<(), S
     );
     let cfg = watcher::Config::default().fields(&format!("metadata.name={pod}"));
     let judge = |seen: &Seen| Unmet::about(pod, log_missing(seen.get(pod), spec));
-    watch_until(api, cfg, judge, ctx.timeout, ctx.cancel)
+    let seen = watch_until(api, cfg, judge, ctx.timeout, ctx.cancel)
         .await
         .map_err(|e| {
             let mut err = StepError::from(e);
@@ -134,7 +141,19 @@ async fn readable(ctx: &StepCtx<'_>, spec: &LogsSpec, pod: &str) -> Result<(), S
             }
             err
         })?;
-    Ok(())
+    Ok(spec
+        .container
+        .clone()
+        .or_else(|| seen.get(pod).and_then(default_container)))
+}
+
+/// The container kubectl reads when none is named: the annotated default, else the
+/// first of the spec.
+fn default_container(pod: &serde_json::Value) -> Option<String> {
+    pod["metadata"]["annotations"]["kubectl.kubernetes.io/default-container"]
+        .as_str()
+        .or_else(|| pod["spec"]["containers"][0]["name"].as_str())
+        .map(str::to_string)
 }
 
 /// Why the log cannot be read yet (nothing: it can).
@@ -146,9 +165,10 @@ fn log_missing(pod: Option<&serde_json::Value>, spec: &LogsSpec) -> Vec<String> 
         .as_array()
         .cloned()
         .unwrap_or_default();
+    let container = spec.container.clone().or_else(|| default_container(pod));
     let wanted: Vec<&serde_json::Value> = statuses
         .iter()
-        .filter(|c| spec.container.as_deref().is_none_or(|n| c["name"] == n))
+        .filter(|c| container.as_deref().is_none_or(|n| c["name"] == n))
         .collect();
     if wanted.is_empty() {
         return vec![match &spec.container {
@@ -200,7 +220,12 @@ mod tests {
     }
 
     fn pod(statuses: serde_json::Value) -> serde_json::Value {
-        json!({"metadata": {"name": "p"}, "status": {"containerStatuses": statuses}})
+        let names: Vec<serde_json::Value> = statuses
+            .as_array()
+            .map(|a| a.iter().map(|c| json!({"name": c["name"]})).collect())
+            .unwrap_or_default();
+        json!({"metadata": {"name": "p"}, "spec": {"containers": names},
+            "status": {"containerStatuses": statuses}})
     }
 
     #[test]
@@ -229,10 +254,30 @@ mod tests {
         ]));
         assert!(log_missing(Some(&p), &spec(Some("a"), false)).is_empty());
         assert!(log_missing(Some(&p), &spec(Some("b"), false)).is_empty());
-        assert_eq!(log_missing(Some(&p), &spec(None, false)).len(), 1);
+        assert_eq!(
+            log_missing(Some(&p), &spec(Some("c"), false)),
+            ["container c has not started (waiting PodInitializing)"]
+        );
         assert_eq!(
             log_missing(Some(&p), &spec(Some("x"), false)),
             ["no status for container x yet"]
+        );
+    }
+
+    #[test]
+    fn without_a_container_kubectls_default_is_read() {
+        let mut p = pod(json!([
+            {"name": "count", "state": {"running": {}}},
+            {"name": "streamer", "state": {"waiting": {"reason": "ContainerCreating"}}}
+        ]));
+        assert_eq!(default_container(&p).as_deref(), Some("count"));
+        assert!(log_missing(Some(&p), &spec(None, false)).is_empty());
+        p["metadata"]["annotations"] =
+            json!({"kubectl.kubernetes.io/default-container": "streamer"});
+        assert_eq!(default_container(&p).as_deref(), Some("streamer"));
+        assert_eq!(
+            log_missing(Some(&p), &spec(None, false)),
+            ["container streamer has not started (waiting ContainerCreating)"]
         );
     }
 
