@@ -1908,6 +1908,8 @@ impl Tr<'_> {
                     namespace: ns,
                     wait: true,
                     propagation: None,
+                    // kubectl fails on a missing object unless told otherwise
+                    ignore_not_found: k.has("ignore-not-found"),
                 })))
             };
         // objects of a manifest
