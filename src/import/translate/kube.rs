@@ -105,6 +105,8 @@ fn assert_spec(
         quantifier: None,
         count: None,
         namespace: ns,
+        expr: None,
+        vars: Default::default(),
     }
 }
 
@@ -2717,6 +2719,8 @@ impl Tr<'_> {
             quantifier: Some(crate::steps::assert::Quantifier::Any),
             count: None,
             namespace: if nodes { None } else { place.field() },
+            expr: None,
+            vars: Default::default(),
         };
         Outcome::Steps(vec![super::spec::with_timeout(spec::step(Action::Assert(a)), 120)
             .into_emit()
