@@ -6,7 +6,10 @@
 //! equivalent and was converted to the closest one (nothing is dropped silently).
 
 pub mod chainsaw;
+pub mod jmespath;
 pub mod kuttl;
+pub mod ledger;
+pub mod shell;
 
 use crate::import::translate::{map, s};
 use serde_yaml::Value;
