@@ -141,12 +141,15 @@ pub fn walk(text: &str) -> Walked {
 }
 
 /// The accounts of one migration.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Ledger {
     /// Every YAML file of the input, walked.
     files: BTreeMap<PathBuf, Walked>,
     /// (file, document, path) → fate; covers the key and everything below it.
     accounts: BTreeMap<(PathBuf, usize, Path_), Fate>,
+    /// (file, document, path) → fate of that key alone (a structural key such as
+    /// `spec.steps`, whose contents are accounted one by one).
+    exact: BTreeMap<(PathBuf, usize, Path_), Fate>,
 }
 
 /// The tally: keys read, and what became of them.
@@ -166,9 +169,25 @@ impl Tally {
     }
 }
 
+/// One name per file however it was reached (`a/../b/x.yaml` is `b/x.yaml`).
+fn same(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// A file as people read it: relative to the working directory when it is below it.
+fn shown(path: &Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|d| path.strip_prefix(d).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
 impl Ledger {
     /// Walk a file (once); its text is read again from disk by whoever converts it.
     pub fn walk_file(&mut self, path: &Path) {
+        let path = &same(path);
         if self.files.contains_key(path) {
             return;
         }
@@ -203,7 +222,7 @@ impl Ledger {
 
     /// The line of a key (or of its document, for the empty path).
     pub fn line(&self, file: &Path, doc: usize, path: &[String]) -> usize {
-        let Some(w) = self.files.get(file) else {
+        let Some(w) = self.files.get(&same(file)) else {
             return 1;
         };
         if path.is_empty() {
@@ -222,13 +241,17 @@ impl Ledger {
 
     /// Account for a key and everything below it (a more specific account wins).
     pub fn account(&mut self, file: &Path, doc: usize, path: &[String], fate: Fate) {
-        self.accounts
-            .insert((file.to_path_buf(), doc, path.to_vec()), fate);
+        self.accounts.insert((same(file), doc, path.to_vec()), fate);
+    }
+
+    /// Account for one key alone, not what is below it.
+    pub fn account_key(&mut self, file: &Path, doc: usize, path: &[String], fate: Fate) {
+        self.exact.insert((same(file), doc, path.to_vec()), fate);
     }
 
     /// Account for a whole file (every document).
     pub fn account_file(&mut self, file: &Path, fate: Fate) {
-        let docs = self.files.get(file).map_or(1, |w| w.doc_lines.len().max(1));
+        let docs = self.files.get(&same(file)).map_or(1, |w| w.doc_lines.len().max(1));
         for d in 0..docs {
             self.account(file, d, &[], fate);
         }
@@ -236,7 +259,8 @@ impl Ledger {
 
     /// Whether anything accounts for this file yet.
     pub fn touched(&self, file: &Path) -> bool {
-        self.accounts.keys().any(|(f, _, _)| f == file)
+        let file = same(file);
+        self.accounts.keys().any(|(f, _, _)| *f == file)
     }
 
     /// The walked files.
@@ -245,6 +269,9 @@ impl Ledger {
     }
 
     fn fate_of(&self, file: &Path, doc: usize, path: &[String]) -> Option<Fate> {
+        if let Some(f) = self.exact.get(&(file.to_path_buf(), doc, path.to_vec())) {
+            return Some(*f);
+        }
         let mut p = path.to_vec();
         loop {
             if let Some(f) = self.accounts.get(&(file.to_path_buf(), doc, p.clone())) {
@@ -271,7 +298,7 @@ impl Ledger {
                     Some(Fate::Listed) => t.listed += 1,
                     None => t.lost.push(format!(
                         "{}:{line}: `{}`",
-                        file.display(),
+                        shown(file),
                         if path.is_empty() {
                             "(the file)".to_string()
                         } else {
@@ -325,5 +352,12 @@ mod tests {
         assert_eq!(t.lost.len(), 1);
         assert!(t.lost[0].ends_with("t.yaml:4: `other`"), "{:?}", t.lost);
         assert!(!t.balanced());
+        // a structural key alone leaves its contents to their own accounts
+        let mut l = Ledger::default();
+        l.walk_file(&f);
+        l.account_key(&f, 0, &["spec".into()], Fate::Converted);
+        l.account(&f, 0, &["spec".into(), "a".into()], Fate::Converted);
+        let t = l.tally();
+        assert_eq!((t.read, t.converted, t.lost.len()), (5, 2, 3), "{:?}", t.lost);
     }
 }

@@ -25,6 +25,8 @@ pub struct Test {
     pub timeout: Option<String>,
     pub serial: bool,
     pub skip: Option<String>,
+    /// The source test's labels, kept as the scenario's.
+    pub labels: Vec<(String, String)>,
     pub steps: Vec<Value>,
     pub catch: Vec<Value>,
     pub finally: Vec<Value>,
@@ -46,6 +48,8 @@ pub struct Migration {
     pub format: &'static str,
     pub tests: Vec<Test>,
     pub notes: Vec<Note>,
+    /// Every key of the input's YAML files and what accounts for it.
+    pub ledger: ledger::Ledger,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +77,8 @@ pub struct Summary {
     pub steps: usize,
     pub files: usize,
     pub notes: usize,
+    /// The input's keys: read, converted, listed, and those nothing accounts for.
+    pub tally: ledger::Tally,
 }
 
 /// The documents of a YAML file, empty ones skipped.
@@ -225,7 +231,14 @@ fn scenario_text(format: &str, t: &Test) -> String {
                 t.source.display()
             )),
         ),
-        ("labels", map(vec![("migrated-from", s(format))])),
+        (
+            "labels",
+            Value::Mapping(
+                std::iter::once((s("migrated-from"), s(format)))
+                    .chain(t.labels.iter().map(|(k, v)| (s(k), s(v))))
+                    .collect(),
+            ),
+        ),
     ];
     if let Some(d) = &t.timeout {
         top.push(("timeout", s(d)));
@@ -262,10 +275,24 @@ pub fn write(m: &Migration, out: &Path) -> Result<Summary, MigrateError> {
         })
     };
     let mut summary = Summary::default();
+    let mut taken = std::collections::BTreeSet::new();
+    let mut md_renamed = Vec::new();
     for t in &m.tests {
-        let dir = out.join(file_name(&t.name));
-        let path = dir.join(format!("{}.yaml", file_name(&t.name)));
-        w(&path, &scenario_text(m.format, t))?;
+        // two tests with one name (Chainsaw allows it) become two scenarios
+        let mut stem = file_name(&t.name);
+        let mut n = 1;
+        while !taken.insert(stem.clone()) {
+            n += 1;
+            stem = format!("{}-{n}", file_name(&t.name));
+        }
+        let mut t = t.clone();
+        if n > 1 {
+            md_renamed.push(format!("`{}`: a second test named `{}`, written as `{stem}`", t.source.display(), t.name));
+            t.name = stem.clone();
+        }
+        let dir = out.join(&stem);
+        let path = dir.join(format!("{stem}.yaml"));
+        w(&path, &scenario_text(m.format, &t))?;
         for (name, text) in &t.files {
             w(&dir.join(name), text)?;
         }
@@ -280,6 +307,13 @@ pub fn write(m: &Migration, out: &Path) -> Result<Summary, MigrateError> {
         m.format,
         m.tests.len(),
     );
+    if !md_renamed.is_empty() {
+        md.push_str("## Renamed\n\n");
+        for r in &md_renamed {
+            let _ = writeln!(md, "- {r}");
+        }
+        md.push('\n');
+    }
     if m.notes.is_empty() {
         md.push_str("Every construct had an exact equivalent: nothing needs a human.\n");
     } else {
@@ -288,8 +322,26 @@ pub fn write(m: &Migration, out: &Path) -> Result<Summary, MigrateError> {
             let _ = writeln!(md, "- [ ] `{}:{}`: {}", n.file.display(), n.line, n.text);
         }
     }
+    let tally = m.ledger.tally();
+    let _ = write!(
+        md,
+        "\n## Tally\n\nEvery key of every YAML file of the input, found by walking the files (not by the converter): \
+{} file(s), {} key(s) read, {} converted, {} listed above, {} not accounted for.\n",
+        tally.files,
+        tally.read,
+        tally.converted,
+        tally.listed,
+        tally.lost.len()
+    );
+    if !tally.lost.is_empty() {
+        md.push_str("\n## Not converted and not explained (a gap in `kdrill migrate`)\n\nThese keys were read but the converter neither converted them nor said why; the migrated tests may not mean what the source meant:\n\n");
+        for l in &tally.lost {
+            let _ = writeln!(md, "- [ ] {l}");
+        }
+    }
     w(&out.join("MIGRATION.md"), &md)?;
     summary.notes = m.notes.len();
+    summary.tally = tally;
     Ok(summary)
 }
 
