@@ -743,9 +743,19 @@ fn operation(ctx: &mut Ctx<'_>, kind: &str, body: &Value, op: &Value) -> Vec<Val
             }
             let docs = ctx.docs(body);
             let folded: Vec<Value> = docs.iter().map(|(at, d)| ctx.fold_values(d, at)).collect();
+            let unchanged = docs.iter().map(|(_, d)| d).eq(folded.iter());
             let source = match ctx.file_of(body) {
                 Some(f) => {
-                    ctx.keep_file(&f, &folded);
+                    let raw = std::fs::read_to_string(ctx.dir.join(&f)).ok();
+                    match raw {
+                        // nothing to fold or escape: the file as written, comments and all
+                        Some(text) if unchanged && !text.contains("${") => {
+                            if !ctx.files.iter().any(|(n, _)| *n == f) {
+                                ctx.files.push((f.clone(), text));
+                            }
+                        }
+                        _ => ctx.keep_file(&f, &folded),
+                    }
                     ("file", s(&f))
                 }
                 None => ("manifest", folded.into_iter().next().unwrap_or(Value::Null)),
@@ -878,7 +888,7 @@ fn operation(ctx: &mut Ctx<'_>, kind: &str, body: &Value, op: &Value) -> Vec<Val
                     // shell line with the same expansion
                     s(&argv
                         .iter()
-                        .map(|a| super::shell::word(&super::shell::expand_parts(a)).replace("${", "$${"))
+                        .map(|a| super::shell::word(&super::shell::expand_parts(a)))
                         .collect::<Vec<_>>()
                         .join(" "))
                 } else {
