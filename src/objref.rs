@@ -79,10 +79,14 @@ pub fn check_name(name: &str) -> Result<(), RefError> {
         return bad("`.` and `..` are not names");
     }
     if plain.contains("[..]") || plain.contains("...") {
-        return bad("a pattern matches text, it does not name an object: use `kind` with a `selector`");
+        return bad(
+            "a pattern matches text, it does not name an object: use `kind` with a `selector`",
+        );
     }
     if plain.starts_with('(') || plain.contains('$') {
-        return bad("an expression is not a name (Chainsaw's `($x)`): write the name, or a `${VAR}`");
+        return bad(
+            "an expression is not a name (Chainsaw's `($x)`): write the name, or a `${VAR}`",
+        );
     }
     if !plain
         .chars()
@@ -293,7 +297,14 @@ mod tests {
 
     #[test]
     fn names_that_cannot_be_kubernetes_names_are_refused() {
-        for bad in ["v1/ConfigMap/[..]", "v1/ConfigMap/($foo)", "pod/a b", "pod/x*", "pod/..", "pod/${X"] {
+        for bad in [
+            "v1/ConfigMap/[..]",
+            "v1/ConfigMap/($foo)",
+            "pod/a b",
+            "pod/x*",
+            "pod/..",
+            "pod/${X",
+        ] {
             let e = ObjectRef::parse(bad).unwrap_err();
             assert!(matches!(e, RefError::BadName { .. }), "{bad}: {e}");
         }

@@ -38,7 +38,10 @@ fn chainsaw_suite_converts_to_the_committed_tree() {
         assert!(md.contains(needle), "{needle}\n{md}");
     }
     // a JMESPath assertion key became CEL on the object
-    assert!(tree.contains("expr: size(self.data.namespace) > 0"), "{tree}");
+    assert!(
+        tree.contains("expr: size(self.data.namespace) > 0"),
+        "{tree}"
+    );
 }
 
 #[test]

@@ -83,7 +83,8 @@ impl Ctx<'_> {
             line,
             text: text.into(),
         });
-        self.ledger.account(&at.file, at.doc, &at.path, Fate::Listed);
+        self.ledger
+            .account(&at.file, at.doc, &at.path, Fate::Listed);
     }
 
     /// The test's timeout for an operation kind (`apply`, `assert`, `delete`, `error`, `exec`).
@@ -107,7 +108,10 @@ impl Ctx<'_> {
 
     fn docs(&mut self, op: &Value) -> Vec<(Place, Value)> {
         if op.get("file").is_some() && self.file_of(op).is_none() {
-            self.note_at(&["file"], "the file is named by an expression only known when the test runs: not converted");
+            self.note_at(
+                &["file"],
+                "the file is named by an expression only known when the test runs: not converted",
+            );
             return Vec::new();
         }
         if let Some(f) = self.file_of(op) {
@@ -136,7 +140,10 @@ impl Ctx<'_> {
                     docs
                 }
                 Err(e) => {
-                    self.note_at(&["file"], format!("`{f}` cannot be read ({e}): not converted"));
+                    self.note_at(
+                        &["file"],
+                        format!("`{f}` cannot be read ({e}): not converted"),
+                    );
                     Vec::new()
                 }
             }
@@ -144,7 +151,10 @@ impl Ctx<'_> {
             self.acc(&["resource"], Fate::Converted);
             vec![(self.at.child("resource"), r.clone())]
         } else {
-            self.note_at(&[], "an operation without `file` or `resource`: not converted");
+            self.note_at(
+                &[],
+                "an operation without `file` or `resource`: not converted",
+            );
             Vec::new()
         }
     }
@@ -278,14 +288,21 @@ impl Ctx<'_> {
             _ => return Err("compares with a map or list".into()),
         };
         let c = format!("{left} == {right}");
-        crate::wait::Expr::parse(&c).map_err(|e| format!("translates to `{c}`, which is not valid CEL ({e})"))?;
+        crate::wait::Expr::parse(&c)
+            .map_err(|e| format!("translates to `{c}`, which is not valid CEL ({e})"))?;
         Ok(c)
     }
 }
 
 /// Chainsaw bindings (`[{name, value}]`) added to `scope`: values known before the test
 /// runs are folded; the rest are listed.
-fn bind(list: Option<&Value>, scope: &mut Scope, at: &Place, ledger: &mut Ledger, notes: &mut Vec<Note>) {
+fn bind(
+    list: Option<&Value>,
+    scope: &mut Scope,
+    at: &Place,
+    ledger: &mut Ledger,
+    notes: &mut Vec<Note>,
+) {
     if list.is_some() {
         ledger.account_key(&at.file, at.doc, &at.path, Fate::Converted);
     }
@@ -419,22 +436,39 @@ fn read_test(
         acc(ledger, &["spec", "concurrent"], Fate::Converted);
     }
     let timeouts = spec.get("timeouts").cloned();
-    for (k, _) in timeouts.as_ref().and_then(Value::as_mapping).into_iter().flatten() {
+    for (k, _) in timeouts
+        .as_ref()
+        .and_then(Value::as_mapping)
+        .into_iter()
+        .flatten()
+    {
         let name = k.as_str().unwrap_or_default();
         if TIMEOUT_KINDS.contains(&name) {
             acc(ledger, &["spec", "timeouts", name], Fate::Converted);
         } else {
-            cleanup_timeout(ledger, notes, &at.child("spec").child("timeouts").child(name));
+            cleanup_timeout(
+                ledger,
+                notes,
+                &at.child("spec").child("timeouts").child(name),
+            );
         }
     }
-    if let Some(labels) = doc.get("metadata").and_then(|m| m.get("labels")).and_then(Value::as_mapping) {
+    if let Some(labels) = doc
+        .get("metadata")
+        .and_then(|m| m.get("labels"))
+        .and_then(Value::as_mapping)
+    {
         acc(ledger, &["metadata", "labels"], Fate::Converted);
         for (k, v) in labels {
             let v = match v {
                 Value::String(t) => t.clone(),
-                other => serde_yaml::to_string(other).unwrap_or_default().trim().to_string(),
+                other => serde_yaml::to_string(other)
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
             };
-            t.labels.push((k.as_str().unwrap_or_default().to_string(), v));
+            t.labels
+                .push((k.as_str().unwrap_or_default().to_string(), v));
         }
     }
     // `template: true` is Chainsaw's default: expressions in manifests are evaluated,
@@ -443,8 +477,17 @@ fn read_test(
         acc(ledger, &["spec", "template"], Fate::Converted);
     }
     let mut scope = Scope::new();
-    scope.insert("namespace".into(), Known::Text(vec![Part::Var("NAMESPACE".into())]));
-    bind(spec.get("bindings"), &mut scope, &at.child("spec").child("bindings"), ledger, notes);
+    scope.insert(
+        "namespace".into(),
+        Known::Text(vec![Part::Var("NAMESPACE".into())]),
+    );
+    bind(
+        spec.get("bindings"),
+        &mut scope,
+        &at.child("spec").child("bindings"),
+        ledger,
+        notes,
+    );
     for key in ["namespace", "clusters", "cluster"] {
         if spec.get(key).is_some() {
             notes.push(Note {
@@ -455,7 +498,9 @@ fn read_test(
             acc(ledger, &["spec", key], Fate::Listed);
         }
     }
-    let key = |ledger: &mut Ledger, p: &Place| ledger.account_key(&p.file, p.doc, &p.path, Fate::Converted);
+    let key = |ledger: &mut Ledger, p: &Place| {
+        ledger.account_key(&p.file, p.doc, &p.path, Fate::Converted)
+    };
     key(ledger, &at.child("spec"));
     key(ledger, &at.child("metadata"));
     if timeouts.is_some() {
@@ -485,16 +530,27 @@ fn read_test(
         if step.get("name").is_some() {
             key(env.ledger, &step_at.child("name"));
         }
-        bind(step.get("bindings"), &mut step_scope, &step_at.child("bindings"), env.ledger, env.notes);
+        bind(
+            step.get("bindings"),
+            &mut step_scope,
+            &step_at.child("bindings"),
+            env.ledger,
+            env.notes,
+        );
         // a step's own timeouts win over the test's, for its operations
         let merged = step.get("timeouts").map(|st| {
             key(env.ledger, &step_at.child("timeouts"));
-            let mut m = timeouts.as_ref().and_then(Value::as_mapping).cloned().unwrap_or_default();
+            let mut m = timeouts
+                .as_ref()
+                .and_then(Value::as_mapping)
+                .cloned()
+                .unwrap_or_default();
             for (k, v) in st.as_mapping().into_iter().flatten() {
                 let name = k.as_str().unwrap_or_default();
                 let here = step_at.child("timeouts").child(name);
                 if TIMEOUT_KINDS.contains(&name) {
-                    env.ledger.account(&here.file, here.doc, &here.path, Fate::Converted);
+                    env.ledger
+                        .account(&here.file, here.doc, &here.path, Fate::Converted);
                     m.insert(k.clone(), v.clone());
                 } else {
                     cleanup_timeout(env.ledger, env.notes, &here);
@@ -520,9 +576,12 @@ fn read_test(
     // test-level `catch`: Chainsaw runs it when any step fails, as kdrill's catch
     if spec.get("catch").is_some() {
         let only: Value = Value::Mapping(
-            [(s("catch"), spec.get("catch").cloned().unwrap_or(Value::Null))]
-                .into_iter()
-                .collect(),
+            [(
+                s("catch"),
+                spec.get("catch").cloned().unwrap_or(Value::Null),
+            )]
+            .into_iter()
+            .collect(),
         );
         sections(&mut env, &only, &at.child("spec"), &mut scope);
     }
@@ -621,7 +680,11 @@ fn sections(env: &mut Env<'_>, step: &Value, at: &Place, scope: &mut Scope) {
 fn use_template(env: &mut Env<'_>, u: &Value, at: &Place, scope: &mut Scope) {
     let line = env.ledger.line(&at.file, at.doc, &at.path);
     let Some(rel) = str_of(u, "template") else {
-        env.notes.push(Note { file: at.file.clone(), line, text: "`use` without `template`: not converted".into() });
+        env.notes.push(Note {
+            file: at.file.clone(),
+            line,
+            text: "`use` without `template`: not converted".into(),
+        });
         env.ledger.account(&at.file, at.doc, &at.path, Fate::Listed);
         return;
     };
@@ -629,7 +692,11 @@ fn use_template(env: &mut Env<'_>, u: &Value, at: &Place, scope: &mut Scope) {
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) => {
-            env.notes.push(Note { file: at.file.clone(), line, text: format!("the step template `{rel}` cannot be read ({e}): not converted") });
+            env.notes.push(Note {
+                file: at.file.clone(),
+                line,
+                text: format!("the step template `{rel}` cannot be read ({e}): not converted"),
+            });
             env.ledger.account(&at.file, at.doc, &at.path, Fate::Listed);
             return;
         }
@@ -641,14 +708,24 @@ fn use_template(env: &mut Env<'_>, u: &Value, at: &Place, scope: &mut Scope) {
         .enumerate()
         .find(|(_, (_, d))| str_of(d, "kind") == Some("StepTemplate"))
     else {
-        env.notes.push(Note { file: at.file.clone(), line, text: format!("`{rel}` holds no StepTemplate: not converted") });
+        env.notes.push(Note {
+            file: at.file.clone(),
+            line,
+            text: format!("`{rel}` holds no StepTemplate: not converted"),
+        });
         env.ledger.account(&at.file, at.doc, &at.path, Fate::Listed);
         return;
     };
-    let key = |ledger: &mut Ledger, p: &Place| ledger.account_key(&p.file, p.doc, &p.path, Fate::Converted);
+    let key = |ledger: &mut Ledger, p: &Place| {
+        ledger.account_key(&p.file, p.doc, &p.path, Fate::Converted)
+    };
     key(env.ledger, at);
     key(env.ledger, &at.child("template"));
-    let tpl_at = Place { file: path.clone(), doc: i, path: Vec::new() };
+    let tpl_at = Place {
+        file: path.clone(),
+        doc: i,
+        path: Vec::new(),
+    };
     for k in ["apiVersion", "kind", "metadata", "spec"] {
         key(env.ledger, &tpl_at.child(k));
     }
@@ -656,10 +733,22 @@ fn use_template(env: &mut Env<'_>, u: &Value, at: &Place, scope: &mut Scope) {
     let spec = tpl.get("spec").cloned().unwrap_or(Value::Null);
     // the template's defaults first, then what the caller passes
     let mut tscope = scope.clone();
-    bind(spec.get("bindings"), &mut tscope, &tpl_at.child("spec").child("bindings"), env.ledger, env.notes);
+    bind(
+        spec.get("bindings"),
+        &mut tscope,
+        &tpl_at.child("spec").child("bindings"),
+        env.ledger,
+        env.notes,
+    );
     if let Some(w) = u.get("with") {
         key(env.ledger, &at.child("with"));
-        bind(w.get("bindings"), &mut tscope, &at.child("with").child("bindings"), env.ledger, env.notes);
+        bind(
+            w.get("bindings"),
+            &mut tscope,
+            &at.child("with").child("bindings"),
+            env.ledger,
+            env.notes,
+        );
     }
     sections(env, &spec, &tpl_at.child("spec"), &mut tscope);
     for (k, v) in tscope {
@@ -730,7 +819,9 @@ fn operation(ctx: &mut Ctx<'_>, kind: &str, body: &Value, op: &Value) -> Vec<Val
             }
             let mut expects_error = false;
             if let Some(e) = body.get("expect") {
-                let text = serde_yaml::to_string(e).unwrap_or_default().replace(' ', "");
+                let text = serde_yaml::to_string(e)
+                    .unwrap_or_default()
+                    .replace(' ', "");
                 if text.contains("$error!=null") {
                     expects_error = true;
                     ctx.note_at(&["expect"], format!("`{kind}` expected to fail (`$error != null`): kdrill expects an API error of any reason; name the reason or message in `expect.error` if it matters"));
@@ -846,7 +937,11 @@ fn operation(ctx: &mut Ctx<'_>, kind: &str, body: &Value, op: &Value) -> Vec<Val
             }
             refs.iter()
                 // a name only known when the test runs was listed by the fold
-                .filter(|r| !str_of(r, "name").or_else(|| name_of(r)).is_some_and(|n| n.contains("($")))
+                .filter(|r| {
+                    !str_of(r, "name")
+                        .or_else(|| name_of(r))
+                        .is_some_and(|n| n.contains("($"))
+                })
                 .filter_map(|r| {
                     let mut del = delete_target(r)?;
                     let ns = str_of(r, "namespace")
@@ -920,18 +1015,25 @@ fn operation(ctx: &mut Ctx<'_>, kind: &str, body: &Value, op: &Value) -> Vec<Val
                     let folded = ctx.fold_values(v, &at);
                     match folded {
                         Value::String(t) if jmespath::expression_of(&t).is_none() => {
-                            ctx.ledger.account(&at.file, at.doc, &at.path, Fate::Converted);
+                            ctx.ledger
+                                .account(&at.file, at.doc, &at.path, Fate::Converted);
                             vars.push((n.to_string(), s(&t)));
                         }
                         Value::Number(_) | Value::Bool(_) => {
-                            ctx.ledger.account(&at.file, at.doc, &at.path, Fate::Converted);
+                            ctx.ledger
+                                .account(&at.file, at.doc, &at.path, Fate::Converted);
                             let t = serde_yaml::to_string(&folded).unwrap_or_default();
                             vars.push((n.to_string(), s(t.trim())));
                         }
                         _ => {}
                     }
                 }
-                ctx.ledger.account_key(&ctx.at.file, ctx.at.doc, &ctx.at.child("env").path, Fate::Converted);
+                ctx.ledger.account_key(
+                    &ctx.at.file,
+                    ctx.at.doc,
+                    &ctx.at.child("env").path,
+                    Fate::Converted,
+                );
                 if !vars.is_empty() {
                     cmd.push((
                         "env",
@@ -941,7 +1043,13 @@ fn operation(ctx: &mut Ctx<'_>, kind: &str, body: &Value, op: &Value) -> Vec<Val
             }
             let mut step = vec![("command", map(cmd))];
             let mut save = Vec::new();
-            for (i, o) in body.get("outputs").and_then(Value::as_sequence).into_iter().flatten().enumerate() {
+            for (i, o) in body
+                .get("outputs")
+                .and_then(Value::as_sequence)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
                 let here = ctx.at.child("outputs").child(&format!("[{i}]"));
                 let name = str_of(o, "name").unwrap_or_default();
                 let value = str_of(o, "value").unwrap_or_default().replace(' ', "");
@@ -960,7 +1068,12 @@ fn operation(ctx: &mut Ctx<'_>, kind: &str, body: &Value, op: &Value) -> Vec<Val
                 }
             }
             if body.get("outputs").is_some() {
-                ctx.ledger.account_key(&ctx.at.file, ctx.at.doc, &ctx.at.child("outputs").path, Fate::Converted);
+                ctx.ledger.account_key(
+                    &ctx.at.file,
+                    ctx.at.doc,
+                    &ctx.at.child("outputs").path,
+                    Fate::Converted,
+                );
             }
             if !save.is_empty() {
                 step.push(("save", Value::Mapping(save.into_iter().collect())));
@@ -979,7 +1092,9 @@ fn operation(ctx: &mut Ctx<'_>, kind: &str, body: &Value, op: &Value) -> Vec<Val
                         error_key = true;
                         ctx.note_at(&["check", k], "a script expected to fail (`$error != null`): kdrill expects exit code 1; set the exact code");
                         expect.push(("exitCode", Value::Number(1.into())));
-                    } else if (compact == "($error==null)" && truth) || (compact == "($error)" && v.is_null()) {
+                    } else if (compact == "($error==null)" && truth)
+                        || (compact == "($error)" && v.is_null())
+                    {
                         error_key = true;
                     } else if let Some(inner) = k
                         .strip_prefix("(contains($stdout, '")
@@ -1086,7 +1201,10 @@ fn operation(ctx: &mut Ctx<'_>, kind: &str, body: &Value, op: &Value) -> Vec<Val
                 w.push(("namespace", s(ns)));
             }
             // Chainsaw's wait has no default of its own: the test's assert timeout
-            vec![with_timeout(vec![("wait", map(w))], timeout_for(ctx, "assert"))]
+            vec![with_timeout(
+                vec![("wait", map(w))],
+                timeout_for(ctx, "assert"),
+            )]
         }
         "podLogs" => {
             let mut l = Vec::new();
@@ -1117,7 +1235,10 @@ fn operation(ctx: &mut Ctx<'_>, kind: &str, body: &Value, op: &Value) -> Vec<Val
         "events" => vec![map(vec![("get", map(vec![("kind", s("events"))]))])],
         "describe" | "get" => {
             let Some(k) = kind_of(body) else {
-                ctx.note_at(&[], format!("`{kind}` without apiVersion/kind: not converted"));
+                ctx.note_at(
+                    &[],
+                    format!("`{kind}` without apiVersion/kind: not converted"),
+                );
                 return Vec::new();
             };
             for key in ["apiVersion", "kind"] {
@@ -1129,24 +1250,37 @@ fn operation(ctx: &mut Ctx<'_>, kind: &str, body: &Value, op: &Value) -> Vec<Val
                 g.push(("name", s(n)));
             }
             if kind == "describe" {
-                ctx.note_at(&[], "`describe`: kdrill shows the object as YAML (`get ... output: yaml`) instead");
+                ctx.note_at(
+                    &[],
+                    "`describe`: kdrill shows the object as YAML (`get ... output: yaml`) instead",
+                );
                 g.push(("output", s("yaml")));
             } else if let Some(f) = str_of(body, "format") {
                 // Chainsaw prints json or yaml; kdrill's nearest is yaml
                 ctx.acc(&["format"], Fate::Converted);
-                g.push(("output", s(if f == "json" || f == "yaml" { "yaml" } else { "table" })));
+                g.push((
+                    "output",
+                    s(if f == "json" || f == "yaml" {
+                        "yaml"
+                    } else {
+                        "table"
+                    }),
+                ));
             }
             vec![map(vec![("get", map(g))])]
         }
         other => {
-            ctx.note_at(&[], format!(
-                "the operation `{other}` has no kdrill equivalent: not converted ({})",
-                serde_yaml::to_string(op)
-                    .unwrap_or_default()
-                    .lines()
-                    .next()
-                    .unwrap_or_default()
-            ));
+            ctx.note_at(
+                &[],
+                format!(
+                    "the operation `{other}` has no kdrill equivalent: not converted ({})",
+                    serde_yaml::to_string(op)
+                        .unwrap_or_default()
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                ),
+            );
             Vec::new()
         }
     }
@@ -1155,5 +1289,4 @@ fn operation(ctx: &mut Ctx<'_>, kind: &str, body: &Value, op: &Value) -> Vec<Val
 #[cfg(test)]
 mod tests {
     use super::*;
-
 }

@@ -327,7 +327,9 @@ impl P<'_> {
                 Ok(J::Lit(Value::from(n)))
             }
             _ => {
-                let name = self.ident().ok_or_else(|| self.err("unexpected character"))?;
+                let name = self
+                    .ident()
+                    .ok_or_else(|| self.err("unexpected character"))?;
                 if self.peek() == Some(b'(') {
                     self.i += 1;
                     let mut args = Vec::new();
@@ -498,7 +500,9 @@ fn fold_call(f: &str, args: &[J], scope: &Scope) -> Result<Option<Known>, JError
             _ => None,
         }),
         ("to_number", [x]) => Ok(match fold(x, scope)? {
-            Some(Known::Json(Value::String(s))) => s.parse::<i64>().ok().map(|n| Known::Json(n.into())),
+            Some(Known::Json(Value::String(s))) => {
+                s.parse::<i64>().ok().map(|n| Known::Json(n.into()))
+            }
             Some(k @ Known::Json(Value::Number(_))) => Some(k),
             _ => None,
         }),
@@ -665,8 +669,16 @@ pub fn to_cel(e: &J, cur: &str, cx: &Cx) -> Result<String, JError> {
             }
             format!("{} {op} {}", to_cel(l, cur, cx)?, to_cel(r, cur, cx)?)
         }
-        J::And(l, r) => format!("({}) && ({})", to_cel_bool(l, cur, cx)?, to_cel_bool(r, cur, cx)?),
-        J::Or(l, r) => format!("({}) || ({})", to_cel_bool(l, cur, cx)?, to_cel_bool(r, cur, cx)?),
+        J::And(l, r) => format!(
+            "({}) && ({})",
+            to_cel_bool(l, cur, cx)?,
+            to_cel_bool(r, cur, cx)?
+        ),
+        J::Or(l, r) => format!(
+            "({}) || ({})",
+            to_cel_bool(l, cur, cx)?,
+            to_cel_bool(r, cur, cx)?
+        ),
         J::Not(x) => format!("!({})", to_cel_bool(x, cur, cx)?),
         J::Arith(op, l, r) => format!("({} {op} {})", to_cel(l, cur, cx)?, to_cel(r, cur, cx)?),
         J::List(items) => format!(
@@ -686,7 +698,9 @@ pub fn to_cel(e: &J, cur: &str, cx: &Cx) -> Result<String, JError> {
                     let (hay, needle) = (a(0)?, a(1)?);
                     match &args[0] {
                         J::Project(..) | J::Filter(..) | J::List(_) => format!("{needle} in {hay}"),
-                        _ if matches!(args[1], J::Lit(Value::String(_))) && is_stringy(&args[0]) => {
+                        _ if matches!(args[1], J::Lit(Value::String(_)))
+                            && is_stringy(&args[0]) =>
+                        {
                             format!("{hay}.contains({needle})")
                         }
                         _ => format!("({needle} in {hay})"),
@@ -784,7 +798,15 @@ mod tests {
             ("tag".to_string(), Known::Json(json!("stable"))),
         ]
         .into();
-        to_cel(&parse(text).unwrap(), "self.spec", &Cx { scope: &scope, depth: 0 }).unwrap()
+        to_cel(
+            &parse(text).unwrap(),
+            "self.spec",
+            &Cx {
+                scope: &scope,
+                depth: 0,
+            },
+        )
+        .unwrap()
     }
 
     #[test]
@@ -794,10 +816,19 @@ mod tests {
             cel("contains(containers[*].image, 'busybox:1.28')"),
             "'busybox:1.28' in self.spec.containers.map(x0, x0.image)"
         );
-        assert_eq!(cel("contains(name, 'web')"), "self.spec.name.contains('web')");
-        assert_eq!(cel("starts_with(@, 'front')"), "self.spec.startsWith('front')");
+        assert_eq!(
+            cel("contains(name, 'web')"),
+            "self.spec.name.contains('web')"
+        );
+        assert_eq!(
+            cel("starts_with(@, 'front')"),
+            "self.spec.startsWith('front')"
+        );
         assert_eq!(cel("to_string(port)"), "string(self.spec.port)");
-        assert_eq!(cel("join(':', ['nginx', $tag])"), "['nginx', 'stable'].join(':')");
+        assert_eq!(
+            cel("join(':', ['nginx', $tag])"),
+            "['nginx', 'stable'].join(':')"
+        );
         assert_eq!(
             cel("semver_compare(trim_prefix(server, 'v'), '>=1.30.0')"),
             "semverCompare((self.spec.server.startsWith('v') ? self.spec.server.substring(size('v')) : self.spec.server), '>=1.30.0')"
@@ -817,12 +848,28 @@ mod tests {
             cel("conditions[?type == 'Established'].status | [0]"),
             "self.spec.conditions.filter(x0, x0.type == 'Established').map(x1, x1.status)[0]"
         );
-        assert_eq!(cel("observedGeneration >= `1`"), "self.spec.observedGeneration >= 1");
+        assert_eq!(
+            cel("observedGeneration >= `1`"),
+            "self.spec.observedGeneration >= 1"
+        );
         assert_eq!(cel("targets != null"), "has(self.spec.targets)");
-        assert_eq!(cel("\"app.kubernetes.io/name\""), "self.spec['app.kubernetes.io/name']");
-        assert_eq!(cel("env[?name == 'ROLE'] | length(@)"), "size(self.spec.env.filter(x0, x0.name == 'ROLE'))");
+        assert_eq!(
+            cel("\"app.kubernetes.io/name\""),
+            "self.spec['app.kubernetes.io/name']"
+        );
+        assert_eq!(
+            cel("env[?name == 'ROLE'] | length(@)"),
+            "size(self.spec.env.filter(x0, x0.name == 'ROLE'))"
+        );
         assert!(matches!(
-            to_cel(&parse("x_k8s_get($client, 'v1')").unwrap(), "self", &Cx { scope: &Scope::new(), depth: 0 }),
+            to_cel(
+                &parse("x_k8s_get($client, 'v1')").unwrap(),
+                "self",
+                &Cx {
+                    scope: &Scope::new(),
+                    depth: 0
+                }
+            ),
             Err(JError::Untranslatable(_))
         ));
     }
@@ -846,7 +893,8 @@ mod tests {
             "minor": "29", "region": "us-west-2", "labels": {},
             "conditions": [{"type": "Established", "status": "False"}]
         }});
-        let vars: BTreeMap<String, String> = [("region".to_string(), "us-east-2".to_string())].into();
+        let vars: BTreeMap<String, String> =
+            [("region".to_string(), "us-east-2".to_string())].into();
         for (jmes, value) in [
             ("length(containers)", "2"),
             ("contains(containers[*].image, 'busybox:1.28')", "true"),
@@ -855,7 +903,10 @@ mod tests {
             ("ends_with(name, '-web')", "true"),
             ("to_string(port)", "'8080'"),
             ("join(':', ['nginx', name])", "'nginx:frontend-web'"),
-            ("semver_compare(trim_prefix(server, 'v'), '>=1.30.0')", "true"),
+            (
+                "semver_compare(trim_prefix(server, 'v'), '>=1.30.0')",
+                "true",
+            ),
             ("trim_space(out)", "'ok'"),
             ("to_number(minor)", "34"),
             ("region == $region", "true"),
@@ -866,27 +917,44 @@ mod tests {
             let cel = format!("{} == {value}", cel(jmes));
             let e = Expr::parse(&cel).unwrap_or_else(|e| panic!("{jmes} → {cel}: {e}"));
             assert_eq!(e.eval(&pod, &vars), Verdict::Holds, "{jmes} → {cel}");
-            assert!(!matches!(e.eval(&other, &vars), Verdict::Holds), "{jmes} → {cel} holds on the other object");
+            assert!(
+                !matches!(e.eval(&other, &vars), Verdict::Holds),
+                "{jmes} → {cel} holds on the other object"
+            );
         }
     }
 
     #[test]
     fn folding_keeps_the_namespace_a_variable() {
         let scope: Scope = [
-            ("namespace".to_string(), Known::Text(vec![Part::Var("NAMESPACE".into())])),
+            (
+                "namespace".to_string(),
+                Known::Text(vec![Part::Var("NAMESPACE".into())]),
+            ),
             ("basePort".to_string(), Known::Json(json!(8000))),
             ("offset".to_string(), Known::Json(json!(80))),
             ("service".to_string(), Known::Json(json!("inventory"))),
         ]
         .into();
-        let f = |t: &str| fold(&parse(t).unwrap(), &scope).unwrap().and_then(|k| k.text());
-        assert_eq!(f("join('-', ['replica-cap', $namespace])").as_deref(), Some("replica-cap-${NAMESPACE}"));
+        let f = |t: &str| {
+            fold(&parse(t).unwrap(), &scope)
+                .unwrap()
+                .and_then(|k| k.text())
+        };
+        assert_eq!(
+            f("join('-', ['replica-cap', $namespace])").as_deref(),
+            Some("replica-cap-${NAMESPACE}")
+        );
         assert_eq!(f("$basePort + $offset").as_deref(), Some("8080"));
         assert_eq!(
             f("join('', ['http://', $service, ':', to_string($basePort + $offset)])").as_deref(),
             Some("http://inventory:8080")
         );
-        assert_eq!(f("truncate($service, `3`)"), None, "not folded: left for run time");
+        assert_eq!(
+            f("truncate($service, `3`)"),
+            None,
+            "not folded: left for run time"
+        );
         assert_eq!(expression_of("(length(x))"), Some("length(x)"));
         assert_eq!(expression_of("(a) && (b)"), None);
     }

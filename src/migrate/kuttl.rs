@@ -48,10 +48,14 @@ fn step_index(name: &str) -> Option<(u32, &str)> {
 
 /// Whether a directory holds KUTTL steps (`NN-*.yaml` files or `NN-name/` directories).
 fn is_test_dir(dir: &Path) -> bool {
-    std::fs::read_dir(dir).into_iter().flatten().flatten().any(|e| {
-        let n = e.file_name().to_string_lossy().into_owned();
-        step_index(&n).is_some() && (e.path().is_dir() || n.ends_with(".yaml"))
-    })
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            step_index(&n).is_some() && (e.path().is_dir() || n.ends_with(".yaml"))
+        })
 }
 
 struct Reader<'a> {
@@ -101,7 +105,12 @@ pub fn read(path: &Path) -> Result<Migration, MigrateError> {
     if let Ok(text) = std::fs::read_to_string(&suite_file) {
         for (i, (_, doc)) in documents(&suite_file, &text)?.into_iter().enumerate() {
             if !is_kuttl(&doc, "TestSuite") {
-                r.note(&suite_file, i, &[], "not a TestSuite: ignored, as KUTTL does");
+                r.note(
+                    &suite_file,
+                    i,
+                    &[],
+                    "not a TestSuite: ignored, as KUTTL does",
+                );
                 continue;
             }
             for (k, _) in doc.as_mapping().into_iter().flatten() {
@@ -156,7 +165,13 @@ pub fn read(path: &Path) -> Result<Migration, MigrateError> {
                     if !r.ledger.touched(&f) {
                         r.ledger.walk_file(&f);
                         let n = r.ledger.line(&f, 0, &[]);
-                        r.notes.push(Note { file: f.clone(), line: n, text: "a directory without steps among the tests (a helper): left alone".into() });
+                        r.notes.push(Note {
+                            file: f.clone(),
+                            line: n,
+                            text:
+                                "a directory without steps among the tests (a helper): left alone"
+                                    .into(),
+                        });
                         r.ledger.account_file(&f, Fate::Listed);
                     }
                 }
@@ -170,10 +185,20 @@ pub fn read(path: &Path) -> Result<Migration, MigrateError> {
     }
     // what no test read: files only scripts use (copied when a script names them)
     // or that KUTTL ignores too
-    let rest: Vec<PathBuf> = r.ledger.files().filter(|f| !r.ledger.touched(f)).cloned().collect();
+    let rest: Vec<PathBuf> = r
+        .ledger
+        .files()
+        .filter(|f| !r.ledger.touched(f))
+        .cloned()
+        .collect();
     for f in rest {
         let n = r.ledger.line(&f, 0, &[]);
-        r.notes.push(Note { file: f.clone(), line: n, text: "KUTTL does not read this file itself (not `NN-*.yaml` of a test): left alone".into() });
+        r.notes.push(Note {
+            file: f.clone(),
+            line: n,
+            text: "KUTTL does not read this file itself (not `NN-*.yaml` of a test): left alone"
+                .into(),
+        });
         r.ledger.account_file(&f, Fate::Listed);
     }
     Ok(m)
@@ -201,7 +226,11 @@ fn read_docs(f: &Path) -> Result<Vec<Doc>, MigrateError> {
     Ok(documents(f, &text)?
         .into_iter()
         .enumerate()
-        .map(|(index, (_, value))| Doc { file: f.to_path_buf(), index, value })
+        .map(|(index, (_, value))| Doc {
+            file: f.to_path_buf(),
+            index,
+            value,
+        })
         .collect())
 }
 
@@ -243,7 +272,10 @@ fn read_test(dir: &Path, timeout: &str, r: &mut Reader<'_>) -> Result<Test, Migr
         if f.is_dir() {
             // a step directory `NN-name/`: every file in it belongs to step NN
             for inner in yaml_files(&f, false) {
-                let iname = inner.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let iname = inner
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 let docs = read_docs(&inner)?;
                 let rel = format!("{fname}/{iname}");
                 add_file(steps.entry(index).or_default(), &inner, &iname, docs, &rel);
@@ -316,7 +348,14 @@ fn read_test(dir: &Path, timeout: &str, r: &mut Reader<'_>) -> Result<Test, Migr
                     _ => r.note(f, d, &[key], format!("`{key}` of a {}: not converted", str_of(&c.value, "kind").unwrap_or("TestStep"))),
                 }
             }
-            for (i, del) in c.value.get("delete").and_then(Value::as_sequence).into_iter().flatten().enumerate() {
+            for (i, del) in c
+                .value
+                .get("delete")
+                .and_then(Value::as_sequence)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
                 let at = ["delete".to_string(), format!("[{i}]")];
                 match delete_step(del, &step_timeout) {
                     Some(st) => {
@@ -325,26 +364,49 @@ fn read_test(dir: &Path, timeout: &str, r: &mut Reader<'_>) -> Result<Test, Migr
                     }
                     None => {
                         let line = r.ledger.line(f, d, &at);
-                        r.notes.push(Note { file: f.clone(), line, text: "a TestStep delete without kind: not converted".into() });
+                        r.notes.push(Note {
+                            file: f.clone(),
+                            line,
+                            text: "a TestStep delete without kind: not converted".into(),
+                        });
                         r.ledger.account(f, d, &at, Fate::Listed);
                     }
                 }
             }
-            for (i, cmd) in c.value.get("commands").and_then(Value::as_sequence).into_iter().flatten().enumerate() {
+            for (i, cmd) in c
+                .value
+                .get("commands")
+                .and_then(Value::as_sequence)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
                 let at = ["commands".to_string(), format!("[{i}]")];
                 let (mut st, note) = command_step(cmd, &step_timeout, dir, &mut t.files, r);
                 r.ledger.account(f, d, &at, Fate::Converted);
                 if let Some(n) = note {
                     let line = r.ledger.line(f, d, &at);
-                    r.notes.push(Note { file: f.clone(), line, text: n });
+                    r.notes.push(Note {
+                        file: f.clone(),
+                        line,
+                        text: n,
+                    });
                     r.ledger.account(f, d, &at, Fate::Listed);
                 }
                 // a TestAssert's commands check, after the objects, again every second
                 // until the step's time is up (as KUTTL does); a TestStep's run first
                 if assert_kind {
                     if let Value::Mapping(m) = &mut st {
-                        let secs = crate::duration::parse_duration(&step_timeout).map(|d| d.as_secs().max(1)).unwrap_or(30);
-                        m.insert(s("retry"), map(vec![("attempts", Value::Number(secs.into())), ("backoff", s("1s"))]));
+                        let secs = crate::duration::parse_duration(&step_timeout)
+                            .map(|d| d.as_secs().max(1))
+                            .unwrap_or(30);
+                        m.insert(
+                            s("retry"),
+                            map(vec![
+                                ("attempts", Value::Number(secs.into())),
+                                ("backoff", s("1s")),
+                            ]),
+                        );
                     }
                     after.push(st);
                 } else {
@@ -382,7 +444,12 @@ fn read_test(dir: &Path, timeout: &str, r: &mut Reader<'_>) -> Result<Test, Migr
                         r.acc(&doc.file, doc.index, &[], Fate::Converted);
                         t.steps.push(st);
                     }
-                    None => r.note(&doc.file, doc.index, &[], format!("an {what} document without apiVersion/kind: not converted")),
+                    None => r.note(
+                        &doc.file,
+                        doc.index,
+                        &[],
+                        format!("an {what} document without apiVersion/kind: not converted"),
+                    ),
                 }
             }
         }
@@ -429,9 +496,14 @@ fn cel_asserts(c: &Doc, timeout: &str, r: &mut Reader<'_>) -> Vec<Value> {
         let mut out = String::new();
         let mut rest = e;
         while let Some(i) = rest.find(alias) {
-            let before = if out.is_empty() && i == 0 { None } else { rest[..i].chars().last().or(out.chars().last()) };
+            let before = if out.is_empty() && i == 0 {
+                None
+            } else {
+                rest[..i].chars().last().or(out.chars().last())
+            };
             let after = rest[i + alias.len()..].chars().next();
-            let word = !before.is_some_and(|b| b.is_ascii_alphanumeric() || b == '_' || b == '.' || b == '\'')
+            let word = !before
+                .is_some_and(|b| b.is_ascii_alphanumeric() || b == '_' || b == '.' || b == '\'')
                 && matches!(after, Some('.') | Some('['));
             out.push_str(&rest[..i]);
             out.push_str(if word { "self" } else { alias });
@@ -442,7 +514,9 @@ fn cel_asserts(c: &Doc, timeout: &str, r: &mut Reader<'_>) -> Vec<Value> {
     };
     let mut out = Vec::new();
     for (key, join) in [("assertAll", None), ("assertAny", Some(" || "))] {
-        let Some(list) = c.value.get(key).and_then(Value::as_sequence) else { continue };
+        let Some(list) = c.value.get(key).and_then(Value::as_sequence) else {
+            continue;
+        };
         r.key(f, d, &[key]);
         let mut any_parts: Vec<(String, String, usize)> = Vec::new();
         for (i, e) in list.iter().enumerate() {
@@ -452,7 +526,9 @@ fn cel_asserts(c: &Doc, timeout: &str, r: &mut Reader<'_>) -> Vec<Value> {
             let cel = match used.as_slice() {
                 [(alias, target)] => {
                     let c = as_self(expr, alias);
-                    crate::wait::Expr::parse(&c).ok().map(|_| (target.clone(), c))
+                    crate::wait::Expr::parse(&c)
+                        .ok()
+                        .map(|_| (target.clone(), c))
                 }
                 _ => None,
             };
@@ -472,9 +548,14 @@ fn cel_asserts(c: &Doc, timeout: &str, r: &mut Reader<'_>) -> Vec<Value> {
         if let Some(sep) = join {
             let same = any_parts.windows(2).all(|w| w[0].0 == w[1].0);
             if !any_parts.is_empty() && same && any_parts.len() == list.len() {
-                let e = any_parts.iter().map(|(_, c, _)| format!("({c})")).collect::<Vec<_>>().join(sep);
+                let e = any_parts
+                    .iter()
+                    .map(|(_, c, _)| format!("({c})"))
+                    .collect::<Vec<_>>()
+                    .join(sep);
                 for (_, _, i) in &any_parts {
-                    r.ledger.account(f, d, &[key.to_string(), format!("[{i}]")], Fate::Converted);
+                    r.ledger
+                        .account(f, d, &[key.to_string(), format!("[{i}]")], Fate::Converted);
                 }
                 out.push(ref_assert(&any_parts[0].0, &e, timeout));
             } else {
@@ -542,7 +623,9 @@ fn command_step(
     let mut note = None;
     if c.get("namespaced").and_then(Value::as_bool) == Some(true) && !is_script {
         let words = super::shell::words(&text);
-        let has_ns = words.iter().any(|w| w == "-n" || w.starts_with("--namespace") || w.starts_with("-n="));
+        let has_ns = words
+            .iter()
+            .any(|w| w == "-n" || w.starts_with("--namespace") || w.starts_with("-n="));
         if words.first().is_some_and(|w| w == "kubectl") && !has_ns {
             text.push_str(" --namespace \"${NAMESPACE}\"");
         }
@@ -562,7 +645,10 @@ fn command_step(
     if c.get("ignoreFailure").and_then(Value::as_bool) == Some(true) {
         step.push(("allowFailure", Value::Bool(true)));
     }
-    let t = c.get("timeout").and_then(duration).unwrap_or_else(|| timeout.to_string());
+    let t = c
+        .get("timeout")
+        .and_then(duration)
+        .unwrap_or_else(|| timeout.to_string());
     step.push(("timeout", s(&t)));
     if c.get("background").and_then(Value::as_bool) == Some(true) {
         note = Some(format!("`{text}` ran in the background in KUTTL; kdrill runs host commands to completion: start it with `&` and a pid file if it must outlive the step"));
@@ -585,7 +671,10 @@ mod tests {
         .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let (mut notes, mut ledger) = (Vec::new(), Ledger::default());
-        let mut r = Reader { notes: &mut notes, ledger: &mut ledger };
+        let mut r = Reader {
+            notes: &mut notes,
+            ledger: &mut ledger,
+        };
         let mut files = Vec::new();
         let (st, note) = command_step(&c, "30s", dir.path(), &mut files, &mut r);
         assert_eq!(
@@ -594,10 +683,16 @@ mod tests {
         );
         assert!(note.is_none());
         let c: Value = serde_yaml::from_str("{command: 'sleep 100', background: true}").unwrap();
-        assert!(command_step(&c, "30s", dir.path(), &mut files, &mut r).1.unwrap().contains("background"));
+        assert!(command_step(&c, "30s", dir.path(), &mut files, &mut r)
+            .1
+            .unwrap()
+            .contains("background"));
         // KUTTL expands $VARS in a command itself, `$$` is a dollar; `namespaced` adds
         // the namespace; the suite timeout is the command's
-        let c: Value = serde_yaml::from_str("{command: 'kubectl annotate cm x p=$$5 -l a=$NAMESPACE', namespaced: true}").unwrap();
+        let c: Value = serde_yaml::from_str(
+            "{command: 'kubectl annotate cm x p=$$5 -l a=$NAMESPACE', namespaced: true}",
+        )
+        .unwrap();
         let (st, _) = command_step(&c, "45s", dir.path(), &mut files, &mut r);
         assert_eq!(
             serde_yaml::to_string(&st).unwrap(),

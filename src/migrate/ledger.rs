@@ -211,10 +211,7 @@ impl Ledger {
         for p in entries {
             if p.is_dir() {
                 self.walk_tree(&p);
-            } else if p
-                .extension()
-                .is_some_and(|e| e == "yaml" || e == "yml")
-            {
+            } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml") {
                 self.walk_file(&p);
             }
         }
@@ -251,7 +248,10 @@ impl Ledger {
 
     /// Account for a whole file (every document).
     pub fn account_file(&mut self, file: &Path, fate: Fate) {
-        let docs = self.files.get(&same(file)).map_or(1, |w| w.doc_lines.len().max(1));
+        let docs = self
+            .files
+            .get(&same(file))
+            .map_or(1, |w| w.doc_lines.len().max(1));
         for d in 0..docs {
             self.account(file, d, &[], fate);
         }
@@ -358,6 +358,11 @@ mod tests {
         l.account_key(&f, 0, &["spec".into()], Fate::Converted);
         l.account(&f, 0, &["spec".into(), "a".into()], Fate::Converted);
         let t = l.tally();
-        assert_eq!((t.read, t.converted, t.lost.len()), (5, 2, 3), "{:?}", t.lost);
+        assert_eq!(
+            (t.read, t.converted, t.lost.len()),
+            (5, 2, 3),
+            "{:?}",
+            t.lost
+        );
     }
 }

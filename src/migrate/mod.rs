@@ -287,7 +287,11 @@ pub fn write(m: &Migration, out: &Path) -> Result<Summary, MigrateError> {
         }
         let mut t = t.clone();
         if n > 1 {
-            md_renamed.push(format!("`{}`: a second test named `{}`, written as `{stem}`", t.source.display(), t.name));
+            md_renamed.push(format!(
+                "`{}`: a second test named `{}`, written as `{stem}`",
+                t.source.display(),
+                t.name
+            ));
             t.name = stem.clone();
         }
         let dir = out.join(&stem);

@@ -100,8 +100,7 @@ pub fn normalise(p: &Path) -> PathBuf {
 /// `'text'` for sh.
 pub fn quote(s: &str) -> String {
     if !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c))
     {
         return s.to_string();
@@ -250,7 +249,12 @@ mod tests {
         let d = dir.path().join("t");
         std::fs::create_dir_all(d.join("files")).unwrap();
         std::fs::create_dir_all(dir.path().join("_common")).unwrap();
-        for f in ["t/files/limits.yaml", "t/policy.yaml", "t/check.sh", "_common/lib.sh"] {
+        for f in [
+            "t/files/limits.yaml",
+            "t/policy.yaml",
+            "t/check.sh",
+            "_common/lib.sh",
+        ] {
             std::fs::write(dir.path().join(f), "x").unwrap();
         }
         let found = referenced_files(
@@ -258,7 +262,15 @@ mod tests {
             &d,
         );
         let found: Vec<String> = found.iter().map(|p| p.display().to_string()).collect();
-        assert_eq!(found, vec!["files/limits.yaml", "policy.yaml", "check.sh", "../_common/lib.sh"]);
+        assert_eq!(
+            found,
+            vec![
+                "files/limits.yaml",
+                "policy.yaml",
+                "check.sh",
+                "../_common/lib.sh"
+            ]
+        );
     }
 
     #[test]

@@ -289,16 +289,28 @@ mod tests {
     #[test]
     fn expr_sees_the_object_and_the_variables() {
         let p = crashing_pod();
-        let u = until("{expr: \"self.status.containerStatuses.all(c, c.restartCount < int(MAX))\"}");
+        let u =
+            until("{expr: \"self.status.containerStatuses.all(c, c.restartCount < int(MAX))\"}");
         let vars = [("MAX".to_string(), "3".to_string())].into();
         assert!(u.with_vars(&vars).check(Some(&p)).is_empty());
         let vars = [("MAX".to_string(), "2".to_string())].into();
         let bad = u.with_vars(&vars).check(Some(&p));
         assert_eq!(bad.len(), 1);
-        assert!(bad[0].starts_with("`self.status.containerStatuses.all(c, c.restartCount < int(MAX))` is false"), "{bad:?}");
+        assert!(
+            bad[0].starts_with(
+                "`self.status.containerStatuses.all(c, c.restartCount < int(MAX))` is false"
+            ),
+            "{bad:?}"
+        );
         // a failed expression never makes a wait hopeless: it may be what is awaited
-        assert_eq!(until("{expr: \"self.status.phase == 'Failed'\"}").hopeless(&json!({"status": {"phase": "Failed"}})), None);
-        assert!(until("{expr: 'self.x == 1', phase: Running}").summary().contains("expr `self.x == 1`"));
+        assert_eq!(
+            until("{expr: \"self.status.phase == 'Failed'\"}")
+                .hopeless(&json!({"status": {"phase": "Failed"}})),
+            None
+        );
+        assert!(until("{expr: 'self.x == 1', phase: Running}")
+            .summary()
+            .contains("expr `self.x == 1`"));
     }
 
     #[test]

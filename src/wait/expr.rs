@@ -178,9 +178,28 @@ pub fn unmet(e: &Expr, obj: &Value, vars: &BTreeMap<String, String>) -> Vec<Stri
 
 fn is_identifier(name: &str) -> bool {
     const RESERVED: &[&str] = &[
-        "true", "false", "null", "in", "as", "break", "const", "continue", "else", "for",
-        "function", "if", "import", "let", "loop", "package", "namespace", "return", "var",
-        "void", "while", "self",
+        "true",
+        "false",
+        "null",
+        "in",
+        "as",
+        "break",
+        "const",
+        "continue",
+        "else",
+        "for",
+        "function",
+        "if",
+        "import",
+        "let",
+        "loop",
+        "package",
+        "namespace",
+        "return",
+        "var",
+        "void",
+        "while",
+        "self",
     ];
     crate::vars::check_name(name).is_ok() && !RESERVED.contains(&name)
 }
@@ -237,7 +256,10 @@ fn show(v: &Cel) -> String {
         Cel::Float(f) => f.to_string(),
         Cel::Bool(b) => b.to_string(),
         Cel::Null => "null".into(),
-        Cel::List(items) => format!("[{}]", items.iter().map(show).collect::<Vec<_>>().join(", ")),
+        Cel::List(items) => format!(
+            "[{}]",
+            items.iter().map(show).collect::<Vec<_>>().join(", ")
+        ),
         Cel::Map(m) => {
             let mut entries: Vec<String> = m
                 .map
@@ -281,7 +303,11 @@ fn unparse(e: &IdedExpr) -> String {
         },
         Ast::List(l) => format!(
             "[{}]",
-            l.elements.iter().map(unparse).collect::<Vec<_>>().join(", ")
+            l.elements
+                .iter()
+                .map(unparse)
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         Ast::Call(c) => {
             let args: Vec<String> = c.args.iter().map(unparse).collect();
@@ -317,10 +343,7 @@ fn explain(e: &IdedExpr, ctx: &Context) -> Vec<String> {
         Ast::Call(c) if matches!(c.func_name.as_str(), "_&&_" | "_||_") => {
             let mut out = Vec::new();
             for a in &c.args {
-                let holds = matches!(
-                    ctx.resolve(a),
-                    Ok(Cel::Bool(true))
-                );
+                let holds = matches!(ctx.resolve(a), Ok(Cel::Bool(true)));
                 // for `&&` only the parts that fail matter; for `||` all of them
                 if c.func_name == "_||_" || !holds {
                     out.extend(explain(a, ctx));
@@ -358,7 +381,11 @@ fn semver_compare(version: Arc<String>, constraint: Arc<String>) -> Result<bool,
     let mut any = false;
     for alternative in constraint.split("||") {
         let mut all = true;
-        for part in alternative.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        for part in alternative
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
             let op_len = part
                 .find(|c: char| c.is_ascii_digit() || c == 'v')
                 .unwrap_or(part.len());
@@ -415,7 +442,10 @@ mod tests {
         );
         assert_eq!(eval("self.spec.replicas == 2", d.clone()), Verdict::Holds);
         assert_eq!(
-            eval("self.spec.replicas == 2 && self.status.readyReplicas > 1", d.clone()),
+            eval(
+                "self.spec.replicas == 2 && self.status.readyReplicas > 1",
+                d.clone()
+            ),
             Verdict::Fails(vec!["self.status.readyReplicas = 1".into()])
         );
         match eval("self.status.missing == 1", d) {
@@ -450,22 +480,48 @@ mod tests {
             Verdict::Holds
         );
         let quote = Expr::parse("self.data.v == NAME").unwrap();
-        let tricky: BTreeMap<String, String> = [("NAME".to_string(), "it's \"x\"".to_string())].into();
-        assert_eq!(quote.eval(&json!({"data": {"v": "it's \"x\""}}), &tricky), Verdict::Holds);
+        let tricky: BTreeMap<String, String> =
+            [("NAME".to_string(), "it's \"x\"".to_string())].into();
+        assert_eq!(
+            quote.eval(&json!({"data": {"v": "it's \"x\""}}), &tricky),
+            Verdict::Holds
+        );
     }
 
     #[test]
     fn extensions_and_semver() {
-        let o = json!({"metadata": {"labels": {"tier": "frontend"}}, "v": "1.34.4", "l": ["a", "b"]});
-        assert_eq!(eval("self.metadata.labels.tier.startsWith('front')", o.clone()), Verdict::Holds);
+        let o =
+            json!({"metadata": {"labels": {"tier": "frontend"}}, "v": "1.34.4", "l": ["a", "b"]});
+        assert_eq!(
+            eval("self.metadata.labels.tier.startsWith('front')", o.clone()),
+            Verdict::Holds
+        );
         assert_eq!(eval("self.l.join('-') == 'a-b'", o.clone()), Verdict::Holds);
-        assert_eq!(eval("semverCompare(self.v, '>=1.30.0')", o.clone()), Verdict::Holds);
-        assert_eq!(eval("semverCompare(self.v, '>=1.30.0, <1.34.0')", o.clone()), Verdict::Fails(vec!["self.v = \"1.34.4\"".into()]));
-        assert_eq!(eval("semverCompare(self.v, '<1.0.0 || =1.34.4')", o.clone()), Verdict::Holds);
-        assert!(matches!(eval("semverCompare('v1.34.4', '>=1.30.0')", o.clone()), Verdict::Error(_)));
+        assert_eq!(
+            eval("semverCompare(self.v, '>=1.30.0')", o.clone()),
+            Verdict::Holds
+        );
+        assert_eq!(
+            eval("semverCompare(self.v, '>=1.30.0, <1.34.0')", o.clone()),
+            Verdict::Fails(vec!["self.v = \"1.34.4\"".into()])
+        );
+        assert_eq!(
+            eval("semverCompare(self.v, '<1.0.0 || =1.34.4')", o.clone()),
+            Verdict::Holds
+        );
+        assert!(matches!(
+            eval("semverCompare('v1.34.4', '>=1.30.0')", o.clone()),
+            Verdict::Error(_)
+        ));
         // a kubelet version with its `v`, as the docs show
-        assert_eq!(eval("semverCompare('v1.34.4'.substring(1), '>=1.30')", o.clone()), Verdict::Holds);
-        assert_eq!(eval("self.l.size() == 2 && self.l.exists(x, x == 'b')", o), Verdict::Holds);
+        assert_eq!(
+            eval("semverCompare('v1.34.4'.substring(1), '>=1.30')", o.clone()),
+            Verdict::Holds
+        );
+        assert_eq!(
+            eval("self.l.size() == 2 && self.l.exists(x, x == 'b')", o),
+            Verdict::Holds
+        );
     }
 
     #[test]

@@ -18,13 +18,13 @@ mod watch;
 #[cfg(test)]
 mod replay;
 
+pub use expr::Expr;
 pub use target::{
     check_all, judge_all, settle_object, settle_selector, wait_for, wait_for_selector,
 };
 pub use until::{
     CmpOp, Comparison, ComparisonError, ConditionSpec, ContainerState, ContainerUntil, Until,
 };
-pub use expr::Expr;
 pub use watch::{settle, watch, watch_until, watch_until_or, Unmet, WatchItem};
 
 use serde_json::Value;
