@@ -1285,8 +1285,3 @@ fn operation(ctx: &mut Ctx<'_>, kind: &str, body: &Value, op: &Value) -> Vec<Val
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-}

@@ -360,10 +360,10 @@ fn attach(e: J, r: J) -> J {
         J::Project(l, Some(rest)) => J::Project(l, Some(Box::new(attach(*rest, r)))),
         J::Filter(l, c, None) => J::Filter(l, c, Some(Box::new(r))),
         J::Filter(l, c, Some(rest)) => J::Filter(l, c, Some(Box::new(attach(*rest, r)))),
-        J::Index(base, n) if *base == J::Current => match r {
-            // `a[0]` parsed as a then [0]
-            other => J::Sub(Box::new(J::Index(base, n)), Box::new(other)),
-        },
+        // `a[0]` parsed as a then [0]
+        J::Index(base, n) if *base == J::Current => {
+            J::Sub(Box::new(J::Index(base, n)), Box::new(r))
+        }
         e => J::Sub(Box::new(e), Box::new(r)),
     }
 }
