@@ -858,8 +858,9 @@ fn operation(ctx: &mut Ctx<'_>, kind: &str, body: &Value, op: &Value) -> Vec<Val
             vec![with_timeout(step, timeout_for(ctx, "apply"))]
         }
         "patch" => {
-            if body.get("subresource").is_some() {
-                ctx.note_at(&["subresource"], "`patch` of a subresource (`status`): kdrill patches the object itself; not converted, check the patch");
+            let subresource = str_of(body, "subresource").map(str::to_string);
+            if subresource.is_some() {
+                ctx.acc(&["subresource"], Fate::Converted);
             }
             let docs = ctx.docs(body);
             docs.iter()
@@ -871,15 +872,12 @@ fn operation(ctx: &mut Ctx<'_>, kind: &str, body: &Value, op: &Value) -> Vec<Val
                         m.remove("apiVersion");
                         m.remove("kind");
                     }
+                    let mut spec = vec![("object", s(&target)), ("type", s("merge")), ("patch", p)];
+                    if let Some(sub) = &subresource {
+                        spec.push(("subresource", s(sub)));
+                    }
                     Some(with_timeout(
-                        vec![(
-                            "patch",
-                            map(vec![
-                                ("object", s(&target)),
-                                ("type", s("merge")),
-                                ("patch", p),
-                            ]),
-                        )],
+                        vec![("patch", map(spec))],
                         timeout_for(ctx, "apply"),
                     ))
                 })
@@ -1081,41 +1079,88 @@ fn operation(ctx: &mut Ctx<'_>, kind: &str, body: &Value, op: &Value) -> Vec<Val
             if let Some(check) = body.get("check").and_then(Value::as_mapping) {
                 ctx.acc(&["check"], Fate::Converted);
                 let mut expect = Vec::new();
-                let mut contains = Vec::new();
-                let mut stderr = Vec::new();
+                // text rules of each stream: `contains`, `equals`, `regex`, `json`
+                let mut rules: [Vec<(&str, Value)>; 2] = [Vec::new(), Vec::new()];
+                let mut contains: [Vec<Value>; 2] = [Vec::new(), Vec::new()];
                 let mut error_key = false;
+                let mut must_fail = false;
                 for (k, v) in check {
                     let k = k.as_str().unwrap_or_default();
                     let truth = v.as_bool() == Some(true);
                     let compact = k.replace(' ', "");
+                    let stream = |name: &str| match name {
+                        "stdout" => Some(0),
+                        "stderr" => Some(1),
+                        _ => None,
+                    };
+                    let plain_text = match v {
+                        Value::String(t) if jmespath::expression_of(t).is_none() => Some(t.clone()),
+                        Value::Number(n) => Some(n.to_string()),
+                        Value::Bool(b) => Some(b.to_string()),
+                        _ => None,
+                    };
                     if compact == "($error!=null)" && truth {
+                        // any non-zero exit: the script negated by the shell (`! (...)`)
                         error_key = true;
-                        ctx.note_at(&["check", k], "a script expected to fail (`$error != null`): kdrill expects exit code 1; set the exact code");
-                        expect.push(("exitCode", Value::Number(1.into())));
+                        must_fail = true;
                     } else if (compact == "($error==null)" && truth)
                         || (compact == "($error)" && v.is_null())
                     {
                         error_key = true;
-                    } else if let Some(inner) = k
-                        .strip_prefix("(contains($stdout, '")
-                        .and_then(|r| r.strip_suffix("'))"))
-                        .filter(|_| truth)
+                    } else if let Some((which, inner)) =
+                        ["stdout", "stderr"].iter().find_map(|st| {
+                            k.strip_prefix(&format!("(contains(${st}, '"))
+                                .and_then(|r| r.strip_suffix("'))"))
+                                .filter(|_| truth)
+                                .map(|i| (stream(st), i))
+                        })
                     {
-                        contains.push(s(inner));
-                    } else if let Some(inner) = k
-                        .strip_prefix("(contains($stderr, '")
-                        .and_then(|r| r.strip_suffix("'))"))
-                        .filter(|_| truth)
-                    {
-                        stderr.push(s(inner));
+                        if let Some(i) = which {
+                            contains[i].push(s(inner));
+                        }
+                    } else if let (Some(i), Some(t)) = (
+                        compact
+                            .strip_prefix("($")
+                            .and_then(|r| r.strip_suffix(')'))
+                            .and_then(stream),
+                        plain_text.clone(),
+                    ) {
+                        // `($stdout): text`: the whole output
+                        rules[i].push(("equals", s(&t)));
+                    } else if let (Some(i), Some(t)) = (
+                        compact
+                            .strip_prefix("(trim_space($")
+                            .and_then(|r| r.strip_suffix("))"))
+                            .and_then(stream),
+                        plain_text,
+                    ) {
+                        rules[i].push(("regex", s(&format!("^\\s*{}\\s*$", regex::escape(&t)))));
+                    } else if let (Some(i), Value::Mapping(_)) = (
+                        compact
+                            .strip_prefix("(json_parse($")
+                            .and_then(|r| r.strip_suffix("))"))
+                            .and_then(stream),
+                        v,
+                    ) {
+                        // a partial object, matched as `assert` matches
+                        let at = ctx.at.child("check").child(k);
+                        let folded = ctx.fold_values(v, &at);
+                        rules[i].push(("json", folded));
                     } else {
                         ctx.note_at(&["check", k], format!("the check `{k}` is a JMESPath expression: not converted; write it as `expect.stdout` / `expect.stderr` rules"));
                     }
                 }
-                if !error_key {
-                    // without an `$error` key Chainsaw's check replaces "the command
-                    // must succeed": any exit code is fine, the output rules still hold.
-                    // A subshell keeps the script's own `exit` from ending the wrapper.
+                // without an `$error` key Chainsaw's check replaces "the command must
+                // succeed": any exit code is fine, the output rules still hold. A
+                // subshell keeps the script's own `exit` from ending the wrapper.
+                let wrap = if must_fail {
+                    Some(("! (\n", "\n)\n"))
+                } else if !error_key {
+                    Some(("(\n", "\n) || :\n"))
+                } else {
+                    None
+                };
+                if let Some((pre, post)) = wrap {
                     if let Some(Value::Mapping(c)) = step.first_mut().map(|(_, v)| v) {
                         let text = match c.get("run") {
                             Some(Value::String(t)) => Some(t.clone()),
@@ -1129,15 +1174,21 @@ fn operation(ctx: &mut Ctx<'_>, kind: &str, body: &Value, op: &Value) -> Vec<Val
                             _ => None,
                         };
                         if let Some(t) = text {
-                            c.insert(s("run"), s(&format!("(\n{}\n) || :\n", t.trim_end())));
+                            c.insert(s("run"), s(&format!("{pre}{}{post}", t.trim_end())));
                         }
                     }
                 }
-                if !contains.is_empty() {
-                    expect.push(("stdout", map(vec![("contains", Value::Sequence(contains))])));
-                }
-                if !stderr.is_empty() {
-                    expect.push(("stderr", map(vec![("contains", Value::Sequence(stderr))])));
+                for (i, name) in ["stdout", "stderr"].into_iter().enumerate() {
+                    let mut r = std::mem::take(&mut rules[i]);
+                    if !contains[i].is_empty() {
+                        r.push((
+                            "contains",
+                            Value::Sequence(std::mem::take(&mut contains[i])),
+                        ));
+                    }
+                    if !r.is_empty() {
+                        expect.push((name, map(r)));
+                    }
                 }
                 if !expect.is_empty() {
                     step.push(("expect", map(expect)));
