@@ -990,17 +990,13 @@ fn operation(ctx: &mut Ctx<'_>, kind: &str, body: &Value, op: &Value) -> Vec<Val
             };
             // files the script names travel with the test
             if let Some(text) = run.as_str() {
-                for rel in super::shell::referenced_files(text, ctx.dir) {
-                    let src = ctx.dir.join(&rel);
-                    let name = rel.display().to_string();
-                    if src.is_file() && !ctx.files.iter().any(|(n, _)| *n == name) {
-                        if let Ok(t) = std::fs::read_to_string(&src) {
-                            ctx.ledger.walk_file(&src);
-                            ctx.ledger.account_file(&src, Fate::Converted);
-                            ctx.files.push((name, t));
-                        }
-                    }
-                }
+                super::copy_referenced(
+                    text,
+                    ctx.dir,
+                    std::path::Path::new(""),
+                    ctx.files,
+                    ctx.ledger,
+                );
             }
             let mut cmd = vec![("run", run)];
             if let Some(env) = body.get("env").and_then(Value::as_sequence) {

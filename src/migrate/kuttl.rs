@@ -61,6 +61,22 @@ fn is_test_dir(dir: &Path) -> bool {
 struct Reader<'a> {
     notes: &'a mut Vec<Note>,
     ledger: &'a mut Ledger,
+    /// The suite's `namespace`: every test ran in it; each scenario has its own.
+    suite_ns: Option<String>,
+}
+
+impl Reader<'_> {
+    /// A document with the suite's fixed namespace taken out: it lands in the
+    /// scenario's namespace, where the suite's would have been.
+    fn local(&self, v: &Value) -> Value {
+        let mut v = v.clone();
+        if let (Some(ns), Some(Value::Mapping(meta))) = (&self.suite_ns, v.get_mut("metadata")) {
+            if meta.get("namespace").and_then(Value::as_str) == Some(ns.as_str()) {
+                meta.remove("namespace");
+            }
+        }
+        v
+    }
 }
 
 impl Reader<'_> {
@@ -98,6 +114,7 @@ pub fn read(path: &Path) -> Result<Migration, MigrateError> {
     let mut r = Reader {
         notes: &mut m.notes,
         ledger: &mut m.ledger,
+        suite_ns: None,
     };
     let suite_file = path.join("kuttl-test.yaml");
     let mut test_dirs = vec![path.to_path_buf()];
@@ -135,7 +152,10 @@ pub fn read(path: &Path) -> Result<Migration, MigrateError> {
                         r.acc(f, i, &[key], Fate::Converted);
                     }
                     "parallel" => r.note(f, i, &[key], "`parallel`: kdrill runs scenarios in parallel with `kdrill run --parallel N`"),
-                    "namespace" => r.note(f, i, &[key], "`namespace`: every test in one named namespace; kdrill gives each scenario a fresh one (or `kdrill run --namespace`)"),
+                    "namespace" => {
+                        r.suite_ns = doc[key].as_str().map(str::to_string);
+                        r.note(f, i, &[key], "`namespace`: every test ran in this one namespace; each scenario runs in a fresh one, and objects the tests placed in it go to the scenario's (`kdrill run --namespace` runs them all in one)");
+                    }
                     "suppress" => r.note(f, i, &[key], "`suppress`: kdrill's report shows events only as evidence of a failure"),
                     _ => r.note(f, i, &[key], format!("TestSuite `{key}` has no per-suite equivalent in kdrill: run it before the suite (a setup scenario, or your CI)")),
                 }
@@ -421,7 +441,7 @@ fn read_test(dir: &Path, timeout: &str, r: &mut Reader<'_>) -> Result<Test, Migr
         for (fname, objects) in &step.apply {
             let text = objects
                 .iter()
-                .map(|d| serde_yaml::to_string(&d.value).unwrap_or_default())
+                .map(|d| serde_yaml::to_string(&r.local(&d.value)).unwrap_or_default())
                 .collect::<Vec<_>>()
                 .join("---\n");
             for o in objects {
@@ -439,7 +459,7 @@ fn read_test(dir: &Path, timeout: &str, r: &mut Reader<'_>) -> Result<Test, Migr
             (&step.errors, true, "errors"),
         ] {
             for doc in docs {
-                match assert_step(&doc.value, absent, Some(&step_timeout)) {
+                match assert_step(&r.local(&doc.value), absent, Some(&step_timeout)) {
                     Some(st) => {
                         r.acc(&doc.file, doc.index, &[], Fate::Converted);
                         t.steps.push(st);
@@ -630,17 +650,7 @@ fn command_step(
             text.push_str(" --namespace \"${NAMESPACE}\"");
         }
     }
-    for rel in super::shell::referenced_files(&text, dir) {
-        let src = dir.join(&rel);
-        let name = rel.display().to_string();
-        if src.is_file() && !files.iter().any(|(n, _)| *n == name) {
-            if let Ok(t) = std::fs::read_to_string(&src) {
-                r.ledger.walk_file(&src);
-                r.ledger.account_file(&src, Fate::Converted);
-                files.push((name, t));
-            }
-        }
-    }
+    super::copy_referenced(&text, dir, Path::new(""), files, r.ledger);
     let mut step = vec![("command", map(vec![("run", s(&text))]))];
     if c.get("ignoreFailure").and_then(Value::as_bool) == Some(true) {
         step.push(("allowFailure", Value::Bool(true)));
@@ -674,6 +684,7 @@ mod tests {
         let mut r = Reader {
             notes: &mut notes,
             ledger: &mut ledger,
+            suite_ns: None,
         };
         let mut files = Vec::new();
         let (st, note) = command_step(&c, "30s", dir.path(), &mut files, &mut r);

@@ -150,6 +150,40 @@ pub(crate) fn delete_target(r: &Value) -> Option<Vec<(&'static str, Value)>> {
     })
 }
 
+/// Copy the files shell text names (relative to `dir`, the script's directory; `rel`
+/// is that directory relative to the test's) into `files`, and, for each copied file
+/// that is not YAML (a script), the files it names in turn, relative to its own
+/// directory: a script that sources `../_common/lib.sh` still finds it. YAML files
+/// copied whole are converted as they are.
+pub(crate) fn copy_referenced(
+    text: &str,
+    dir: &Path,
+    rel: &Path,
+    files: &mut Vec<(String, String)>,
+    ledger: &mut ledger::Ledger,
+) {
+    for found in shell::referenced_files(text, dir) {
+        let src = dir.join(&found);
+        let name = shell::normalise(&rel.join(&found)).display().to_string();
+        if !src.is_file() || files.iter().any(|(n, _)| *n == name) {
+            continue;
+        }
+        let Ok(t) = std::fs::read_to_string(&src) else {
+            continue;
+        };
+        let yaml = src.extension().is_some_and(|e| e == "yaml" || e == "yml");
+        if yaml {
+            ledger.walk_file(&src);
+            ledger.account_file(&src, ledger::Fate::Converted);
+        }
+        files.push((name.clone(), t.clone()));
+        if !yaml {
+            let sub = found.parent().map(Path::to_path_buf).unwrap_or_default();
+            copy_referenced(&t, &dir.join(&sub), &rel.join(&sub), files, ledger);
+        }
+    }
+}
+
 /// The partial object an assertion compares: the document without what names it
 /// (apiVersion, kind, the namespace the test ran in).
 pub(crate) fn partial(doc: &Value) -> Value {
@@ -298,7 +332,13 @@ pub fn write(m: &Migration, out: &Path) -> Result<Summary, MigrateError> {
         let path = dir.join(format!("{stem}.yaml"));
         w(&path, &scenario_text(m.format, &t))?;
         for (name, text) in &t.files {
-            w(&dir.join(name), text)?;
+            let path = dir.join(name);
+            w(&path, text)?;
+            // a script with a `#!` line is run directly (`./check.sh`): keep it runnable
+            if text.starts_with("#!") {
+                use std::os::unix::fs::PermissionsExt;
+                let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755));
+            }
         }
         summary.scenarios.push(path);
         summary.steps += t.steps.len() + t.catch.len() + t.finally.len();
