@@ -126,6 +126,19 @@ fn the_corpus_loses_nothing_silently() {
             // two Tests with one name are two scenarios
             assert!(out.join("configmap-lifecycle-2").is_dir());
         }
+        if dir == "kuttl/operator" {
+            // the TestSuite's crdDir, manifestDirs and commands: a kdrill Suite's setup
+            let suite = std::fs::read_to_string(out.join("suite.yaml")).unwrap();
+            for needle in [
+                "file: crds/widgets.yaml",
+                "condition: Established",
+                "file: manifests/shared.yaml",
+                "( sh ./hack/reconcile-widgets.sh ) >/dev/null 2>&1 &",
+            ] {
+                assert!(suite.contains(needle), "{needle}\n{suite}");
+            }
+            assert!(out.join("hack/reconcile-widgets.sh").is_file());
+        }
     }
 }
 

@@ -50,6 +50,11 @@ pub struct Migration {
     pub notes: Vec<Note>,
     /// Every key of the input's YAML files and what accounts for it.
     pub ledger: ledger::Ledger,
+    /// Steps a kdrill Suite runs once before the tests (KUTTL's suite `crdDir`,
+    /// `manifestDirs`, `commands`), written as `suite.yaml` beside them.
+    pub setup: Vec<Value>,
+    /// Files the setup uses: (path relative to the output, content).
+    pub setup_files: Vec<(String, String)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -343,6 +348,28 @@ pub fn write(m: &Migration, out: &Path) -> Result<Summary, MigrateError> {
         summary.scenarios.push(path);
         summary.steps += t.steps.len() + t.catch.len() + t.finally.len();
         summary.files += t.files.len();
+    }
+    if !m.setup.is_empty() {
+        let suite = map(vec![
+            ("apiVersion", s(crate::scenario::API_VERSION)),
+            ("kind", s("Suite")),
+            ("name", s(&format!("{} suite", m.format))),
+            ("setup", Value::Sequence(m.setup.clone())),
+        ]);
+        let text = serde_yaml::to_string(&suite).unwrap_or_default();
+        w(
+            &out.join("suite.yaml"),
+            &format!("# kdrill migrate {}: the suite's setup\n{text}", m.format),
+        )?;
+        for (name, text) in &m.setup_files {
+            let path = out.join(name);
+            w(&path, text)?;
+            if text.starts_with("#!") {
+                use std::os::unix::fs::PermissionsExt;
+                let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755));
+            }
+        }
+        summary.files += m.setup_files.len();
     }
     let mut md = format!(
         "# Migration from {}\n\nWritten by `kdrill migrate {}`: {} test(s), one directory each \
