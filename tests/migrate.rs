@@ -125,6 +125,40 @@ fn the_corpus_loses_nothing_silently() {
             assert!(tree.contains("size(self.spec.containers) == 2"), "{tree}");
             // two Tests with one name are two scenarios
             assert!(out.join("configmap-lifecycle-2").is_dir());
+            // the CEL of the JMESPath assertions (keys and `~.(list)` iterations) holds
+            // on the pod the test makes, as Chainsaw's did, and not on a changed one
+            let scenario: serde_yaml::Value = serde_yaml::from_str(
+                &std::fs::read_to_string(out.join("jmespath-assertions/jmespath-assertions.yaml"))
+                    .unwrap(),
+            )
+            .unwrap();
+            let mut pod: serde_json::Value = serde_yaml::from_str(
+                &std::fs::read_to_string(
+                    "tests/fixtures/migrate-corpus/chainsaw/jmespath-assertions/pod.yaml",
+                )
+                .unwrap(),
+            )
+            .unwrap();
+            pod["status"] = serde_json::json!({"phase": "Running",
+                "containerStatuses": [{"name": "web", "ready": true}, {"name": "log-shipper", "ready": true}]});
+            let exprs: Vec<kdrill::wait::Expr> = scenario["steps"]
+                .as_sequence()
+                .unwrap()
+                .iter()
+                .filter_map(|st| st["assert"]["expr"].as_str())
+                .map(|e| kdrill::wait::Expr::parse(e).unwrap())
+                .collect();
+            assert_eq!(exprs.len(), 2, "{scenario:?}");
+            let holds = |e: &kdrill::wait::Expr, p: &serde_json::Value| {
+                e.eval(p, &Default::default()) == kdrill::wait::expr::Verdict::Holds
+            };
+            assert!(exprs.iter().all(|e| holds(e, &pod)), "{exprs:?}");
+            let mut unready = pod.clone();
+            unready["status"]["containerStatuses"][1]["ready"] = serde_json::json!(false);
+            assert!(!holds(&exprs[0], &unready));
+            let mut no_role = pod.clone();
+            no_role["spec"]["containers"][1]["env"] = serde_json::json!([]);
+            assert!(!holds(&exprs[0], &no_role));
         }
         if dir == "kuttl/operator" {
             // the TestSuite's crdDir, manifestDirs and commands: a kdrill Suite's setup

@@ -234,7 +234,10 @@ impl Ctx<'_> {
                         continue;
                     }
                     if key.starts_with('~') {
-                        self.note_place(&here, true, format!("`{key}` (Chainsaw's iteration over a list) has no kdrill form: not converted"));
+                        match self.each_to_cel(key, val, cel) {
+                            Ok(c) => self.exprs.push(c),
+                            Err(why) => self.note_place(&here, true, format!("`{key}` (Chainsaw's iteration over a list) {why}: not converted; write it as `expr:` (CEL) by hand")),
+                        }
                         continue;
                     }
                     let inner = cel.map(|c| jmespath::cel_field(c, key));
@@ -259,6 +262,57 @@ impl Ctx<'_> {
             Value::String(_) => self.fold_values(v, at),
             other => other.clone(),
         }
+    }
+
+    /// `~.(list): {partial}` (`~name.(list)`): every element of the list holds the
+    /// partial object, as CEL `list.all(e, ...)`.
+    fn each_to_cel(&self, key: &str, value: &Value, cel: Option<&str>) -> Result<String, String> {
+        let cur = cel.ok_or("is inside a list")?;
+        let rest = key.trim_start_matches('~');
+        let rest = rest.split_once('.').map_or(rest, |(_, r)| r);
+        let e = jmespath::expression_of(rest).ok_or("names no expression")?;
+        let j = jmespath::parse(e).map_err(|e| e.to_string())?;
+        let cx = jmespath::Cx {
+            scope: &self.scope,
+            depth: 0,
+        };
+        let list = jmespath::to_cel(&j, cur, &cx).map_err(|e| e.to_string())?;
+        let var = format!("e{}", cur.matches(".all(").count());
+        let conds = self.partial_to_cel(value, &var)?;
+        if conds.is_empty() {
+            return Err("checks nothing".into());
+        }
+        let c = format!("{list}.all({var}, {})", conds.join(" && "));
+        crate::wait::Expr::parse(&c)
+            .map_err(|e| format!("translates to `{c}`, which is not valid CEL ({e})"))?;
+        Ok(c)
+    }
+
+    /// A partial object on the node `cur` as CEL conditions: plain values compared,
+    /// maps followed, JMESPath keys translated; lists are not (element order).
+    fn partial_to_cel(&self, v: &Value, cur: &str) -> Result<Vec<String>, String> {
+        let Value::Mapping(m) = v else {
+            return Err("is not a partial object".into());
+        };
+        let mut out = Vec::new();
+        for (k, val) in m {
+            let key = k.as_str().ok_or("has a key that is not text")?;
+            if let Some(e) = jmespath::expression_of(key) {
+                out.push(self.key_to_cel(e, val, Some(cur))?);
+                continue;
+            }
+            let field = jmespath::cel_field(cur, key);
+            match val {
+                Value::Mapping(_) => out.extend(self.partial_to_cel(val, &field)?),
+                Value::String(t) if jmespath::expression_of(t).is_none() => {
+                    out.push(format!("{field} == {}", jmespath::cel_string(t)))
+                }
+                Value::Bool(b) => out.push(format!("{field} == {b}")),
+                Value::Number(n) => out.push(format!("{field} == {n}")),
+                _ => return Err(format!("compares `{key}` with a list or an expression")),
+            }
+        }
+        Ok(out)
     }
 
     /// `(expr): value` on the node `cel` as one CEL condition.
