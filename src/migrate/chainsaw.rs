@@ -70,6 +70,11 @@ impl Ctx<'_> {
     fn note_at(&mut self, rel: &[&str], text: impl Into<String>) {
         self.note(text);
         self.acc(rel, Fate::Listed);
+        if rel.is_empty() {
+            // a note on the operation as a whole: its keyword is what is listed
+            self.ledger
+                .account_key(&self.at.file, self.at.doc, &self.at.path, Fate::Listed);
+        }
     }
 
     fn note_place(&mut self, at: &Place, line_hint: bool, text: impl Into<String>) {
@@ -876,9 +881,27 @@ fn operation(ctx: &mut Ctx<'_>, kind: &str, body: &Value, op: &Value) -> Vec<Val
                 let text = serde_yaml::to_string(e)
                     .unwrap_or_default()
                     .replace(' ', "");
-                if text.contains("$error!=null") {
+                // `check: {($error != null): true}` alone (with or without a `match`
+                // on the applied object) is "the API refuses it", any reason: exactly
+                // kdrill's `expect: {error: {}}`
+                let only_error = e.as_sequence().is_some_and(|list| {
+                    list.iter().all(|x| {
+                        x.get("check").and_then(Value::as_mapping).is_some_and(|c| {
+                            c.len() == 1
+                                && c.iter().all(|(k, v)| {
+                                    k.as_str().map(|k| k.replace(' ', ""))
+                                        == Some("($error!=null)".into())
+                                        && v.as_bool() == Some(true)
+                                })
+                        })
+                    })
+                });
+                if only_error {
                     expects_error = true;
-                    ctx.note_at(&["expect"], format!("`{kind}` expected to fail (`$error != null`): kdrill expects an API error of any reason; name the reason or message in `expect.error` if it matters"));
+                    ctx.acc(&["expect"], Fate::Converted);
+                } else if text.contains("$error!=null") {
+                    expects_error = true;
+                    ctx.note_at(&["expect"], format!("`{kind}` expected to fail (`$error != null`) with more checks: kdrill expects an API error of any reason; the other checks are not converted"));
                 } else {
                     ctx.note_at(&["expect"], format!("`{kind}` with `expect` checks on the applied object: not converted; add an `assert` step"));
                 }
