@@ -48,6 +48,8 @@ struct Ctx<'a> {
     exprs: Vec<String>,
     /// Variables the operation saves (Chainsaw `outputs`).
     outputs: Vec<String>,
+    /// The test's `spec.namespace`: the scenario's own namespace stands for it.
+    fixed_ns: Option<String>,
 }
 
 impl Ctx<'_> {
@@ -137,7 +139,7 @@ impl Ctx<'_> {
                                         doc: i,
                                         path: Vec::new(),
                                     };
-                                    (at, v)
+                                    (at, self.local(v))
                                 })
                                 .collect()
                         })
@@ -154,7 +156,7 @@ impl Ctx<'_> {
             }
         } else if let Some(r) = op.get("resource") {
             self.acc(&["resource"], Fate::Converted);
-            vec![(self.at.child("resource"), r.clone())]
+            vec![(self.at.child("resource"), self.local(r.clone()))]
         } else {
             self.note_at(
                 &[],
@@ -162,6 +164,17 @@ impl Ctx<'_> {
             );
             Vec::new()
         }
+    }
+
+    /// A document without the test's fixed namespace (`spec.namespace`): it lands in
+    /// the scenario's namespace, which stands for it.
+    fn local(&self, mut v: Value) -> Value {
+        if let (Some(ns), Some(Value::Mapping(meta))) = (&self.fixed_ns, v.get_mut("metadata")) {
+            if meta.get("namespace").and_then(Value::as_str) == Some(ns.as_str()) {
+                meta.remove("namespace");
+            }
+        }
+        v
     }
 
     /// Write the documents of a `file` beside the scenario (folded, so `($x)` became
@@ -547,7 +560,13 @@ fn read_test(
         ledger,
         notes,
     );
-    for key in ["namespace", "clusters", "cluster"] {
+    // a fixed namespace: the scenario's fresh one stands for it (objects that name it
+    // land in the scenario's), as every test of it ran alone in it
+    let fixed_ns = str_of(&spec, "namespace").map(str::to_string);
+    if fixed_ns.is_some() {
+        acc(ledger, &["spec", "namespace"], Fate::Converted);
+    }
+    for key in ["clusters", "cluster"] {
         if spec.get(key).is_some() {
             notes.push(Note {
                 file: file.to_path_buf(),
@@ -575,6 +594,7 @@ fn read_test(
         timeouts: timeouts.clone(),
         ledger,
         test: &mut t,
+        fixed_ns: fixed_ns.clone(),
     };
     for (si, step) in spec
         .get("steps")
@@ -659,6 +679,7 @@ struct Env<'a> {
     timeouts: Option<Value>,
     ledger: &'a mut Ledger,
     test: &'a mut Test,
+    fixed_ns: Option<String>,
 }
 
 /// The `try`, `catch`, `finally` and `cleanup` operations of a step (or of a step
@@ -718,6 +739,7 @@ fn sections(env: &mut Env<'_>, step: &Value, at: &Place, scope: &mut Scope) {
                 scope: op_scope,
                 exprs: Vec::new(),
                 outputs: Vec::new(),
+                fixed_ns: env.fixed_ns.clone(),
             };
             let steps = operation(&mut ctx, kind, &body, op);
             // what an operation outputs, the operations and steps after it see
@@ -917,7 +939,14 @@ fn operation(ctx: &mut Ctx<'_>, kind: &str, body: &Value, op: &Value) -> Vec<Val
                     let raw = std::fs::read_to_string(ctx.dir.join(&f)).ok();
                     match raw {
                         // nothing to fold or escape: the file as written, comments and all
-                        Some(text) if unchanged && !text.contains("${") => {
+                        Some(text)
+                            if unchanged
+                                && !text.contains("${")
+                                && !ctx
+                                    .fixed_ns
+                                    .as_ref()
+                                    .is_some_and(|n| text.contains(n.as_str())) =>
+                        {
                             if !ctx.files.iter().any(|(n, _)| *n == f) {
                                 ctx.files.push((f.clone(), text));
                             }
