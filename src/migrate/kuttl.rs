@@ -143,7 +143,7 @@ pub fn read(path: &Path) -> Result<Migration, MigrateError> {
                             .into_iter()
                             .flatten()
                             .filter_map(Value::as_str)
-                            .map(|d| path.join(d))
+                            .map(|d| path.join(super::shell::normalise(Path::new(d))))
                             .collect();
                         r.acc(f, i, &[key], Fate::Converted);
                     }
@@ -495,7 +495,11 @@ fn read_test(dir: &Path, timeout: &str, r: &mut Reader<'_>) -> Result<Test, Migr
                         r.notes.push(Note {
                             file: f.clone(),
                             line,
-                            text: "a TestStep delete without kind: not converted".into(),
+                            text: if super::kind_of(del).is_some() {
+                                "a TestStep delete of every object of a kind (no name, no labels): kdrill refuses to delete a whole kind; not converted (give the objects a label and delete by `labels`)".into()
+                            } else {
+                                "a TestStep delete without apiVersion/kind: not converted".into()
+                            },
                         });
                         r.ledger.account(f, d, &at, Fate::Listed);
                     }
