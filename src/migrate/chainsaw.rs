@@ -854,6 +854,34 @@ fn cleanup_timeout(ledger: &mut Ledger, notes: &mut Vec<Note>, at: &Place) {
     ledger.account(&at.file, at.doc, &at.path, Fate::Listed);
 }
 
+/// `assert: {resource: {($name): {partial}}}` on a variable an earlier step saved (an
+/// output such as `(json_parse($stdout))`): its JSON text, printed by a command, must
+/// hold the partial object (`expect.stdout.json`, matched as `assert` matches); for
+/// `error`, must not.
+fn saved_assert(ctx: &Ctx<'_>, kind: &str, d: &Value, timeout: Option<&str>) -> Option<Value> {
+    let m = d.as_mapping()?;
+    if m.len() != 1 || kind != "assert" {
+        return None;
+    }
+    let (k, partial) = m.iter().next()?;
+    let e = jmespath::expression_of(k.as_str()?)?;
+    let name = e.strip_prefix('$')?;
+    if !matches!(ctx.scope.get(name), Some(Known::Saved(_))) || !partial.is_mapping() {
+        return None;
+    }
+    let step = vec![
+        (
+            "command",
+            map(vec![("run", s(&format!("printf '%s' \"${name}\"")))]),
+        ),
+        (
+            "expect",
+            map(vec![("stdout", map(vec![("json", partial.clone())]))]),
+        ),
+    ];
+    Some(with_timeout(step, timeout.map(str::to_string)))
+}
+
 /// The keys of an operation's body every kind reads the same way.
 fn common_keys(ctx: &mut Ctx<'_>, body: &Value) {
     if body.get("timeout").is_some() {
@@ -998,7 +1026,13 @@ fn operation(ctx: &mut Ctx<'_>, kind: &str, body: &Value, op: &Value) -> Vec<Val
             let mut out = Vec::new();
             for (at, d) in &docs {
                 if d.get("apiVersion").is_none() || d.get("kind").is_none() {
-                    ctx.note_place(at, true, format!("`{kind}` on a value that is not an object (a binding, an output): not converted; check it with a `command`"));
+                    if let Some(st) = saved_assert(ctx, kind, d, t.as_deref()) {
+                        ctx.ledger
+                            .account(&at.file, at.doc, &at.path, Fate::Converted);
+                        out.push(st);
+                    } else {
+                        ctx.note_place(at, true, format!("`{kind}` on a value that is not an object (a binding, an output): not converted; check it with a `command`"));
+                    }
                     continue;
                 }
                 ctx.exprs.clear();
