@@ -125,6 +125,8 @@ fn the_corpus_loses_nothing_silently() {
             assert!(tree.contains("size(self.spec.containers) == 2"), "{tree}");
             // two Tests with one name are two scenarios
             assert!(out.join("configmap-lifecycle-2").is_dir());
+            // a JMESPath key compared with a list: as long, each element partial
+            assert!(tree.contains("[0].reason == 'MetricsHealthy'"), "{tree}");
             // the CEL of the JMESPath assertions (keys and `~.(list)` iterations) holds
             // on the pod the test makes, as Chainsaw's did, and not on a changed one
             let scenario: serde_yaml::Value = serde_yaml::from_str(

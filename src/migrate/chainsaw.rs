@@ -333,6 +333,16 @@ impl Ctx<'_> {
         Ok(out)
     }
 
+    /// `c` if it compiles as CEL.
+    fn valid(&self, c: String) -> Result<String, String> {
+        if c.is_empty() {
+            return Err("checks nothing".into());
+        }
+        crate::wait::Expr::parse(&c)
+            .map_err(|e| format!("translates to `{c}`, which is not valid CEL ({e})"))?;
+        Ok(c)
+    }
+
     /// `(expr): value` on the node `cel` as one CEL condition.
     fn key_to_cel(&self, e: &str, value: &Value, cel: Option<&str>) -> Result<String, String> {
         let Some(cur) = cel else {
@@ -357,7 +367,30 @@ impl Ctx<'_> {
             Value::Bool(b) => b.to_string(),
             Value::Number(n) => n.to_string(),
             Value::Null => "null".into(),
-            _ => return Err("compares with a map or list".into()),
+            // a partial object: its fields on the result
+            Value::Mapping(_) => {
+                let conds = self.partial_to_cel(value, &left)?;
+                return self.valid(conds.join(" && "));
+            }
+            // a list: as long, each element the partial object at its place (as
+            // Chainsaw compares arrays)
+            Value::Sequence(items) => {
+                let mut conds = vec![format!("size({left}) == {}", items.len())];
+                for (i, item) in items.iter().enumerate() {
+                    let at = format!("{left}[{i}]");
+                    match item {
+                        Value::Mapping(_) => conds.extend(self.partial_to_cel(item, &at)?),
+                        Value::String(t) if jmespath::expression_of(t).is_none() => {
+                            conds.push(format!("{at} == {}", jmespath::cel_string(t)))
+                        }
+                        Value::Number(n) => conds.push(format!("{at} == {n}")),
+                        Value::Bool(b) => conds.push(format!("{at} == {b}")),
+                        _ => return Err("compares with a list of lists or expressions".into()),
+                    }
+                }
+                return self.valid(conds.join(" && "));
+            }
+            _ => return Err("compares with a value it cannot translate".into()),
         };
         let c = format!("{left} == {right}");
         crate::wait::Expr::parse(&c)
