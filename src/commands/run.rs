@@ -61,6 +61,16 @@ fn watch_signals(stop: Arc<Stop>, run_id: String) {
 }
 
 pub async fn run(args: &RunArgs) -> u8 {
+    run_once(args, None, None).await
+}
+
+/// One run; for the reruns of `--watch`, with `only` just the scenarios of those
+/// files, and with `stop` stopped by the watch's signal handler, not one of its own.
+pub(super) async fn run_once(
+    args: &RunArgs,
+    only: Option<&std::collections::BTreeSet<std::path::PathBuf>>,
+    stop: Option<Arc<Stop>>,
+) -> u8 {
     let mut paths = args.paths.clone();
     // the draft of --from-markdown lives as long as this run
     let mut _draft = None;
@@ -102,6 +112,34 @@ pub async fn run(args: &RunArgs) -> u8 {
                 return exit::USAGE;
             }
         };
+    // --watch: only the scenarios whose files changed
+    let scenarios: Vec<Scenario> = match only {
+        Some(files) => scenarios
+            .into_iter()
+            .filter(|s| files.contains(&s.file))
+            .collect(),
+        None => scenarios,
+    };
+    let scenarios = match &args.rerun_failed {
+        None => scenarios,
+        Some(p) => {
+            let path = p.clone().unwrap_or_else(crate::rerun::last_run_path);
+            match crate::rerun::failed_in(&path) {
+                Ok(failed) if failed.is_empty() => {
+                    println!(
+                        "kdrill: nothing failed in {}: nothing to rerun",
+                        path.display()
+                    );
+                    return exit::OK;
+                }
+                Ok(failed) => crate::rerun::keep(scenarios, &failed),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return exit::USAGE;
+                }
+            }
+        }
+    };
     if scenarios.is_empty() {
         let after = match (&args.filter, &args.selector) {
             (None, None) => "",
@@ -172,6 +210,7 @@ pub async fn run(args: &RunArgs) -> u8 {
             crate::cli::CleanupArg::InSlot => executor::CleanupMode::InSlot,
         },
         unreachable_after: args.unreachable_after,
+        retries: args.retries,
     };
     let mut reports = args.report.clone();
     for r in &defaults.reports {
@@ -216,8 +255,11 @@ pub async fn run(args: &RunArgs) -> u8 {
             "kdrill: CI is set, so --update writes no snapshot: update them locally and commit"
         );
     }
-    let stop = Arc::new(Stop::default());
-    watch_signals(Arc::clone(&stop), run.run_id.clone());
+    let stop = stop.unwrap_or_else(|| {
+        let stop = Arc::new(Stop::default());
+        watch_signals(Arc::clone(&stop), run.run_id.clone());
+        stop
+    });
     let (tx, rx) = mpsc::unbounded_channel::<Timed>();
     let verbosity = if args.output.quiet {
         Verbosity::Quiet
@@ -243,6 +285,20 @@ pub async fn run(args: &RunArgs) -> u8 {
     ));
     let totals = exec.run_all(scenarios, version).await;
     let report = reporter.finish().await;
+    // the last run, for --rerun-failed (a report that cannot be kept is only said)
+    let last = crate::rerun::last_run_path();
+    let kept = last
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .map_err(|e| e.to_string())
+        .and_then(|()| crate::report::json::render(&report).map_err(|e| e.to_string()))
+        .and_then(|t| std::fs::write(&last, t).map_err(|e| e.to_string()));
+    if let Err(e) = kept {
+        eprintln!(
+            "kdrill: could not keep this run's report in {}: {e}",
+            last.display()
+        );
+    }
     match crate::report::reporter::write_all(&report, &reports, &client).await {
         Ok(lines) => {
             for l in lines {

@@ -50,6 +50,9 @@ pub enum Event {
     },
     /// The scenario's steps are done; its cleanup begins.
     CleanupStarted { id: usize },
+    /// The scenario failed and runs again in a fresh namespace (`--retries`): what
+    /// was reported for it so far is its attempt number `attempt - 1`.
+    Retrying { id: usize, attempt: u32 },
     ScenarioFinished {
         id: usize,
         duration: Duration,

@@ -306,7 +306,9 @@ impl<'a> ScenarioRun<'a> {
 
     /// Evidence bundle, the end of its host programs, the slot given back, cleanup,
     /// and the scenario's end. A cleanup that could not remove everything fails it.
-    pub(super) async fn finish(mut self, mut slot: Slot) -> Verdict {
+    /// `last`: no retry follows, so a failure is the verdict (the slot is given back
+    /// and --fail-fast fires); otherwise the slot is kept for the retry.
+    pub(super) async fn finish(mut self, slot: &mut Slot, last: bool) -> Verdict {
         let exec = self.exec;
         // the bundle must be taken before cleanup removes what it shows
         let artifacts = match (&exec.opts.artifacts, self.failed) {
@@ -334,7 +336,9 @@ impl<'a> ScenarioRun<'a> {
             Verdict::Passed
         };
         // the next scenario may start while this one's objects are deleted
-        slot.verdict(verdict);
+        if last || verdict == Verdict::Passed {
+            slot.verdict(verdict);
+        }
         exec.emit(Event::CleanupStarted { id: self.id });
         let cleanup = super::cleanup::clean_up(
             &exec.cluster,
@@ -358,7 +362,6 @@ impl<'a> ScenarioRun<'a> {
             cleanup,
             artifacts,
         });
-        drop(slot);
         if cleaned {
             verdict
         } else {

@@ -1,7 +1,8 @@
 //! Finding scenario files (in directories, or named), reading them, and attaching
 //! each scenario to the suite above it.
 
-use super::load::{load_str, LoadError, LoadErrors};
+use super::context::{LoadError, LoadErrors};
+use super::load::load_str;
 use super::{Location, Scenario, API_VERSION, KIND};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -124,16 +125,23 @@ fn suite_dirs(file: &Path) -> Vec<PathBuf> {
 /// True when the text declares itself a kdrill scenario. Checked on the text so that
 /// a scenario with broken YAML is still recognised, and reported.
 fn declares_scenario(text: &str) -> bool {
-    text.lines().any(|l| {
-        let l = l.trim_start_matches(['-', ' ']);
-        l.strip_prefix("apiVersion:")
-            .map(|v| {
-                v.trim()
-                    .trim_matches(['"', '\''])
-                    .starts_with("kdrill.dev/")
-            })
-            .unwrap_or(false)
-    })
+    // step templates are used by scenarios, not run on their own
+    let template = text.lines().any(|l| {
+        l.trim_start()
+            .strip_prefix("kind:")
+            .is_some_and(|k| k.trim().trim_matches(['"', '\'']) == super::template::TEMPLATE_KIND)
+    });
+    !template
+        && text.lines().any(|l| {
+            let l = l.trim_start_matches(['-', ' ']);
+            l.strip_prefix("apiVersion:")
+                .map(|v| {
+                    v.trim()
+                        .trim_matches(['"', '\''])
+                        .starts_with("kdrill.dev/")
+                })
+                .unwrap_or(false)
+        })
 }
 
 /// Expand files and directories into the scenario files they hold (sorted, recursive).

@@ -76,6 +76,7 @@ async fn run_scenario(api: &FakeApi, steps: &str, keep: bool) -> Run {
             // the default: the slot is free at the verdict, the run waits for cleanup
             cleanup: Default::default(),
             unreachable_after: Duration::from_secs(60),
+            retries: 0,
         },
         Arc::new(kdrill::stop::Stop::default()),
         tx,

@@ -27,7 +27,12 @@ fn failed(err: StepError) -> (String, Option<String>, Option<String>, Value) {
             expected,
             actual,
             object,
-        } => (message, expected, actual, object.map_or(Value::Null, |o| *o)),
+        } => (
+            message,
+            expected,
+            actual,
+            object.map_or(Value::Null, |o| *o),
+        ),
         other => panic!("expected a step failure, got {other:?}"),
     }
 }
