@@ -67,6 +67,11 @@ pub enum Command {
     Import(ImportArgs),
     /// Convert Kyverno Chainsaw or KUTTL tests into kdrill scenarios (+ MIGRATION.md)
     Migrate(MigrateArgs),
+    /// Run a markdown post's commands and compare every output it shows with what the
+    /// cluster prints now (exit 1 with a per-block diff when it is out of date)
+    Check(Box<CheckArgs>),
+    /// Like `check`, then rewrite in place the outputs of the post whose meaning changed
+    Refresh(Box<RefreshArgs>),
     /// Print the JSON Schema of scenario files (for editors: see docs/scenario-format.md)
     Schema,
     /// Explain a step kind with examples, or `expect`, `patterns`, `objects`
@@ -233,6 +238,35 @@ pub struct ImportArgs {
     /// Write into a directory that is not empty
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The markdown post (settings: POST.kdrill.yaml beside it, or `kdrill:` in its front matter)
+    #[arg(value_name = "POST.md")]
+    pub post: PathBuf,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Run in this existing namespace instead of a fresh one (kdrill deletes only what it created)
+    #[arg(short, long, value_name = "NAME")]
+    pub namespace: Option<String>,
+    /// Default timeout of each step [default: 60s]
+    #[arg(long, value_parser = parse_duration_arg, value_name = "DURATION")]
+    pub timeout: Option<std::time::Duration>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RefreshArgs {
+    #[command(flatten)]
+    pub check: CheckArgs,
+    /// Write without asking (for scripts)
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Print the changes to the post, write nothing
+    #[arg(long, conflicts_with = "yes")]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
