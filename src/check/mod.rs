@@ -12,6 +12,7 @@
 //! runs it against a cluster is `commands::check`.
 
 pub mod compare;
+pub mod report;
 pub mod rewrite;
 pub mod settings;
 
@@ -70,6 +71,8 @@ pub fn outputs(t: &Transcript, origins: &[Origin], skips: &[settings::Skip]) -> 
             .unwrap_or(0)
     };
     let mut out: Vec<PostOutput> = Vec::new();
+    // how often each skip's command was seen, for `occurrence:`
+    let mut seen = vec![0; skips.len()];
     for o in origins {
         let c = &t.commands[o.command];
         if c.output.is_empty() {
@@ -83,9 +86,16 @@ pub fn outputs(t: &Transcript, origins: &[Origin], skips: &[settings::Skip]) -> 
                 _ => segments.push((b, n, n)),
             }
         }
-        let skipped = skips
-            .iter()
-            .find(|s| s.line == c.line || c.output.contains(&s.line));
+        // every skip that names it counts it, the first that applies wins
+        let mut skipped = None;
+        for (k, s) in skips.iter().enumerate() {
+            if s.names(&c.text, c.line, &c.output) {
+                seen[k] += 1;
+                if skipped.is_none() && s.occurrence.is_none_or(|n| n == seen[k]) {
+                    skipped = Some(s);
+                }
+            }
+        }
         out.push(PostOutput {
             command: o.command,
             line: c.line,
@@ -315,4 +325,3 @@ pub fn norm(
         back_node,
     }
 }
-

@@ -5,14 +5,19 @@
 //! ```yaml
 //! context: kind-blog            # the context to check against (it must still be allowed)
 //! namespace: blog-demo          # an existing namespace instead of a fresh one
-//! skip:                         # outputs not compared, by a line of the command or its output
-//!   - {line: 465, reason: the system pods differ from cluster to cluster}
+//! files:                        # what the post links but does not show (gists), by the
+//!   pod.yaml: gists/pod.yaml    #   draft's name for it: a path relative to the post
+//! skip:                         # outputs not compared: by command (or a part of it), or by a
+//!   - {command: kubectl get pods -n kube-system, reason: the system pods differ}
+//!   - {command: kubectl get pods web, occurrence: 2, reason: ...}   # only the second one
+//!   - {line: 465, reason: ...}  #   line of the command or its output (lines move on a refresh)
 //! redact:                       # more normalisation, on both sides, after kdrill's own
 //!   - {pattern: 'Restart Count:\s+\d+', replacement: 'Restart Count: [N]'}
 //! ```
 
 use crate::snapshot::redact::RedactRule;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// What a post says about how it is checked.
@@ -27,6 +32,10 @@ pub struct Settings {
     /// instead of a fresh one; `--namespace` wins.
     #[serde(default)]
     pub namespace: Option<String>,
+    /// Files the post links instead of showing (a gist, a repository): the draft's
+    /// name for it (`manifests/NAME`, as IMPORT.md lists it) → a path relative to the post.
+    #[serde(default)]
+    pub files: BTreeMap<String, PathBuf>,
     /// Outputs that are not compared, and why.
     #[serde(default)]
     pub skip: Vec<Skip>,
@@ -35,12 +44,33 @@ pub struct Settings {
     pub redact: Vec<RedactRule>,
 }
 
-/// An output that is not compared: by a post line of its command or of the output.
+/// An output that is not compared: by its command (the command as the post writes
+/// it, or a part of it: stays true when a refresh moves lines), or by a post line of
+/// the command or of its output.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Skip {
-    pub line: usize,
+    #[serde(default)]
+    pub command: Option<String>,
+    #[serde(default)]
+    pub line: Option<usize>,
+    /// With `command:`, only its Nth occurrence in the post (1-based).
+    #[serde(default)]
+    pub occurrence: Option<usize>,
     pub reason: String,
+}
+
+impl Skip {
+    /// Does it name the command `text` at post line `line`, with output at `output`?
+    pub fn names(&self, text: &str, line: usize, output: &[usize]) -> bool {
+        let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        let by_command = self
+            .command
+            .as_deref()
+            .is_some_and(|c| flat(text).contains(&flat(c)));
+        let by_line = self.line.is_some_and(|n| n == line || output.contains(&n));
+        by_command || by_line
+    }
 }
 
 /// Where the settings came from.
@@ -61,6 +91,14 @@ pub enum SettingsError {
     },
     #[error("{path}: {message}")]
     Invalid { path: String, message: String },
+    #[error("{path}: files: {name}: {file} does not exist")]
+    MissingFile {
+        path: String,
+        name: String,
+        file: PathBuf,
+    },
+    #[error("{path}: files: `{name}` is not a file name of the draft (no `/`, no `..`)")]
+    BadName { path: String, name: String },
     #[error(
         "{sidecar} and the `kdrill:` key of the post's front matter both hold settings: keep one"
     )]
@@ -110,11 +148,11 @@ fn parse(value: serde_yaml::Value, at: &str) -> Result<Settings, SettingsError> 
 }
 
 /// Read the settings of the post at `post` (its text is `text`): its sidecar, or its
-/// front matter's `kdrill:` key, or none.
+/// front matter's `kdrill:` key, or none. Files it names must exist.
 pub fn load(post: &Path, text: &str) -> Result<(Settings, Source), SettingsError> {
     let sidecar = sidecar_path(post);
     let in_front = front_matter(text).unwrap_or(None);
-    let (settings, source) = match std::fs::read_to_string(&sidecar) {
+    let (settings, source, at) = match std::fs::read_to_string(&sidecar) {
         Ok(yaml) => {
             if in_front.is_some() {
                 return Err(SettingsError::Twice { sidecar });
@@ -130,12 +168,12 @@ pub fn load(post: &Path, text: &str) -> Result<(Settings, Source), SettingsError
             } else {
                 parse(value, &at)?
             };
-            (settings, Source::Sidecar(sidecar))
+            (settings, Source::Sidecar(sidecar), at)
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => match in_front {
             Some(v) => {
                 let at = format!("{} (front matter, kdrill)", post.display());
-                (parse(v, &at)?, Source::FrontMatter)
+                (parse(v, &at)?, Source::FrontMatter, at)
             }
             None => return Ok((Settings::default(), Source::None)),
         },
@@ -146,6 +184,38 @@ pub fn load(post: &Path, text: &str) -> Result<(Settings, Source), SettingsError
             })
         }
     };
+    for (k, skip) in settings.skip.iter().enumerate() {
+        if skip.command.is_none() == skip.line.is_none() {
+            return Err(SettingsError::Invalid {
+                path: format!("{at}: skip[{k}]"),
+                message: "give the output's `command:` or a `line:` (one of them)".into(),
+            });
+        }
+    }
+    let base = post.parent().unwrap_or(Path::new(""));
+    let mut settings = settings;
+    for (name, file) in settings.files.iter_mut() {
+        if name.is_empty()
+            || name.contains('/')
+            || name.contains('\\')
+            || name == ".."
+            || name == "."
+        {
+            return Err(SettingsError::BadName {
+                path: at.clone(),
+                name: name.clone(),
+            });
+        }
+        let full = base.join(&*file);
+        if !full.is_file() {
+            return Err(SettingsError::MissingFile {
+                path: at.clone(),
+                name: name.clone(),
+                file: full,
+            });
+        }
+        *file = full;
+    }
     Ok((settings, source))
 }
 
@@ -159,22 +229,35 @@ mod tests {
         let post = dir.path().join("p.md");
         let (s, src) = load(&post, "# p\n").unwrap();
         assert_eq!(src, Source::None);
-        assert!(s.skip.is_empty() && s.context.is_none());
+        assert!(s.files.is_empty() && s.skip.is_empty() && s.context.is_none());
     }
 
     #[test]
     fn a_sidecar_names_files_skips_and_rules() {
         let dir = tempfile::tempdir().unwrap();
         let post = dir.path().join("p.md");
+        std::fs::create_dir(dir.path().join("gists")).unwrap();
+        std::fs::write(dir.path().join("gists/pod.yaml"), "kind: Pod\n").unwrap();
         std::fs::write(
             sidecar_path(&post),
-            "context: kind-blog\nskip:\n- {line: 12, reason: system pods}\nredact:\n- {pattern: 'x\\d', replacement: '[X]'}\n",
+            "context: kind-blog\nfiles:\n  pod.yaml: gists/pod.yaml\nskip:\n- {line: 12, reason: system pods}\nredact:\n- {pattern: 'x\\d', replacement: '[X]'}\n",
         )
         .unwrap();
         let (s, src) = load(&post, "# p\n").unwrap();
         assert_eq!(src, Source::Sidecar(dir.path().join("p.kdrill.yaml")));
         assert_eq!(s.context.as_deref(), Some("kind-blog"));
-        assert_eq!(s.skip[0].line, 12);
+        assert_eq!(s.files["pod.yaml"], dir.path().join("gists/pod.yaml"));
+        assert_eq!(s.skip[0].line, Some(12));
+        assert!(s.skip[0].names("kubectl get pods", 10, &[11, 12]));
+        assert!(!s.skip[0].names("kubectl get pods", 10, &[11]));
+        let by_command = Skip {
+            command: Some("logs  web".into()),
+            line: None,
+            occurrence: None,
+            reason: String::new(),
+        };
+        assert!(by_command.names("kubectl logs web -c x", 99, &[]));
+        assert!(!by_command.names("kubectl logs db", 99, &[]));
         assert_eq!(s.redact.len(), 1);
     }
 
@@ -190,6 +273,13 @@ mod tests {
         let bad = "---\nkdrill:\n  skips: []\n---\n";
         let e = load(&post, bad).unwrap_err().to_string();
         assert!(e.contains("skips"), "{e}");
+        // a file that is not there, a name that is not a name
+        let missing = "---\nkdrill:\n  files: {a.yaml: nowhere.yaml}\n---\n";
+        let e = load(&post, missing).unwrap_err();
+        assert!(matches!(e, SettingsError::MissingFile { .. }), "{e}");
+        let escape = "---\nkdrill:\n  files: {../a.yaml: p.md}\n---\n";
+        let e = load(&post, escape).unwrap_err();
+        assert!(matches!(e, SettingsError::BadName { .. }), "{e}");
         // both places
         std::fs::write(sidecar_path(&post), "context: a\n").unwrap();
         let e = load(&post, text).unwrap_err();

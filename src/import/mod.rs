@@ -39,6 +39,8 @@ pub struct Summary {
     /// `shop` → `${NAMESPACE}-shop`), and the node names its outputs may show.
     pub namespaces: BTreeMap<String, String>,
     pub nodes: BTreeSet<String>,
+    /// Each step of the draft (1-based) → the command of the post it comes from.
+    pub step_commands: BTreeMap<usize, usize>,
 }
 
 /// Where `kdrill check` finds, in a run of the draft, what one command of the post
@@ -475,6 +477,7 @@ impl Draft<'_> {
             summary.snapshots.push(p);
         }
         summary.origins = self.origins(&step_of);
+        summary.step_commands = step_of.iter().map(|(&(c, _), &n)| (n, c)).collect();
         summary.namespaces = self.plan.namespaces.clone();
         summary.nodes = self.plan.nodes.clone();
         let (md, todos) = self.report(&snapshots, &host_commands)?;

@@ -255,6 +255,13 @@ pub fn volatile(text: &str) -> String {
         let r = |re: &str, with: &'static str| (Regex::new(re).expect("volatile regex"), with);
         vec![
             r(r" \(x\d+ over (?:\[AGE\]|(?:\d+[dhms]){1,3})\)", ""),
+            // how long a pull waited (`in 29ms (29ms including waiting)`)
+            r(r" \((?:\d+(?:\.\d+)?(?:ns|µs|us|ms|s|m|h))+ including waiting\)", ""),
+            // describe's times (`Start Time:   Fri, 22 Apr 2022 06:54:59 +0700`)
+            r(
+                r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}",
+                "[TIME]",
+            ),
             r(r#"(resourceVersion"?:\s*)"?\d+"?"#, "$1[VERSION]"),
             r(r"\b\d+(?:\.\d+)?(?:Ki|Mi|Gi)\b", "[BYTES]"),
             r(r"\b\d+(?:\.\d+)?%", "[PERCENT]"),
@@ -484,6 +491,16 @@ mod tests {
             "nginx   1m   [BYTES]   [PERCENT]"
         );
         assert_eq!(volatile("Restart Count:  2"), "Restart Count:  2");
+        assert_eq!(
+            volatile(
+                "pulled image \"nginx\" in 29ms (29ms including waiting). Image size: 1 bytes."
+            ),
+            "pulled image \"nginx\" in 29ms. Image size: 1 bytes."
+        );
+        assert_eq!(
+            volatile("Start Time:   Fri, 22 Apr 2022 06:54:59 +0700"),
+            "Start Time:   [TIME]"
+        );
     }
 
     #[test]
