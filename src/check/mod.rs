@@ -325,3 +325,6 @@ pub fn norm(
         back_node,
     }
 }
+
+#[cfg(test)]
+mod tests;
