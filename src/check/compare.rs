@@ -123,7 +123,10 @@ impl Norm {
             run_id: String::new(),
         };
         let normalised = redact::normalise(
-            &redact::post_namespaces(&joined, &self.post_namespaces),
+            &post_namespace_objects(
+                &redact::post_namespaces(&joined, &self.post_namespaces),
+                &self.post_namespaces,
+            ),
             &ctx,
             &self.rules,
         );
@@ -224,6 +227,30 @@ impl Norm {
         out.push_str(&cluster[at..]);
         out
     }
+}
+
+/// The namespaces a post creates, named as objects (`namespace/dev created`,
+/// `namespace "dev" deleted`): in a run they are the scenario's (`[NAMESPACE]-dev`).
+fn post_namespace_objects(text: &str, names: &[(String, String)]) -> String {
+    let mut out = text.to_string();
+    for (ns, with) in names {
+        if ns == "default" {
+            continue;
+        }
+        let e = regex::escape(ns);
+        for (re, rep) in [
+            (format!(r"\b(namespaces?|ns)/{e}\b"), format!("${{1}}/{with}")),
+            (
+                format!(r#"\b(namespaces?) "{e}""#),
+                format!(r#"${{1}} "{with}""#),
+            ),
+        ] {
+            if let Ok(re) = Regex::new(&re) {
+                out = re.replace_all(&out, rep.as_str()).into_owned();
+            }
+        }
+    }
+    out
 }
 
 /// describe's event table (`Type Reason Age From Message`): its rows in sorted order,
@@ -575,6 +602,24 @@ mod tests {
             n.keep_values("a  10.1.2.3    x", "b  192.168.1.1 y"),
             "b  10.1.2.3    y"
         );
+    }
+
+    #[test]
+    fn a_namespace_the_post_creates_is_the_runs() {
+        let mut n = norm();
+        n.post_namespaces
+            .push(("dev".into(), "[NAMESPACE]-dev".into()));
+        n.back_namespaces
+            .insert(0, ("kdrill-post-x7k2p-dev".into(), "dev".into()));
+        let post = n.post(&lines("namespace/dev created"));
+        let cluster = n.cluster("namespace/kdrill-post-x7k2p-dev created\n");
+        assert!(same_meaning(&post, &cluster, &[1]));
+        assert_eq!(cluster.text[0], "namespace/dev created");
+        let post = n.post(&lines("namespace \"dev\" deleted"));
+        let cluster = n.cluster("namespace \"kdrill-post-x7k2p-dev\" deleted\n");
+        assert!(same_meaning(&post, &cluster, &[1]));
+        let other = n.cluster("namespace/kdrill-post-x7k2p-prod created\n");
+        assert!(!same_meaning(&n.post(&lines("namespace/dev created")), &other, &[1]));
     }
 
     #[test]

@@ -87,7 +87,88 @@ fn confirmation(output: &str) -> bool {
         })
 }
 
+/// Cluster-scoped kinds whose unnamed listing shows the whole cluster (`get ns`).
+const CLUSTER_LISTS: &[&str] = &[
+    "namespace",
+    "persistentvolume",
+    "storageclass",
+    "customresourcedefinition",
+    "clusterrole",
+    "clusterrolebinding",
+    "priorityclass",
+    "apiservice",
+];
+
+/// curl options that change what curl prints (headers, a status line, a file): the
+/// run's HTTP request captures the body only. Options that only quieten or follow are fine.
+fn curl_prints_more(words: &[String]) -> Option<String> {
+    let fine_long = [
+        "--silent",
+        "--show-error",
+        "--location",
+        "--insecure",
+        "--fail",
+        "--max-time",
+        "--connect-timeout",
+        "--retry",
+    ];
+    let fine_short = ['s', 'S', 'L', 'k', 'f', 'm'];
+    for w in words.iter().skip(1) {
+        if let Some(long) = w.strip_prefix("--") {
+            let name = long.split('=').next().unwrap_or(long);
+            if !fine_long.contains(&format!("--{name}").as_str()) {
+                return Some(w.clone());
+            }
+        } else if let Some(short) = w.strip_prefix('-') {
+            if !short.is_empty() && !short.chars().all(|c| fine_short.contains(&c)) {
+                return Some(w.clone());
+            }
+        }
+    }
+    None
+}
+
 impl Tr<'_> {
+    /// Why a step that prints text does not print what command `i` shows, if it does
+    /// not: the post pipes it through a filter the step does not apply, it is
+    /// `kubectl port-forward`'s own chatter, or curl prints more than the body.
+    fn text_differs(&self, i: usize, action: &Action) -> Option<String> {
+        let c = &self.t.commands[i];
+        let script = Script::parse(&c.text);
+        let lines = pipelines(&script);
+        if let Some(p) = lines.iter().find(|p| p.len() > 1) {
+            let rest: Vec<String> = p[1..]
+                .iter()
+                .map(|s| s.words.iter().map(|w| w.raw.clone()).collect::<Vec<_>>().join(" "))
+                .collect();
+            return Some(format!(
+                "its output goes through `| {}`, which the run's step does not apply",
+                rest.join(" | ")
+            ));
+        }
+        if c.main_kubectl().is_some_and(|k| k.verb == "port-forward") {
+            return Some(
+                "kubectl port-forward's own messages: the run reaches the pod through the API instead"
+                    .into(),
+            );
+        }
+        if let Action::Http(_) = action {
+            let words: Vec<String> = lines
+                .first()
+                .and_then(|p| p.first())
+                .map(|s| s.words.iter().map(|w| w.value.clone()).collect())
+                .unwrap_or_default();
+            if words.first().is_some_and(|w| w.starts_with("curl")) {
+                if let Some(opt) = curl_prints_more(&words) {
+                    return Some(format!(
+                        "curl {opt} prints more than the body, and the run's request captures the body"
+                    ));
+                }
+            }
+        }
+        None
+    }
+
     fn capture_name(&mut self, what: &str) -> String {
         self.next_snapshot(&format!("check {what}"))
     }
@@ -280,6 +361,9 @@ impl Tr<'_> {
                     })
                     .collect();
                 if let ([k], false) = (texts.as_slice(), filtered || printed.len() > 1) {
+                    if let Some(why) = self.text_differs(i, &emits[*k].step.action) {
+                        return (Outcome::Steps(emits), Some(Capture::NotChecked(why)));
+                    }
                     let what = emits[*k].step.action.keyword();
                     let name = self.capture_name(what);
                     let step = &mut emits[*k].step;
@@ -331,6 +415,21 @@ impl Tr<'_> {
                             Outcome::Steps(emits),
                             Some(Capture::NotChecked(
                                 "a stream: what it prints depends on timing".into(),
+                            )),
+                        );
+                    }
+                    let whole_cluster = k.verb == "get"
+                        && !k.resources().is_empty()
+                        && k.resources().iter().all(|r| {
+                            r.name.is_none()
+                                && CLUSTER_LISTS
+                                    .contains(&crate::import::kubectl::canonical_kind(&r.kind).0.as_str())
+                        });
+                    if whole_cluster {
+                        return (
+                            Outcome::Steps(emits),
+                            Some(Capture::NotChecked(
+                                "it lists the whole cluster's objects of a kind, which differ from cluster to cluster".into(),
                             )),
                         );
                     }
@@ -404,6 +503,19 @@ mod tests {
         ));
         assert!(!confirmation("NAME   READY\nweb    1/1\n"));
         assert!(!confirmation(""));
+    }
+
+    #[test]
+    fn curl_options_that_print_more_than_the_body() {
+        let w = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(curl_prints_more(&w("curl -s localhost")), None);
+        assert_eq!(curl_prints_more(&w("curl -sSL --max-time=5 x")), None);
+        assert_eq!(curl_prints_more(&w("curl -I x")), Some("-I".into()));
+        assert_eq!(curl_prints_more(&w("curl -si x")), Some("-si".into()));
+        assert_eq!(
+            curl_prints_more(&w("curl --include x")),
+            Some("--include".into())
+        );
     }
 
     #[test]
