@@ -239,7 +239,10 @@ fn post_namespace_objects(text: &str, names: &[(String, String)]) -> String {
         }
         let e = regex::escape(ns);
         for (re, rep) in [
-            (format!(r"\b(namespaces?|ns)/{e}\b"), format!("${{1}}/{with}")),
+            (
+                format!(r"\b(namespaces?|ns)/{e}\b"),
+                format!("${{1}}/{with}"),
+            ),
             (
                 format!(r#"\b(namespaces?) "{e}""#),
                 format!(r#"${{1}} "{with}""#),
@@ -619,7 +622,11 @@ mod tests {
         let cluster = n.cluster("namespace \"kdrill-post-x7k2p-dev\" deleted\n");
         assert!(same_meaning(&post, &cluster, &[1]));
         let other = n.cluster("namespace/kdrill-post-x7k2p-prod created\n");
-        assert!(!same_meaning(&n.post(&lines("namespace/dev created")), &other, &[1]));
+        assert!(!same_meaning(
+            &n.post(&lines("namespace/dev created")),
+            &other,
+            &[1]
+        ));
     }
 
     #[test]

@@ -121,6 +121,8 @@ pub struct RunOutputs {
     pub captured: BTreeMap<String, String>,
     /// Steps that failed (and were not allowed to), with why.
     pub failed: BTreeMap<usize, String>,
+    /// Steps that failed but were allowed to (a check's reads), with why.
+    pub tolerated: BTreeMap<usize, String>,
 }
 
 /// The verdict on one output.
@@ -169,6 +171,9 @@ pub fn judge(
                         (None, None) => {
                             Verdict::NotChecked(match (run.failed.get(step), first_failure) {
                                 (Some(why), _) => format!("its step ({step}) failed: {why}"),
+                                (None, _) if run.tolerated.contains_key(step) => {
+                                    format!("its step ({step}) failed: {}", run.tolerated[step])
+                                }
                                 (None, Some(f)) if f < *step => {
                                     format!("not run: step {f} failed before it")
                                 }

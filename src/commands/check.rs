@@ -238,6 +238,9 @@ async fn checked(args: &CheckArgs) -> Result<Checked, u8> {
     let mut run_outputs = check::RunOutputs::default();
     let mut failures = Vec::new();
     for s in &scenario.steps {
+        if let crate::executor::event::StepResult::Tolerated(f) = &s.result {
+            run_outputs.tolerated.insert(s.number, f.message.clone());
+        }
         if let crate::executor::event::StepResult::Failed(f) = &s.result {
             run_outputs.failed.insert(s.number, f.message.clone());
             let command = summary.step_commands.get(&s.number).map(|&c| {

@@ -128,6 +128,29 @@ fn curl_prints_more(words: &[String]) -> Option<String> {
     None
 }
 
+/// Step kinds that only read: in a check, their failure means the post's output no
+/// longer holds, which the comparison of that output says better, so the run goes on.
+const READ_KINDS: &[&str] = &["get", "assert", "wait", "events", "logs", "http"];
+
+/// The steps of a command whose output the post shows, as a check runs them: the
+/// expectations the import learned from that output (a state, a label, a count) and
+/// the step that captures it do not stop the run when they fail: the output differs,
+/// and its comparison says how. Changes (apply, patch, delete) still stop it.
+pub(super) fn tolerate_reads(outcome: &mut Outcome, capture: Option<&Capture>) {
+    let Outcome::Steps(emits) = outcome else {
+        return;
+    };
+    let captured = match capture {
+        Some(Capture::Emit { emit, .. }) => Some(*emit),
+        _ => None,
+    };
+    for (k, e) in emits.iter_mut().enumerate() {
+        if READ_KINDS.contains(&e.step.action.keyword()) || captured == Some(k) {
+            e.step.allow_failure = true;
+        }
+    }
+}
+
 impl Tr<'_> {
     /// Why a step that prints text does not print what command `i` shows, if it does
     /// not: the post pipes it through a filter the step does not apply, it is
@@ -139,7 +162,13 @@ impl Tr<'_> {
         if let Some(p) = lines.iter().find(|p| p.len() > 1) {
             let rest: Vec<String> = p[1..]
                 .iter()
-                .map(|s| s.words.iter().map(|w| w.raw.clone()).collect::<Vec<_>>().join(" "))
+                .map(|s| {
+                    s.words
+                        .iter()
+                        .map(|w| w.raw.clone())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
                 .collect();
             return Some(format!(
                 "its output goes through `| {}`, which the run's step does not apply",
@@ -422,8 +451,9 @@ impl Tr<'_> {
                         && !k.resources().is_empty()
                         && k.resources().iter().all(|r| {
                             r.name.is_none()
-                                && CLUSTER_LISTS
-                                    .contains(&crate::import::kubectl::canonical_kind(&r.kind).0.as_str())
+                                && CLUSTER_LISTS.contains(
+                                    &crate::import::kubectl::canonical_kind(&r.kind).0.as_str(),
+                                )
                         });
                     if whole_cluster {
                         return (
