@@ -41,6 +41,8 @@ fn man_writes_a_page_per_subcommand_that_man_renders() {
         "snapshots",
         "import",
         "migrate",
+        "check",
+        "refresh",
         "schema",
         "explain",
         "completions",
