@@ -368,15 +368,15 @@ pub fn diff(post: &Side, cluster: &Side, colour: bool) -> String {
             DiffOp::Delete {
                 old_index, old_len, ..
             } => {
-                for i in old_index..old_index + old_len {
-                    out.push_str(&paint('-', &post.text[ps[i]], "\x1b[31m"));
+                for &i in &ps[old_index..old_index + old_len] {
+                    out.push_str(&paint('-', &post.text[i], "\x1b[31m"));
                 }
             }
             DiffOp::Insert {
                 new_index, new_len, ..
             } => {
-                for i in new_index..new_index + new_len {
-                    out.push_str(&paint('+', &cluster.text[cs[i]], "\x1b[32m"));
+                for &i in &cs[new_index..new_index + new_len] {
+                    out.push_str(&paint('+', &cluster.text[i], "\x1b[32m"));
                 }
             }
             DiffOp::Replace {
@@ -385,11 +385,11 @@ pub fn diff(post: &Side, cluster: &Side, colour: bool) -> String {
                 new_index,
                 new_len,
             } => {
-                for i in old_index..old_index + old_len {
-                    out.push_str(&paint('-', &post.text[ps[i]], "\x1b[31m"));
+                for &i in &ps[old_index..old_index + old_len] {
+                    out.push_str(&paint('-', &post.text[i], "\x1b[31m"));
                 }
-                for i in new_index..new_index + new_len {
-                    out.push_str(&paint('+', &cluster.text[cs[i]], "\x1b[32m"));
+                for &i in &cs[new_index..new_index + new_len] {
+                    out.push_str(&paint('+', &cluster.text[i], "\x1b[32m"));
                 }
             }
         }
@@ -426,16 +426,16 @@ pub fn merge(norm: &Norm, post: &Side, post_lines: &[usize], cluster: &Side) -> 
             DiffOp::Delete {
                 old_index, old_len, ..
             } => {
-                for i in old_index..old_index + old_len {
-                    flush_ignored(ps[i], &mut next_post, &mut out);
-                    next_post = ps[i] + 1;
+                for &i in &ps[old_index..old_index + old_len] {
+                    flush_ignored(i, &mut next_post, &mut out);
+                    next_post = i + 1;
                 }
             }
             DiffOp::Insert {
                 new_index, new_len, ..
             } => {
-                for i in new_index..new_index + new_len {
-                    out.push(NewLine::Text(cluster.text[cs[i]].clone()));
+                for &i in &cs[new_index..new_index + new_len] {
+                    out.push(NewLine::Text(cluster.text[i].clone()));
                 }
             }
             DiffOp::Replace {

@@ -176,10 +176,10 @@ pub fn rewrite(post: &str, runs: &[Replacement]) -> Result<String, RewriteError>
                     let raw = lines[n - 1].0;
                     // a kept line that carried the block's tags loses them where it moves
                     let mut s = raw.to_string();
-                    if pre && *n == r.block.open && !(k == 0 && !open_tags.is_empty()) {
+                    if pre && *n == r.block.open && (k != 0 || open_tags.is_empty()) {
                         s = s[pre_open_tags(raw).len()..].to_string();
                     }
-                    if pre && Some(*n) == r.block.close && !(last && !close_tags.is_empty()) {
+                    if pre && Some(*n) == r.block.close && (!last || close_tags.is_empty()) {
                         let t = pre_close_tags(&s).len();
                         s.truncate(s.len() - t);
                     }
