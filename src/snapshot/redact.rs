@@ -257,6 +257,9 @@ pub fn volatile(text: &str) -> String {
             r(r" \(x\d+ over (?:\[AGE\]|(?:\d+[dhms]){1,3})\)", ""),
             // how long a pull waited (`in 29ms (29ms including waiting)`)
             r(r" \((?:\d+(?:\.\d+)?(?:ns|µs|us|ms|s|m|h))+ including waiting\)", ""),
+            // kubectl 1.34 names the namespace in a deletion (`pod "x" deleted from ns
+            // namespace`), older clients do not: the same news
+            r(r#"(" deleted) from \S+ namespace"#, "$1"),
             // describe's times (`Start Time:   Fri, 22 Apr 2022 06:54:59 +0700`)
             r(
                 r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}",
@@ -496,6 +499,10 @@ mod tests {
                 "pulled image \"nginx\" in 29ms (29ms including waiting). Image size: 1 bytes."
             ),
             "pulled image \"nginx\" in 29ms. Image size: 1 bytes."
+        );
+        assert_eq!(
+            volatile("pod \"client\" deleted from [NAMESPACE] namespace"),
+            "pod \"client\" deleted"
         );
         assert_eq!(
             volatile("Start Time:   Fri, 22 Apr 2022 06:54:59 +0700"),
