@@ -67,10 +67,16 @@ pub enum Command {
     Import(ImportArgs),
     /// Convert Kyverno Chainsaw or KUTTL tests into kdrill scenarios (+ MIGRATION.md)
     Migrate(MigrateArgs),
-    /// Run a markdown post's commands and compare every output it shows with what the
-    /// cluster prints now (exit 1 with a per-block diff when it is out of date)
+    /// Compare every output a markdown post shows with what the cluster prints now
+    ///
+    /// Runs the post's commands (as `run --from-markdown` does) and prints a diff per
+    /// output that is out of date: exit 1 when one differs, 2 when kdrill cannot run the
+    /// post. See docs/checking-posts.md.
     Check(Box<CheckArgs>),
-    /// Like `check`, then rewrite in place the outputs of the post whose meaning changed
+    /// Rewrite in place the outputs of a markdown post that changed
+    ///
+    /// The same run as `check`, then only the output blocks whose meaning changed are
+    /// rewritten; every other byte of the post stays. Asks on a terminal.
     Refresh(Box<RefreshArgs>),
     /// Print the JSON Schema of scenario files (for editors: see docs/scenario-format.md)
     Schema,
