@@ -55,10 +55,15 @@ impl Side {
     }
 }
 
-/// curl's progress meter (written to stderr, so it shows on a terminal): it changes
-/// with every run and says nothing about the cluster.
+/// curl's progress meter (written to stderr, so it shows on a terminal) and `rollout
+/// status`'s waiting lines: they change with every run and say nothing about the
+/// cluster's end state.
 pub fn is_progress_meter(line: &str) -> bool {
     let t = line.trim();
+    // `rollout status` prints one such line per change it sees: how many is timing
+    if t.starts_with("Waiting for ") && t.contains(" rollout to finish") {
+        return true;
+    }
     if t.starts_with("% Total") || t.starts_with("Dload") {
         return true;
     }
@@ -256,8 +261,9 @@ fn post_namespace_objects(text: &str, names: &[(String, String)]) -> String {
     out
 }
 
-/// describe's event table (`Type Reason Age From Message`): its rows in sorted order,
-/// since events of the same second come in no fixed order.
+/// describe's event table (`Type Reason Age From Message`) and a Secret's or
+/// ConfigMap's `Data` keys (`====` under the title): their rows in sorted order,
+/// since events of the same second, and map keys, come in no fixed order.
 fn canonical(keys: &[String]) -> Vec<String> {
     let mut out = keys.to_vec();
     let mut i = 0;
@@ -270,6 +276,18 @@ fn canonical(keys: &[String]) -> Vec<String> {
             }
             let mut z = a;
             while z < out.len() && out[z].starts_with(' ') && !out[z].trim().is_empty() {
+                z += 1;
+            }
+            out[a..z].sort();
+            i = z;
+        } else if t == "====" && i > 0 && out[i - 1].trim() == "Data" {
+            // `key: N bytes` lines up to a blank line or the next title
+            let a = i + 1;
+            let mut z = a;
+            while z < out.len()
+                && !out[z].trim().is_empty()
+                && !out.get(z + 1).is_some_and(|l| l.trim().starts_with("===="))
+            {
                 z += 1;
             }
             out[a..z].sort();
@@ -627,6 +645,23 @@ mod tests {
             &other,
             &[1]
         ));
+    }
+
+    #[test]
+    fn a_secrets_keys_and_rollout_waits_in_any_order_or_number() {
+        let n = norm();
+        let post = n.post(&lines(
+            "Type:  Opaque\n\nData\n====\npassword:  6 bytes\nusername:  3 bytes",
+        ));
+        let cluster =
+            n.cluster("Type:  Opaque\n\nData\n====\nusername:  3 bytes\npassword:  6 bytes\n");
+        assert!(same_meaning(&post, &cluster, &[6]));
+        let other =
+            n.cluster("Type:  Opaque\n\nData\n====\nusername:  4 bytes\npassword:  6 bytes\n");
+        assert!(!same_meaning(&post, &other, &[6]));
+        let post = n.post(&lines("daemon set \"a\" successfully rolled out"));
+        let cluster = n.cluster("Waiting for daemon set \"a\" rollout to finish: 0 out of 1 new pods have been updated...\nWaiting for daemon set \"a\" rollout to finish: 0 of 1 updated pods are available...\ndaemon set \"a\" successfully rolled out\n");
+        assert!(same_meaning(&post, &cluster, &[1]));
     }
 
     #[test]
