@@ -260,6 +260,10 @@ pub fn volatile(text: &str) -> String {
             // kubectl 1.34 names the namespace in a deletion (`pod "x" deleted from ns
             // namespace`), older clients do not: the same news
             r(r#"(" deleted) from \S+ namespace"#, "$1"),
+            // node ports the API server picked (30000-32767): `80:31542/TCP`, describe's
+            // `NodePort:  <unset>  31542/TCP`
+            r(r"\b(\d+):3[0-2]\d{3}/(TCP|UDP|SCTP)\b", "$1:[NODEPORT]/$2"),
+            r(r"(NodePort:\s+\S+\s+)3[0-2]\d{3}/", "$1[NODEPORT]/"),
             // describe's times (`Start Time:   Fri, 22 Apr 2022 06:54:59 +0700`)
             r(
                 r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}",
@@ -504,6 +508,15 @@ mod tests {
             volatile("pod \"client\" deleted from [NAMESPACE] namespace"),
             "pod \"client\" deleted"
         );
+        assert_eq!(
+            volatile("hello   NodePort   [IP]   <none>   80:31542/TCP   [AGE]"),
+            "hello   NodePort   [IP]   <none>   80:[NODEPORT]/TCP   [AGE]"
+        );
+        assert_eq!(
+            volatile("NodePort:                 <unset>  30456/TCP"),
+            "NodePort:                 <unset>  [NODEPORT]/TCP"
+        );
+        assert_eq!(volatile("80:8080/TCP"), "80:8080/TCP");
         assert_eq!(
             volatile("Start Time:   Fri, 22 Apr 2022 06:54:59 +0700"),
             "Start Time:   [TIME]"

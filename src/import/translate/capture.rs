@@ -11,6 +11,7 @@ use crate::expect::{SnapshotName, TextMatch, TextRules};
 use crate::import::kubectl::Kubectl;
 use crate::import::shell::Script;
 use crate::steps::Action;
+use std::collections::BTreeMap;
 
 /// Where a run finds the text of one output of the post.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -261,10 +262,18 @@ impl Tr<'_> {
 
     /// `k` as a dry run can send it: its `-f FILE` replaced by the file the draft
     /// applies, a namespace the post creates under the scenario's name for it.
-    fn dry_runnable(&self, k: &Kubectl, emits: &[Emit]) -> Result<Kubectl, String> {
+    fn dry_runnable(
+        &self,
+        k: &Kubectl,
+        emits: &[Emit],
+        before: Option<&BTreeMap<String, String>>,
+    ) -> Result<Kubectl, String> {
         let mut k = k.clone();
         if k.dry_run() {
             return Err("a dry run of its own".into());
+        }
+        if ["from-file", "from-env-file"].iter().any(|f| k.has(f)) {
+            return Err("it reads files on the author's machine".into());
         }
         let files = k.files();
         if !files.is_empty() {
@@ -299,7 +308,12 @@ impl Tr<'_> {
         if k.sub.as_deref() == Some("namespace") || k.verb == "delete" {
             for a in k.args.iter_mut() {
                 let name = a.trim_start_matches("namespace/").trim_start_matches("ns/");
-                if let Some(m) = self.plan.namespaces.get(name).filter(|m| !m.is_empty()) {
+                let mapped = self
+                    .plan
+                    .namespaces
+                    .get(name)
+                    .or_else(|| before.and_then(|b| b.get(name)));
+                if let Some(m) = mapped.filter(|m| !m.is_empty()) {
                     if k.sub.as_deref() == Some("namespace")
                         || a.starts_with("namespace/")
                         || a.starts_with("ns/")
@@ -317,6 +331,7 @@ impl Tr<'_> {
         &mut self,
         i: usize,
         outcome: Outcome,
+        namespaces_before: Option<&BTreeMap<String, String>>,
         kubectl: bool,
     ) -> (Outcome, Option<Capture>) {
         let c = &self.t.commands[i];
@@ -494,7 +509,7 @@ impl Tr<'_> {
                             )),
                         );
                     }
-                    let dry = match self.dry_runnable(&k, &emits) {
+                    let dry = match self.dry_runnable(&k, &emits, namespaces_before) {
                         Ok(d) => d,
                         Err(why) => {
                             return (

@@ -241,6 +241,9 @@ fn plan_with(t: &Transcript, check: Option<bool>) -> Plan {
     tr.collect_nodes();
     for (i, c) in t.commands.iter().enumerate() {
         tr.current_line = c.line;
+        // a check replays `delete ns x` as a dry run under the run's name for x, which
+        // the translation of that delete forgets
+        let namespaces_before = check.map(|_| tr.plan.namespaces.clone());
         let outcome = match c.same_as {
             Some(o) => Outcome::SameAs(o),
             None => match c.shell {
@@ -251,7 +254,8 @@ fn plan_with(t: &Transcript, check: Option<bool>) -> Plan {
         };
         let outcome = match check {
             Some(kubectl) => {
-                let (mut outcome, capture) = tr.capture(i, outcome, kubectl);
+                let (mut outcome, capture) =
+                    tr.capture(i, outcome, namespaces_before.as_ref(), kubectl);
                 if !t.commands[i].output.is_empty() {
                     capture::tolerate_reads(&mut outcome, capture.as_ref());
                 }
