@@ -188,3 +188,20 @@ fn skips_by_command_and_occurrence() {
         .collect();
     assert_eq!(skipped, vec![6]);
 }
+
+#[test]
+fn a_namespace_the_post_deletes_is_dry_run_under_the_runs_name() {
+    let post = "```\n$ kubectl create ns dev\nnamespace/dev created\n$ kubectl run web --image=nginx -n dev\npod/web created\n$ kubectl delete ns dev\nnamespace \"dev\" deleted\n```\n";
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("p");
+    crate::import::import_for_check("p.md", post, &out, true).unwrap();
+    let draft = std::fs::read_to_string(out.join("p.yaml")).unwrap();
+    assert!(
+        draft.contains("kubectl create namespace \"${NAMESPACE}-dev\" --dry-run=server"),
+        "{draft}"
+    );
+    assert!(
+        draft.contains("kubectl delete ns \"${NAMESPACE}-dev\" --dry-run=server"),
+        "{draft}"
+    );
+}

@@ -305,22 +305,40 @@ impl Tr<'_> {
                 }
             }
         }
-        if k.sub.as_deref() == Some("namespace") || k.verb == "delete" {
-            for a in k.args.iter_mut() {
-                let name = a.trim_start_matches("namespace/").trim_start_matches("ns/");
-                let mapped = self
-                    .plan
-                    .namespaces
-                    .get(name)
-                    .or_else(|| before.and_then(|b| b.get(name)));
-                if let Some(m) = mapped.filter(|m| !m.is_empty()) {
-                    if k.sub.as_deref() == Some("namespace")
-                        || a.starts_with("namespace/")
-                        || a.starts_with("ns/")
-                    {
-                        *a = a.replace(name, m);
+        // namespaces the post names (`create ns dev`, `delete ns dev`, `delete
+        // namespace/dev`, `delete ns a b`) under the run's names for them
+        let of_namespaces = k.sub.as_deref() == Some("namespace")
+            || (k.verb == "delete"
+                && k.args.first().is_some_and(|a| {
+                    !a.contains('/')
+                        && a.split(',')
+                            .all(|t| crate::import::kubectl::canonical_kind(t).0 == "namespace")
+                }));
+        let lookup = |name: &str| -> Option<String> {
+            self.plan
+                .namespaces
+                .get(name)
+                .or_else(|| before.and_then(|b| b.get(name)))
+                .filter(|m| !m.is_empty())
+                .cloned()
+        };
+        let first_name = usize::from(k.verb == "delete" && of_namespaces);
+        for (n, a) in k.args.iter_mut().enumerate() {
+            let slashed = ["namespace/", "namespaces/", "ns/"]
+                .iter()
+                .find_map(|p| a.strip_prefix(p).map(|rest| (*p, rest.to_string())));
+            match slashed {
+                Some((prefix, name)) => {
+                    if let Some(m) = lookup(&name) {
+                        *a = format!("{prefix}{m}");
                     }
                 }
+                None if of_namespaces && n >= first_name => {
+                    if let Some(m) = lookup(a) {
+                        *a = m;
+                    }
+                }
+                None => {}
             }
         }
         Ok(k)
