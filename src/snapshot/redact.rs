@@ -260,6 +260,11 @@ pub fn volatile(text: &str) -> String {
             // kubectl 1.34 names the namespace in a deletion (`pod "x" deleted from ns
             // namespace`), older clients do not: the same news
             r(r#"(" deleted) from \S+ namespace"#, "$1"),
+            // a ReplicaSet's template hash as a label (`pod-template-hash=7d4b9c6f58`)
+            r(
+                r"(pod-template-hash[=:]\s*)[bcdfghjklmnpqrstvwxz2456789]{6,10}\b",
+                "$1[HASH]",
+            ),
             // node ports the API server picked (30000-32767): `80:31542/TCP`, describe's
             // `NodePort:  <unset>  31542/TCP`
             r(r"\b(\d+):3[0-2]\d{3}/(TCP|UDP|SCTP)\b", "$1:[NODEPORT]/$2"),
@@ -517,6 +522,10 @@ mod tests {
             "NodePort:                 <unset>  [NODEPORT]/TCP"
         );
         assert_eq!(volatile("80:8080/TCP"), "80:8080/TCP");
+        assert_eq!(
+            volatile("\tpod-template-hash=7d4b9c6f58"),
+            "\tpod-template-hash=[HASH]"
+        );
         assert_eq!(
             volatile("Start Time:   Fri, 22 Apr 2022 06:54:59 +0700"),
             "Start Time:   [TIME]"
