@@ -1019,3 +1019,83 @@ fn check_names_stale_blocks_and_refresh_repairs_exactly_them() {
     assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     assert!(stdout.contains("0 differ"), "{stdout}");
 }
+
+/// Issue 15's proof on posts nobody here tuned the importer to: tutorials of the
+/// corpus that use only the testbed's images import, and with nothing done but
+/// IMPORT.md's to-do (record the snapshots on this cluster), pass twice in a row in
+/// CI mode with no snapshot change.
+#[test]
+#[ignore = "needs the testbed"]
+fn six_imported_corpus_tutorials_pass_twice_with_no_snapshot_change() {
+    let Some(kc) =
+        test_kubeconfig("six_imported_corpus_tutorials_pass_twice_with_no_snapshot_change")
+    else {
+        return;
+    };
+    const POSTS: [&str; 6] = [
+        "centos-root-zh",
+        "comandos-salida-es",
+        "heredoc-continuations",
+        "indented-labels-blog",
+        "namespaces-context-switch",
+        "fish-starship-jobs",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for post in POSTS {
+        let out = dir.path().join(post);
+        let o = kdrill(&[
+            "import",
+            &format!("tests/fixtures/tutorials/{post}.md"),
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{post}: {:?}", text(&o));
+        // the to-do list asks for nothing but recording the snapshots on this cluster
+        let import = std::fs::read_to_string(out.join("IMPORT.md")).unwrap();
+        let todos: Vec<&str> = import.lines().filter(|l| l.starts_with("- [ ]")).collect();
+        assert!(
+            !todos.is_empty() && todos.iter().all(|t| t.contains("snapshots under")),
+            "{post}: {todos:?}"
+        );
+    }
+    let snapshots = |root: &Path| -> std::collections::BTreeMap<String, String> {
+        POSTS
+            .iter()
+            .map(|p| {
+                (
+                    p.to_string(),
+                    tree_text(&root.join(p).join("__snapshots__")),
+                )
+            })
+            .collect()
+    };
+    let root = dir.path().to_str().unwrap();
+    // the to-do: one run that records what this cluster prints
+    let first = kdrill(&["run", "--update", root, "--kubeconfig"])
+        .arg(&kc)
+        .env_remove("CI")
+        .output()
+        .unwrap();
+    assert_eq!(first.status.code(), Some(0), "{:?}", text(&first));
+    let recorded = snapshots(dir.path());
+    for round in 1..=2 {
+        let o = kdrill(&["run", root, "--kubeconfig"])
+            .arg(&kc)
+            .env("CI", "true")
+            .output()
+            .unwrap();
+        let (stdout, _) = text(&o);
+        assert_eq!(o.status.code(), Some(0), "round {round}: {:?}", text(&o));
+        assert!(
+            stdout.contains("6 passed, 0 failed"),
+            "round {round}: {stdout}"
+        );
+        assert_eq!(
+            snapshots(dir.path()),
+            recorded,
+            "round {round} changed a snapshot"
+        );
+    }
+}
