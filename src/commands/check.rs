@@ -20,6 +20,9 @@ struct Checked {
     text: String,
     transcript: Transcript,
     report: CheckReport,
+    /// Waits of the run that timed out (allowed in a check): what the run printed
+    /// after them may be a passing state, not one to write into the post.
+    waits_failed: Vec<String>,
 }
 
 pub async fn check(args: &CheckArgs) -> u8 {
@@ -43,6 +46,15 @@ pub async fn refresh(args: &RefreshArgs) -> u8 {
     if !c.report.failures.is_empty() {
         eprintln!(
             "kdrill refresh: the post no longer runs as written; nothing was rewritten (fix the commands first)"
+        );
+        return exit::FAILED;
+    }
+    if !c.waits_failed.is_empty() {
+        for w in &c.waits_failed {
+            eprintln!("kdrill refresh: {w}");
+        }
+        eprintln!(
+            "kdrill refresh: the cluster did not reach a state the post waits for, so what it printed may be passing; nothing was rewritten (run it again, or check the cluster)"
         );
         return exit::FAILED;
     }
@@ -237,9 +249,13 @@ async fn checked(args: &CheckArgs) -> Result<Checked, u8> {
     };
     let mut run_outputs = check::RunOutputs::default();
     let mut failures = Vec::new();
+    let mut waits_failed = Vec::new();
     for s in &scenario.steps {
         if let crate::executor::event::StepResult::Tolerated(f) = &s.result {
             run_outputs.tolerated.insert(s.number, f.message.clone());
+            if s.label.starts_with("wait ") {
+                waits_failed.push(format!("step {} `{}`: {}", s.number, s.label, f.message));
+            }
         }
         if let crate::executor::event::StepResult::Failed(f) = &s.result {
             run_outputs.failed.insert(s.number, f.message.clone());
@@ -276,6 +292,7 @@ async fn checked(args: &CheckArgs) -> Result<Checked, u8> {
             judged,
             failures,
         },
+        waits_failed,
     })
 }
 
