@@ -20,8 +20,9 @@ struct Checked {
     text: String,
     transcript: Transcript,
     report: CheckReport,
-    /// Waits of the run that timed out (allowed in a check): what the run printed
-    /// after them may be a passing state, not one to write into the post.
+    /// Waits of the run that timed out (allowed in a check), other than those of an
+    /// output that differs: what the run printed after them may be a passing state,
+    /// not one to write into the post.
     waits_failed: Vec<String>,
 }
 
@@ -254,7 +255,8 @@ async fn checked(args: &CheckArgs) -> Result<Checked, u8> {
         if let crate::executor::event::StepResult::Tolerated(f) = &s.result {
             run_outputs.tolerated.insert(s.number, f.message.clone());
             if s.label.starts_with("wait ") {
-                waits_failed.push(format!("step {} `{}`: {}", s.number, s.label, f.message));
+                let text = format!("step {} `{}`: {}", s.number, s.label, f.message);
+                waits_failed.push((s.number, text));
             }
         }
         if let crate::executor::event::StepResult::Failed(f) = &s.result {
@@ -284,6 +286,22 @@ async fn checked(args: &CheckArgs) -> Result<Checked, u8> {
         settings.redact.clone(),
     );
     let judged = check::judge(&transcript, &outputs, &run_outputs, &norm, colour_wanted());
+    // a wait the import learned from an output that differs fails with it: expected
+    let differing: std::collections::BTreeSet<usize> = judged
+        .iter()
+        .filter(|j| matches!(j.verdict, Verdict::Differs { .. }))
+        .map(|j| j.output.command)
+        .collect();
+    let waits_failed: Vec<String> = waits_failed
+        .into_iter()
+        .filter(|(step, _)| {
+            summary
+                .step_commands
+                .get(step)
+                .is_none_or(|c| !differing.contains(c))
+        })
+        .map(|(_, text)| text)
+        .collect();
     Ok(Checked {
         text,
         transcript,
