@@ -69,6 +69,17 @@ pub enum Command {
     Import(ImportArgs),
     /// Convert Kyverno Chainsaw or KUTTL tests into kdrill scenarios (+ MIGRATION.md)
     Migrate(MigrateArgs),
+    /// Compare every output a markdown post shows with what the cluster prints now
+    ///
+    /// Runs the post's commands (as `run --from-markdown` does) and prints a diff per
+    /// output that is out of date: exit 1 when one differs, 2 when kdrill cannot run the
+    /// post. See docs/checking-posts.md.
+    Check(Box<CheckArgs>),
+    /// Rewrite in place the outputs of a markdown post that changed
+    ///
+    /// The same run as `check`, then only the output blocks whose meaning changed are
+    /// rewritten; every other byte of the post stays. Asks on a terminal.
+    Refresh(Box<RefreshArgs>),
     /// Print the JSON Schema of scenario files (for editors: see docs/scenario-format.md)
     Schema,
     /// Explain a step kind with examples, or `expect`, `patterns`, `objects`
@@ -291,6 +302,35 @@ pub struct ImportArgs {
     /// Write into a directory that is not empty
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The markdown post (settings: POST.kdrill.yaml beside it, or `kdrill:` in its front matter)
+    #[arg(value_name = "POST.md")]
+    pub post: PathBuf,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Run in this existing namespace instead of a fresh one (kdrill deletes only what it created)
+    #[arg(short, long, value_name = "NAME")]
+    pub namespace: Option<String>,
+    /// Default timeout of each step [default: 60s]
+    #[arg(long, value_parser = parse_duration_arg, value_name = "DURATION")]
+    pub timeout: Option<std::time::Duration>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RefreshArgs {
+    #[command(flatten)]
+    pub check: CheckArgs,
+    /// Write without asking (for scripts)
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Print the changes to the post, write nothing
+    #[arg(long, conflicts_with = "yes")]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@
 //! model and its renderers.
 
 pub mod artifacts;
+pub mod check;
 pub mod cleanup;
 pub mod cli;
 pub mod cluster;

@@ -30,7 +30,11 @@ fn main() -> ExitCode {
             print!("{}", kdrill::schema::scenario_schema());
             exit::OK
         }
-        Command::Run(_) | Command::Clean(_) | Command::Report(_) => {
+        Command::Run(_)
+        | Command::Clean(_)
+        | Command::Report(_)
+        | Command::Check(_)
+        | Command::Refresh(_) => {
             let rt = match tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
@@ -46,6 +50,8 @@ fn main() -> ExitCode {
                     Command::Run(a) => commands::run(a).await,
                     Command::Clean(a) => commands::clean(a).await,
                     Command::Report(a) => commands::report(a).await,
+                    Command::Check(a) => commands::check(a).await,
+                    Command::Refresh(a) => commands::refresh(a).await,
                     _ => exit::USAGE,
                 }
             })

@@ -1012,6 +1012,107 @@ document.body.appendChild(pre);
     );
 }
 
+/// `kdrill check` on a corpus post made stale on purpose (an old `get pods` layout
+/// without READY, an old line in `describe`'s output, in a tab-indented `--show-labels`
+/// table): it fails and names those blocks; `refresh --yes` rewrites exactly them and
+/// keeps every other byte; the refreshed post checks clean.
+#[test]
+#[ignore = "needs the testbed"]
+fn check_names_stale_blocks_and_refresh_repairs_exactly_them() {
+    let Some(kc) = test_kubeconfig("check_names_stale_blocks_and_refresh_repairs_exactly_them")
+    else {
+        return;
+    };
+    assert!(
+        common::which("kubectl").is_some(),
+        "this test needs kubectl on PATH (describe's text comes from it)"
+    );
+    let fresh = std::fs::read_to_string(
+        common::root().join("tests/fixtures/tutorials/indented-labels-blog.md"),
+    )
+    .unwrap();
+    let mut stale = fresh.clone();
+    for (now, then) in [
+        // an old layout of `get pods`: no READY column
+        (
+            "    NAME      READY   STATUS    RESTARTS   AGE\n    back-1    1/1     Running   0          40s\n    front-1   1/1     Running   0          42s\n",
+            "    NAME      STATUS    RESTARTS   AGE\n    back-1    Running   0          40s\n    front-1   Running   0          42s\n",
+        ),
+        // a tab-indented table whose labels were different then
+        (
+            "\tfront-2   1/1     Running   0          93s   app=shop,env=staging,tier=frontend\n",
+            "\tfront-2   1/1     Running   0          93s   app=shop,env=staging,tier=web\n",
+        ),
+        // describe's text of an older release
+        (
+            "    Status:           Running\n",
+            "    Status:           Pending\n",
+        ),
+    ] {
+        assert!(stale.contains(now), "the corpus post changed: {now:?}");
+        stale = stale.replacen(now, then, 1);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let post = dir.path().join("labels.md");
+    std::fs::write(&post, &stale).unwrap();
+    let check = |what: &str| {
+        let mut c = kdrill(&[what, "--timeout", "20s"]);
+        if what == "refresh" {
+            c.arg("--yes");
+        }
+        let o = c.arg(&post).arg("--kubeconfig").arg(&kc).output().unwrap();
+        let (stdout, stderr) = text(&o);
+        (o.status.code(), stdout, stderr)
+    };
+    let (code, stdout, stderr) = check("check");
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    let name = post.display().to_string();
+    for block in ["32-34", "43-45", "70-72"] {
+        assert!(
+            stdout.contains(&format!("{name}:{block}: the output of")),
+            "block {block} not named:\n{stdout}"
+        );
+    }
+    assert!(
+        stdout.contains("- back-1    Running   0          40s"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("3 differ"), "{stdout}");
+    let (code, stdout, stderr) = check("refresh");
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("rewrote 3 output(s)"), "{stdout}");
+    let refreshed = std::fs::read_to_string(&post).unwrap();
+    // exactly those blocks changed: every other line is the stale copy's, byte for byte
+    let before: Vec<&str> = stale.split_inclusive('\n').collect();
+    let after: Vec<&str> = refreshed.split_inclusive('\n').collect();
+    assert_eq!(before.len(), after.len(), "{refreshed}");
+    let changed: Vec<usize> = (0..before.len())
+        .filter(|&i| before[i] != after[i])
+        .map(|i| i + 1)
+        .collect();
+    for n in &changed {
+        assert!(
+            (32..=34).contains(n) || (43..=45).contains(n) || (70..=72).contains(n),
+            "line {n} changed outside the stale blocks:\n{refreshed}"
+        );
+    }
+    // the stale lines are gone, the blocks read as the cluster prints them now
+    assert!(
+        after[32].contains("1/1") && after[32].starts_with("    back-1"),
+        "{}",
+        after[32]
+    );
+    assert!(
+        after[44].contains("tier=frontend") && after[44].starts_with('\t'),
+        "{}",
+        after[44]
+    );
+    assert_eq!(after[71], "    Status:           Running\n");
+    let (code, stdout, stderr) = check("check");
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("0 differ"), "{stdout}");
+}
+
 /// Issue 15's proof on posts nobody here tuned the importer to: eight tutorials of the
 /// corpus that use only the testbed's images import, and with nothing done but
 /// IMPORT.md's to-do (record the snapshots on this cluster), pass twice in a row in

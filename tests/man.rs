@@ -42,6 +42,8 @@ fn man_writes_a_page_per_subcommand_that_man_renders() {
         "report",
         "import",
         "migrate",
+        "check",
+        "refresh",
         "schema",
         "explain",
         "completions",

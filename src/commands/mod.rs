@@ -2,6 +2,7 @@
 //! file per subcommand family; this file holds what they share: exit codes, loading
 //! and printing scenario errors, connecting to an allowed cluster.
 
+mod check;
 mod clean;
 mod convert;
 mod lint;
@@ -10,6 +11,7 @@ mod run;
 mod snapshots;
 mod watch;
 
+pub use check::{check, refresh};
 pub use clean::clean;
 pub use convert::{import, migrate};
 pub use lint::{lint, list};

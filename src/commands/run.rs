@@ -199,25 +199,6 @@ pub(super) async fn run_once(
         parallel: usize::from(args.parallel.or(defaults.parallel).unwrap_or(4)).max(1),
         fail_fast: args.fail_fast,
         keep: args.keep,
-        namespace: args.namespace.clone(),
-        default_timeout: args
-            .timeout
-            .or(defaults.timeout.as_ref().map(|d| d.0))
-            .unwrap_or(std::time::Duration::from_secs(60)),
-        kind_timeouts: defaults
-            .timeouts
-            .iter()
-            .map(|(k, v)| (k.clone(), v.0))
-            .collect(),
-        namespace_prefix: defaults
-            .namespace_prefix
-            .clone()
-            .unwrap_or_else(|| executor::NAMESPACE_PREFIX.into()),
-        snapshots: snapshot::Settings {
-            mode,
-            ci,
-            colour: colour_wanted(),
-        },
         artifacts: args.artifacts.clone(),
         cleanup: match args.cleanup {
             crate::cli::CleanupArg::Background => executor::CleanupMode::Background,
@@ -225,6 +206,16 @@ pub(super) async fn run_once(
         },
         unreachable_after: args.unreachable_after,
         retries: args.retries,
+        ..options(
+            defaults,
+            args.namespace.clone(),
+            args.timeout,
+            snapshot::Settings {
+                mode,
+                ci,
+                colour: colour_wanted(),
+            },
+        )
     };
     let mut reports = args.report.clone();
     for r in &defaults.reports {
@@ -244,37 +235,11 @@ pub(super) async fn run_once(
         print!("{}", plan(&scenarios, &opts));
         return exit::OK;
     }
-    let (cluster, version) = match connect(&args.cluster).await {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::CLUSTER;
-        }
-    };
-    if let Err(code) = allowed(&cluster, &args.cluster, &project.config) {
-        return code;
-    }
-    let run_id = executor::new_run_id();
-    // the scenarios' pinned kubeconfigs: readable by this user only, gone with the run
-    let private_dir = crate::host::private_dir(&format!("kdrill-{run_id}")).map_err(Arc::new);
-    let _private = private_dir.as_ref().ok().cloned().map(RemoveOnDrop);
-    let run = RunInfo {
-        run_id,
-        private_dir,
-        sets: args.set.iter().cloned().collect(),
-        read_only: args.read_only,
-    };
     if ci && args.update {
         eprintln!(
             "kdrill: CI is set, so --update writes no snapshot: update them locally and commit"
         );
     }
-    let stop = stop.unwrap_or_else(|| {
-        let stop = Arc::new(Stop::default());
-        watch_signals(Arc::clone(&stop), run.run_id.clone());
-        stop
-    });
-    let (tx, rx) = mpsc::unbounded_channel::<Timed>();
     let verbosity = if args.output.quiet {
         Verbosity::Quiet
     } else if args.output.verbose {
@@ -282,23 +247,25 @@ pub(super) async fn run_once(
     } else {
         Verbosity::Normal
     };
-    let display = Display {
-        verbosity,
-        colour: colour_wanted(),
-        // live spinners only for a person at a terminal; CI logs get plain lines
-        live: std::io::stdout().is_terminal() && !ci,
-    };
-    let reporter = Reporter::start(rx, display);
-    let client = cluster.client.clone();
-    let exec = Arc::new(Executor::new(
-        Arc::new(cluster),
-        run,
+    let run = Run {
+        cluster: &args.cluster,
+        project: &project.config,
         opts,
-        Arc::clone(&stop),
-        tx,
-    ));
-    let totals = exec.run_all(scenarios, version).await;
-    let report = reporter.finish().await;
+        sets: args.set.iter().cloned().collect(),
+        read_only: args.read_only,
+        verbosity,
+        stop,
+    };
+    let Ran {
+        report,
+        totals,
+        stop,
+        client,
+        ..
+    } = match execute(run, scenarios).await {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
     // the last run, for --rerun-failed (a report that cannot be kept is only said)
     let last = crate::rerun::last_run_path();
     let kept = last
@@ -328,7 +295,6 @@ pub(super) async fn run_once(
             return exit::USAGE;
         }
     }
-    crate::host::kill_all();
     if let Some(code) = stop.exit_code() {
         code
     } else if totals.failed > 0 {
@@ -336,6 +302,117 @@ pub(super) async fn run_once(
     } else {
         exit::OK
     }
+}
+
+/// The executor's options from the project's defaults (`.kdrill.yaml`), a namespace
+/// and a timeout from the command line: what `run` and `check` share.
+pub(super) fn options(
+    defaults: &crate::config::Defaults,
+    namespace: Option<String>,
+    timeout: Option<std::time::Duration>,
+    snapshots: snapshot::Settings,
+) -> Options {
+    Options {
+        parallel: usize::from(defaults.parallel.unwrap_or(4)).max(1),
+        fail_fast: false,
+        keep: false,
+        namespace,
+        default_timeout: timeout
+            .or(defaults.timeout.as_ref().map(|d| d.0))
+            .unwrap_or(std::time::Duration::from_secs(60)),
+        kind_timeouts: defaults
+            .timeouts
+            .iter()
+            .map(|(k, v)| (k.clone(), v.0))
+            .collect(),
+        namespace_prefix: defaults
+            .namespace_prefix
+            .clone()
+            .unwrap_or_else(|| executor::NAMESPACE_PREFIX.into()),
+        snapshots,
+        artifacts: None,
+        cleanup: executor::CleanupMode::Background,
+        unreachable_after: std::time::Duration::from_secs(60),
+        retries: 0,
+    }
+}
+
+/// What a run of loaded scenarios needs besides them.
+pub(super) struct Run<'a> {
+    pub cluster: &'a crate::cli::ClusterArgs,
+    pub project: &'a crate::config::ProjectConfig,
+    pub opts: Options,
+    pub sets: crate::vars::Vars,
+    pub read_only: bool,
+    pub verbosity: Verbosity,
+    /// Stopped by someone else's signal handler (`--watch`), or None for our own.
+    pub stop: Option<Arc<Stop>>,
+}
+
+/// A run that happened: its report model, and what the caller needs after it.
+pub(super) struct Ran {
+    pub report: crate::report::Report,
+    pub totals: executor::Totals,
+    pub stop: Arc<Stop>,
+    pub client: kube::Client,
+    /// The cluster's node names (normalised in outputs).
+    pub nodes: Vec<String>,
+}
+
+/// Connect to an allowed cluster and run `scenarios` with a reporter on the terminal:
+/// the one run machinery of `run` and `check`. Err is the exit code, after saying why.
+pub(super) async fn execute(run: Run<'_>, scenarios: Vec<Scenario>) -> Result<Ran, u8> {
+    let (cluster, version) = match connect(run.cluster).await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Err(exit::CLUSTER);
+        }
+    };
+    allowed(&cluster, run.cluster, run.project)?;
+    let ci = snapshot::in_ci();
+    let run_id = executor::new_run_id();
+    // the scenarios' pinned kubeconfigs: readable by this user only, gone with the run
+    let private_dir = crate::host::private_dir(&format!("kdrill-{run_id}")).map_err(Arc::new);
+    let _private = private_dir.as_ref().ok().cloned().map(RemoveOnDrop);
+    let info = RunInfo {
+        run_id,
+        private_dir,
+        sets: run.sets,
+        read_only: run.read_only,
+    };
+    let stop = run.stop.unwrap_or_else(|| {
+        let stop = Arc::new(Stop::default());
+        watch_signals(Arc::clone(&stop), info.run_id.clone());
+        stop
+    });
+    let (tx, rx) = mpsc::unbounded_channel::<Timed>();
+    let display = Display {
+        verbosity: run.verbosity,
+        colour: colour_wanted(),
+        // live spinners only for a person at a terminal; CI logs get plain lines
+        live: std::io::stdout().is_terminal() && !ci,
+    };
+    let reporter = Reporter::start(rx, display);
+    let client = cluster.client.clone();
+    let nodes = cluster.node_names().await;
+    let exec = Arc::new(Executor::new(
+        Arc::new(cluster),
+        info,
+        run.opts,
+        Arc::clone(&stop),
+        tx,
+    ));
+    let totals = exec.run_all(scenarios, version).await;
+    let report = reporter.finish().await;
+    crate::host::kill_all();
+    Ok(Ran {
+        report,
+        totals,
+        stop,
+        client,
+        nodes,
+    })
 }
 
 /// What `run` would do, in the order it would do it (`--dry-run`).

@@ -32,6 +32,39 @@ pub struct Summary {
     pub manifests: Vec<PathBuf>,
     pub snapshots: Vec<PathBuf>,
     pub todos: Vec<String>,
+    /// For `kdrill check` ([`import_for_check`]): where a run of the draft prints each
+    /// output the post shows, by command.
+    pub origins: Vec<Origin>,
+    /// The post's namespaces and the scenario's names for them (`default` → ``,
+    /// `shop` → `${NAMESPACE}-shop`), and the node names its outputs may show.
+    pub namespaces: BTreeMap<String, String>,
+    pub nodes: BTreeSet<String>,
+    /// Each step of the draft (1-based) → the command of the post it comes from.
+    pub step_commands: BTreeMap<usize, usize>,
+}
+
+/// Where `kdrill check` finds, in a run of the draft, what one command of the post
+/// printed there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The command (an index into the transcript's commands) whose output it is.
+    pub command: usize,
+    pub printed: Printed,
+}
+
+/// How a run prints one output of the post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Printed {
+    /// Step `step` (1-based, in the draft) captures it under the snapshot name `name`,
+    /// its standard error under `stderr`; a dry run's lines end in ` (server dry run)`.
+    Step {
+        step: usize,
+        name: String,
+        stderr: Option<String>,
+        dry_run: bool,
+    },
+    /// Not compared, and why.
+    NotChecked(String),
 }
 
 /// Why an import wrote nothing.
@@ -152,6 +185,27 @@ fn code(text: &str) -> String {
 
 /// Import `post` (its text, and its file name for titles) into directory `out`.
 pub fn import(post_name: &str, post: &str, out: &Path) -> Result<Summary, ImportError> {
+    import_with(post_name, post, out, None).map(|(s, _)| s)
+}
+
+/// Import `post` for `kdrill check`: the draft also captures every output the post
+/// shows ([`Summary::origins`]); with `kubectl`, what only kubectl prints comes from
+/// kubectl on the host. Returns the post as read, too.
+pub fn import_for_check(
+    post_name: &str,
+    post: &str,
+    out: &Path,
+    kubectl: bool,
+) -> Result<(Summary, Transcript), ImportError> {
+    import_with(post_name, post, out, Some(kubectl))
+}
+
+fn import_with(
+    post_name: &str,
+    post: &str,
+    out: &Path,
+    check: Option<bool>,
+) -> Result<(Summary, Transcript), ImportError> {
     if post.len() > MAX_POST_BYTES {
         return Err(ImportError::TooLarge {
             post: post_name.into(),
@@ -177,13 +231,16 @@ pub fn import(post_name: &str, post: &str, out: &Path) -> Result<Summary, Import
             lines: unaccounted,
         });
     }
-    let plan = translate::plan(&t);
+    let plan = match check {
+        Some(kubectl) => translate::plan_for_check(&t, kubectl),
+        None => translate::plan(&t),
+    };
     let stem = Path::new(post_name)
         .file_stem()
         .map_or("post".into(), |s| s.to_string_lossy().into_owned());
     let scenario_path = out.join(format!("{stem}.yaml"));
     let manifests_dir = out.join("manifests");
-    Draft {
+    let summary = Draft {
         t: &t,
         plan,
         post_name,
@@ -191,7 +248,8 @@ pub fn import(post_name: &str, post: &str, out: &Path) -> Result<Summary, Import
         scenario_path,
         manifests_dir,
     }
-    .write()
+    .write()?;
+    Ok((summary, t))
 }
 
 struct Draft<'a> {
@@ -262,6 +320,8 @@ impl Draft<'_> {
         let mut count = 0;
         let mut snapshots: Vec<(String, String, usize)> = Vec::new();
         let mut host_commands: Vec<String> = Vec::new();
+        // (command, emit) → its step number, for `kdrill check`
+        let mut step_of: BTreeMap<(usize, usize), usize> = BTreeMap::new();
         for e in &self.plan.entries {
             let c = &t.commands[e.command];
             let Outcome::Steps(emits) = &e.outcome else {
@@ -286,6 +346,7 @@ impl Draft<'_> {
                     })?;
                 steps.push_str(&yaml);
                 count += 1;
+                step_of.insert((e.command, k), count);
                 if let Some((name, body)) = &emit.snapshot {
                     snapshots.push((name.clone(), body.clone(), c.line));
                 }
@@ -415,10 +476,59 @@ impl Draft<'_> {
             write(&p, &f.render())?;
             summary.snapshots.push(p);
         }
+        summary.origins = self.origins(&step_of);
+        summary.step_commands = step_of.iter().map(|(&(c, _), &n)| (n, c)).collect();
+        summary.namespaces = self.plan.namespaces.clone();
+        summary.nodes = self.plan.nodes.clone();
         let (md, todos) = self.report(&snapshots, &host_commands)?;
         summary.todos = todos;
         write(&self.scenario_path.with_file_name("IMPORT.md"), &md)?;
         Ok(summary)
+    }
+
+    /// Where the draft's run prints each output of the post (check imports only).
+    fn origins(&self, step_of: &BTreeMap<(usize, usize), usize>) -> Vec<Origin> {
+        use translate::Capture;
+        let mut out = Vec::new();
+        for (&command, capture) in &self.plan.captures {
+            // the same command run elsewhere: its capture
+            let mut at = command;
+            let mut cap = capture;
+            let mut hops = 0;
+            while let Capture::SameAs(o) = cap {
+                match self.plan.captures.get(o) {
+                    Some(next) if hops < 8 => {
+                        at = *o;
+                        cap = next;
+                        hops += 1;
+                    }
+                    _ => break,
+                }
+            }
+            let printed = match cap {
+                Capture::Emit {
+                    emit,
+                    name,
+                    stderr,
+                    dry_run,
+                } => match step_of.get(&(at, *emit)) {
+                    Some(&step) => Printed::Step {
+                        step,
+                        name: name.clone(),
+                        stderr: stderr.clone(),
+                        dry_run: *dry_run,
+                    },
+                    None => Printed::NotChecked("its step is not in the draft".into()),
+                },
+                Capture::SameAs(o) => Printed::NotChecked(format!(
+                    "the same command as line {}, which prints nothing there",
+                    self.t.commands[*o].line
+                )),
+                Capture::NotChecked(why) => Printed::NotChecked(why.clone()),
+            };
+            out.push(Origin { command, printed });
+        }
+        out
     }
 
     /// IMPORT.md: the TODOs, then every line of every code block and what it became.

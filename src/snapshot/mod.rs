@@ -24,6 +24,9 @@ pub enum UpdateMode {
     No,
     /// Default: new and changed snapshots become pending files for `kdrill review`.
     Pending,
+    /// `kdrill check`: nothing is compared; each output is written as it came, to
+    /// `<name>.captured` beside where its snapshot would be, for the check to read.
+    Capture,
 }
 
 /// `KDRILL_UPDATE` set to something kdrill does not know.
@@ -52,6 +55,10 @@ impl UpdateMode {
         Ok(if ci { UpdateMode::No } else { asked })
     }
 }
+
+/// The extension of an output a check run captured ([`UpdateMode::Capture`]): the raw
+/// text, not normalised.
+pub const CAPTURED_EXT: &str = "captured";
 
 /// True when the `CI` variable says we run in CI.
 pub fn in_ci() -> bool {
@@ -214,9 +221,19 @@ impl Check<'_> {
         name: &SnapshotName,
         actual: &str,
     ) -> Result<Outcome, Failure> {
-        let body = redact::normalise(actual, self.redact, self.rules);
         let name = self.site.name_for(captured, name);
         let dir = dir_for(&self.site.scenario_file);
+        if self.settings.mode == UpdateMode::Capture {
+            let path = dir.join(format!("{name}.{CAPTURED_EXT}"));
+            std::fs::create_dir_all(&dir)
+                .and_then(|_| std::fs::write(&path, actual))
+                .map_err(|e| Failure {
+                    message: format!("cannot write {}: {e}", path.display()),
+                    diff: None,
+                })?;
+            return Ok(Outcome::Created(path));
+        }
+        let body = redact::normalise(actual, self.redact, self.rules);
         let path = dir.join(format!("{name}.{}", file::EXT));
         let pending = dir.join(format!("{name}.{}", file::PENDING_EXT));
         let fresh = SnapshotFile::new(
@@ -290,7 +307,7 @@ impl Check<'_> {
                 })
             }
             None => match mode {
-                UpdateMode::Always | UpdateMode::New => {
+                UpdateMode::Always | UpdateMode::New | UpdateMode::Capture => {
                     write(&path)?;
                     Ok(Outcome::Created(path))
                 }
@@ -362,6 +379,48 @@ mod tests {
             "CI never writes snapshots"
         );
         assert!(UpdateMode::resolve(false, Some("sometimes"), false).is_err());
+    }
+
+    #[test]
+    fn capture_mode_writes_the_raw_output_and_compares_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = Site {
+            scenario_file: dir.path().join("scenarios/p.yaml"),
+            step_number: 3,
+            step_label: "get".into(),
+            location: "p.yaml:3:5".into(),
+            summary: "get pod".into(),
+        };
+        let snaps = dir_for(&site.scenario_file);
+        std::fs::create_dir_all(&snaps).unwrap();
+        let stored = snaps.join("n.ksnap");
+        std::fs::write(&stored, SnapshotFile::new(&[], "something else").render()).unwrap();
+        let settings = Settings {
+            mode: UpdateMode::Capture,
+            ci: false,
+            colour: false,
+        };
+        let ctx = redact::Context::default();
+        let check = Check {
+            settings: &settings,
+            site: &site,
+            rules: &[],
+            redact: &ctx,
+        };
+        let out = check
+            .assert(
+                "output",
+                &SnapshotName::Named("n".into()),
+                "web   1/1   5s\n",
+            )
+            .unwrap();
+        let p = snaps.join("n.captured");
+        assert_eq!(out, Outcome::Created(p.clone()));
+        assert_eq!(std::fs::read_to_string(p).unwrap(), "web   1/1   5s\n");
+        assert!(!snaps.join("n.ksnap.pending").exists());
+        assert!(std::fs::read_to_string(stored)
+            .unwrap()
+            .contains("something else"));
     }
 
     #[test]

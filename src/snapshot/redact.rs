@@ -141,6 +141,154 @@ pub fn post_namespaces(text: &str, names: &[(String, String)]) -> String {
     out
 }
 
+/// Text kubectl printed about objects kdrill created, without the labels kdrill puts
+/// on everything it creates (`app.kubernetes.io/managed-by=kdrill`, `kdrill.dev/run=ID`):
+/// a reader of the post never sees them. Handles `describe`'s `Labels:` field (the
+/// first label on its line, the others below it; `<none>` when only kdrill's were
+/// there), `--show-labels` columns (`a=b,c=d`) and YAML or JSON label lines.
+pub fn without_kdrill_labels(text: &str) -> String {
+    let (mk, mv) = crate::manifest::MANAGED_BY;
+    let run = crate::manifest::RUN_LABEL;
+    let ours = |label: &str| {
+        let label = label.trim().trim_end_matches(',');
+        let (k, v) = label
+            .split_once('=')
+            .or_else(|| label.split_once(": "))
+            .unwrap_or((label, ""));
+        let k = k.trim().trim_matches('"');
+        let v = v.trim().trim_matches('"');
+        (k == mk && v == mv) || k == run
+    };
+    static FIELD: OnceLock<Regex> = OnceLock::new();
+    let field = FIELD
+        .get_or_init(|| Regex::new(r"^(\s*Labels:\s+)(\S.*)$").expect("describe labels regex"));
+    static CELL: OnceLock<Regex> = OnceLock::new();
+    let cell = CELL.get_or_init(|| {
+        Regex::new(r"(?:^|[\s,])(app\.kubernetes\.io/managed-by=kdrill|kdrill\.dev/run=[a-z0-9]+)(?:,|\s|$)")
+            .expect("labels cell regex")
+    });
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut out: Vec<String> = Vec::with_capacity(lines.len());
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        if let Some(c) = field.captures(line) {
+            // describe: `Labels:  a=b` then `         c=d` lines at the same column
+            let head = c[1].to_string();
+            let col = head.chars().count();
+            let mut values = vec![c[2].to_string()];
+            let mut j = i + 1;
+            while j < lines.len() {
+                let l = lines[j];
+                let ind = l.chars().take_while(|c| *c == ' ').count();
+                if ind == col && l.len() > col && !l.trim().is_empty() && l.trim().contains('=') {
+                    values.push(l.trim().to_string());
+                    j += 1;
+                } else {
+                    break;
+                }
+            }
+            let kept: Vec<String> = values.into_iter().filter(|v| !ours(v)).collect();
+            if kept.is_empty() {
+                out.push(format!("{head}<none>"));
+            } else {
+                for (k, v) in kept.iter().enumerate() {
+                    if k == 0 {
+                        out.push(format!("{head}{v}"));
+                    } else {
+                        out.push(format!("{}{v}", " ".repeat(col)));
+                    }
+                }
+            }
+            i = j;
+            continue;
+        }
+        let t = line.trim();
+        // YAML (`kdrill.dev/run: x`) and JSON (`"kdrill.dev/run": "x",`) label lines
+        if t.contains(": ") && !t.contains('=') && ours(t) {
+            i += 1;
+            continue;
+        }
+        // `--show-labels`: one cell of comma-separated labels
+        if cell.is_match(line) {
+            let rebuilt = line
+                .split_inclusive(char::is_whitespace)
+                .map(|w| {
+                    let word = w.trim_end();
+                    if word.contains('=') && word.split(',').any(ours) {
+                        let kept: Vec<&str> = word.split(',').filter(|l| !ours(l)).collect();
+                        let new = if kept.is_empty() {
+                            "<none>".to_string()
+                        } else {
+                            kept.join(",")
+                        };
+                        format!("{new}{}", &w[word.len()..])
+                    } else {
+                        w.to_string()
+                    }
+                })
+                .collect::<String>();
+            out.push(rebuilt);
+            i += 1;
+            continue;
+        }
+        out.push(line.to_string());
+        i += 1;
+    }
+    let joined = out.join("\n");
+    // a `labels:` mapping left empty in YAML
+    static EMPTY: OnceLock<Regex> = OnceLock::new();
+    let empty = EMPTY
+        .get_or_init(|| Regex::new(r"(?m)^([ ]*)labels:\n([ ]*)(\S)").expect("empty labels regex"));
+    let mut result = joined.clone();
+    for c in empty.captures_iter(&joined) {
+        // only when the next line is not deeper (nothing under `labels:`)
+        if c[2].len() <= c[1].len() {
+            let whole = c.get(0).map_or("", |m| m.as_str());
+            let replacement = format!("{}{}", &c[2], &c[3]);
+            result = result.replacen(whole, &replacement, 1);
+        }
+    }
+    realign_table(&result)
+}
+
+/// What varies between two runs of the same post beyond what [`normalise`] hides,
+/// for `kdrill check` (snapshots keep their own rules: a stored snapshot does not
+/// change meaning): how often an event repeated (`3m (x3 over 21m)` is `3m`), an
+/// object's `resourceVersion`, and measured CPU and memory (`kubectl top`).
+pub fn volatile(text: &str) -> String {
+    static RULES: OnceLock<Vec<(Regex, &'static str)>> = OnceLock::new();
+    let rules = RULES.get_or_init(|| {
+        let r = |re: &str, with: &'static str| (Regex::new(re).expect("volatile regex"), with);
+        vec![
+            r(r" \(x\d+ over (?:\[AGE\]|(?:\d+[dhms]){1,3})\)", ""),
+            // how long a pull waited (`in 29ms (29ms including waiting)`)
+            r(r" \((?:\d+(?:\.\d+)?(?:ns|µs|us|ms|s|m|h))+ including waiting\)", ""),
+            // kubectl 1.34 names the namespace in a deletion (`pod "x" deleted from ns
+            // namespace`), older clients do not: the same news
+            r(r#"(" deleted) from \S+ namespace"#, "$1"),
+            // a ReplicaSet's template hash as a label (`pod-template-hash=7d4b9c6f58`)
+            r(
+                r"(pod-template-hash[=:]\s*)[bcdfghjklmnpqrstvwxz2456789]{6,10}\b",
+                "$1[HASH]",
+            ),
+            // describe's times (`Start Time:   Fri, 22 Apr 2022 06:54:59 +0700`)
+            r(
+                r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}",
+                "[TIME]",
+            ),
+            r(r#"(resourceVersion"?:\s*)"?\d+"?"#, "$1[VERSION]"),
+            r(r"\b\d+(?:\.\d+)?(?:Ki|Mi|Gi)\b", "[BYTES]"),
+            r(r"\b\d+(?:\.\d+)?%", "[PERCENT]"),
+        ]
+    });
+    let mut out = text.to_string();
+    for (re, with) in rules {
+        out = re.replace_all(&out, *with).into_owned();
+    }
+    out
+}
+
 /// Placeholders change cell widths; re-pad kubectl tables (3-space separated
 /// columns under an upper-case header) so the stored table stays aligned.
 fn realign_table(text: &str) -> String {
@@ -338,6 +486,85 @@ mod tests {
             serde_yaml::from_str("[{pattern: 'restarts=\\d+', replacement: 'restarts=[N]'}]")
                 .unwrap();
         assert_eq!(normalise("restarts=4", &ctx(), &rules), "restarts=[N]");
+    }
+
+    #[test]
+    fn kdrill_labels_are_not_the_posts() {
+        let d = "Name:         nginx\nLabels:       app.kubernetes.io/managed-by=kdrill\n              kdrill.dev/run=q7k2mbx9\n              run=nginx\nAnnotations:  <none>\n";
+        assert_eq!(
+            without_kdrill_labels(d),
+            "Name:         nginx\nLabels:       run=nginx\nAnnotations:  <none>\n"
+        );
+        let only = "Labels:       app.kubernetes.io/managed-by=kdrill\n              kdrill.dev/run=q7k2mbx9\nAnnotations:  <none>\n";
+        assert_eq!(
+            without_kdrill_labels(only),
+            "Labels:       <none>\nAnnotations:  <none>\n"
+        );
+        // a deployment's pod template has labels of its own, indented deeper
+        let tpl = "Pod Template:\n  Labels:  app=web\n           kdrill.dev/run=q7k2mbx9\n  Containers:\n";
+        assert_eq!(
+            without_kdrill_labels(tpl),
+            "Pod Template:\n  Labels:  app=web\n  Containers:\n"
+        );
+        let t = "NAME    READY   LABELS\nnginx   1/1     app.kubernetes.io/managed-by=kdrill,kdrill.dev/run=q7k2mbx9,run=nginx\n";
+        assert_eq!(
+            without_kdrill_labels(t),
+            "NAME    READY   LABELS\nnginx   1/1     run=nginx\n"
+        );
+        let y = "metadata:\n  labels:\n    app.kubernetes.io/managed-by: kdrill\n    kdrill.dev/run: q7k2mbx9\n    run: nginx\n  name: nginx\n";
+        assert_eq!(
+            without_kdrill_labels(y),
+            "metadata:\n  labels:\n    run: nginx\n  name: nginx\n"
+        );
+        let y = "metadata:\n  labels:\n    app.kubernetes.io/managed-by: kdrill\n    kdrill.dev/run: q7k2mbx9\n  name: x\n";
+        assert_eq!(without_kdrill_labels(y), "metadata:\n  name: x\n");
+        let j = "    \"labels\": {\n      \"kdrill.dev/run\": \"q7k2mbx9\",\n      \"run\": \"nginx\"\n";
+        assert_eq!(
+            without_kdrill_labels(j),
+            "    \"labels\": {\n      \"run\": \"nginx\"\n"
+        );
+        // someone else's labels, and text that only mentions kdrill, stay
+        for kept in [
+            "Labels:       app.kubernetes.io/managed-by=helm\n",
+            "kdrill runs scenarios\n",
+        ] {
+            assert_eq!(without_kdrill_labels(kept), kept);
+        }
+    }
+
+    #[test]
+    fn volatile_values_of_a_run() {
+        assert_eq!(
+            volatile("  Normal  Created  [AGE] (x3 over [AGE])  kubelet  Created container nginx"),
+            "  Normal  Created  [AGE]  kubelet  Created container nginx"
+        );
+        assert_eq!(
+            volatile("  resourceVersion: \"4711\""),
+            "  resourceVersion: [VERSION]"
+        );
+        assert_eq!(
+            volatile("nginx   1m   3Mi   12%"),
+            "nginx   1m   [BYTES]   [PERCENT]"
+        );
+        assert_eq!(volatile("Restart Count:  2"), "Restart Count:  2");
+        assert_eq!(
+            volatile(
+                "pulled image \"nginx\" in 29ms (29ms including waiting). Image size: 1 bytes."
+            ),
+            "pulled image \"nginx\" in 29ms. Image size: 1 bytes."
+        );
+        assert_eq!(
+            volatile("pod \"client\" deleted from [NAMESPACE] namespace"),
+            "pod \"client\" deleted"
+        );
+        assert_eq!(
+            volatile("\tpod-template-hash=7d4b9c6f58"),
+            "\tpod-template-hash=[HASH]"
+        );
+        assert_eq!(
+            volatile("Start Time:   Fri, 22 Apr 2022 06:54:59 +0700"),
+            "Start Time:   [TIME]"
+        );
     }
 
     #[test]

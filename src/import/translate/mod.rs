@@ -9,12 +9,14 @@
 //! commands with placeholders become TODOs; shell bookkeeping becomes nothing. Every
 //! command of the post gets exactly one [`Entry`].
 
+mod capture;
 mod http;
 mod kube;
 pub mod objects;
 pub mod spec;
 pub mod states;
 
+pub use capture::Capture;
 pub use spec::{map, s};
 
 use crate::import::shell::{self, Script, Simple};
@@ -146,6 +148,9 @@ pub struct Plan {
     pub namespaces: BTreeMap<String, String>,
     /// Manifest blocks written, by index of [`Transcript::manifests`] → file name.
     pub manifest_files: BTreeMap<usize, String>,
+    /// For `kdrill check` ([`plan_for_check`]): how the run prints each output the
+    /// post shows, by command (index into [`Transcript::commands`]).
+    pub captures: BTreeMap<usize, Capture>,
 }
 
 /// Where a command's objects live.
@@ -203,6 +208,18 @@ struct Tr<'a> {
 
 /// Translate a read post.
 pub fn plan(t: &Transcript) -> Plan {
+    plan_with(t, None)
+}
+
+/// Translate a read post for `kdrill check`: every output the post shows is captured
+/// by a step, or marked not checked with why ([`Plan::captures`]). With `kubectl`,
+/// text only kubectl prints comes from kubectl on the host (the scenario's pinned
+/// kubeconfig).
+pub fn plan_for_check(t: &Transcript, kubectl: bool) -> Plan {
+    plan_with(t, Some(kubectl))
+}
+
+fn plan_with(t: &Transcript, check: Option<bool>) -> Plan {
     let mut tr = Tr {
         t,
         plan: Plan::default(),
@@ -224,6 +241,9 @@ pub fn plan(t: &Transcript) -> Plan {
     tr.collect_nodes();
     for (i, c) in t.commands.iter().enumerate() {
         tr.current_line = c.line;
+        // a check replays `delete ns x` as a dry run under the run's name for x, which
+        // the translation of that delete forgets
+        let namespaces_before = check.map(|_| tr.plan.namespaces.clone());
         let outcome = match c.same_as {
             Some(o) => Outcome::SameAs(o),
             None => match c.shell {
@@ -231,6 +251,20 @@ pub fn plan(t: &Transcript) -> Plan {
                 Shell::Container(o) => tr.in_container(i, o),
                 Shell::Node(o) => tr.on_node(i, o),
             },
+        };
+        let outcome = match check {
+            Some(kubectl) => {
+                let (mut outcome, capture) =
+                    tr.capture(i, outcome, namespaces_before.as_ref(), kubectl);
+                if !t.commands[i].output.is_empty() {
+                    capture::tolerate_reads(&mut outcome, capture.as_ref());
+                }
+                if let Some(c) = capture {
+                    tr.plan.captures.insert(i, c);
+                }
+                outcome
+            }
+            None => outcome,
         };
         tr.learn_from_output(i);
         let mut notes = Vec::new();
