@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by scripts/run-scenarios and scripts/test: toolchain checks, the
 # cargo cache, and a testbed that is brought up here and down again on exit
 # (left running when it was already up, or with KDRILL_KEEP_CLUSTER=1).

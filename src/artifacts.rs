@@ -25,6 +25,7 @@ pub async fn write(
     namespace: &str,
     dir: &Path,
     scenario: &str,
+    secrets: &crate::objects::SecretValues,
 ) -> Result<PathBuf, ArtifactsError> {
     let out = dir.join(crate::names::slug(scenario, 63));
     std::fs::create_dir_all(out.join("logs")).map_err(|source| ArtifactsError::Write {
@@ -89,6 +90,7 @@ pub async fn write(
                         ..Default::default()
                     };
                     if let Ok(text) = pods.logs(&name, &lp).await {
+                        let text = secrets.mask(&text);
                         let suffix = if previous { ".previous" } else { "" };
                         write(&format!("logs/{name}.{}{suffix}.log", cs.name), &text)?;
                     }

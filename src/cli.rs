@@ -123,6 +123,15 @@ pub struct RunArgs {
     /// cleanup before it exits) or `in-slot` (after its cleanup)
     #[arg(long, value_enum, default_value_t = CleanupArg::Background)]
     pub cleanup: CleanupArg,
+    /// Run a failed scenario again, up to N times, each in a fresh namespace; one that
+    /// passes on a retry is reported as flaky (never as a plain pass)
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub retries: u32,
+    /// Run exactly the scenarios that failed or were interrupted in a run's JSON
+    /// report (default: the last run in this project, kept in .kdrill/last-run.json)
+    #[arg(long, value_name = "REPORT.json", num_args = 0..=1)]
+    #[allow(clippy::option_option)] // absent, present without a report, present with one
+    pub rerun_failed: Option<Option<PathBuf>>,
     /// Stop the run (exit 3) when the API server has not answered for this long;
     /// running steps fail with "cluster unreachable since ..."
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration_arg)]
@@ -148,6 +157,9 @@ pub struct RunArgs {
 pub struct LintArgs {
     #[arg(default_value = "scenarios", value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
+    /// A variable the run will get with --set: lint accepts `${NAME}` for it (repeatable)
+    #[arg(long, value_name = "NAME=VALUE", value_parser = crate::vars::parse_set)]
+    pub set: Vec<(String, String)>,
 }
 
 #[derive(Debug, Args)]

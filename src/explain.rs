@@ -16,6 +16,9 @@ pub fn explain(topic: &str) -> Option<String> {
         "expect" | "expectations" => ("## Expectations".to_string(), "## "),
         "patterns" | "pattern" => ("### The pattern language".to_string(), "### "),
         "objects" | "addressing" => ("### Addressing objects".to_string(), "### "),
+        "templates" | "use" | "forEach" | "foreach" | "loops" => {
+            ("## Templates and loops".to_string(), "## ")
+        }
         kind => (format!("### `{kind}`"), "### "),
     };
     let mut out = String::new();
@@ -90,7 +93,8 @@ mod doc_examples {
             }
             if in_yaml && line == "```" {
                 in_yaml = false;
-                if block.starts_with("- ") {
+                // examples that use a template need its file: scenarios/reuse/ runs those
+                if block.starts_with("- ") && !block.contains("template:") {
                     let steps: String = block.lines().map(|l| format!("  {l}\n")).collect();
                     let text = format!("apiVersion: kdrill.dev/v1alpha1\nkind: Scenario\nname: doc example\nsteps:\n{steps}");
                     if let Err(e) = crate::scenario::load_str(

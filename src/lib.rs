@@ -29,6 +29,7 @@ pub mod objref;
 pub mod pattern;
 pub mod render;
 pub mod report;
+pub mod rerun;
 pub mod safety;
 pub mod scenario;
 pub mod schema;

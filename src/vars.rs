@@ -56,6 +56,80 @@ pub fn expand(text: &str, vars: &Vars) -> Result<String, VarsError> {
     Ok(out)
 }
 
+/// Replace `${NAME}` only for the names in `vars`, leaving every other `${...}` and
+/// every `$${` as written (templates and loops are expanded at load time, the
+/// scenario's variables when the step runs).
+pub fn expand_known(text: &str, vars: &BTreeMap<String, String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("${") {
+        let escaped = i > 0 && rest.as_bytes()[i - 1] == b'$';
+        let after = &rest[i + 2..];
+        let end = after.find('}');
+        match (escaped, end.map(|e| &after[..e])) {
+            (false, Some(name)) if vars.contains_key(name) => {
+                out.push_str(&rest[..i]);
+                out.push_str(&vars[name]);
+                rest = &after[name.len() + 1..];
+            }
+            _ => {
+                out.push_str(&rest[..i + 2]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The variable names `text` uses (`$${` is a literal, not a use).
+pub fn names_in(text: &str) -> Result<Vec<String>, VarsError> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("${") {
+        if i > 0 && rest.as_bytes()[i - 1] == b'$' {
+            rest = &rest[i + 2..];
+            continue;
+        }
+        let after = &rest[i + 2..];
+        let Some(end) = after.find('}') else {
+            return Err(VarsError::Unclosed {
+                line: text.lines().next().unwrap_or(text).to_string(),
+            });
+        };
+        let name = &after[..end];
+        check_name(name)?;
+        out.push(name.to_string());
+        rest = &after[end + 1..];
+    }
+    Ok(out)
+}
+
+/// The variable names used anywhere in a YAML value (keys too).
+pub fn names_in_value(v: &serde_yaml::Value) -> Result<Vec<String>, VarsError> {
+    use serde_yaml::Value;
+    Ok(match v {
+        Value::String(s) => names_in(s)?,
+        Value::Sequence(items) => {
+            let mut out = Vec::new();
+            for i in items {
+                out.extend(names_in_value(i)?);
+            }
+            out
+        }
+        Value::Mapping(m) => {
+            let mut out = Vec::new();
+            for (k, v) in m {
+                out.extend(names_in_value(k)?);
+                out.extend(names_in_value(v)?);
+            }
+            out
+        }
+        Value::Tagged(t) => names_in_value(&t.value)?,
+        _ => Vec::new(),
+    })
+}
+
 /// A variable name: a letter or `_`, then letters, digits and `_`.
 pub fn check_name(name: &str) -> Result<(), VarsError> {
     let valid = name
@@ -165,6 +239,15 @@ mod tests {
         assert_eq!(
             expand("$${NAMESPACE} stays", &vars()).unwrap(),
             "${NAMESPACE} stays"
+        );
+    }
+
+    #[test]
+    fn expand_known_leaves_the_rest_for_later() {
+        let v: Vars = [("APP".to_string(), "web".to_string())].into();
+        assert_eq!(
+            expand_known("${APP}-${NAMESPACE} $${APP} ${", &v),
+            "web-${NAMESPACE} $${APP} ${"
         );
     }
 

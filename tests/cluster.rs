@@ -1,5 +1,7 @@
 //! End-to-end tests against the real local cluster of the testbed
-//! (`KDRILL_TEST_KUBECONFIG`, see tests/common).
+//! (`KDRILL_TEST_KUBECONFIG`, see tests/common). Each is ignored unless asked for,
+//! so a `cargo test` without a cluster shows them as ignored rather than passed:
+//! `cargo test --test cluster -- --include-ignored` (scripts/test does).
 
 mod common;
 use common::{kdrill, kdrill_run, run_id, test_kubeconfig, text, tree_text};
@@ -30,6 +32,7 @@ fn namespaces_of_run(kubeconfig: &Path, run: &str) -> Vec<String> {
 }
 
 #[test]
+#[ignore = "needs the testbed"]
 fn bundled_basics_scenario_passes_and_cleans_up() {
     let Some(kc) = test_kubeconfig("bundled_basics_scenario_passes_and_cleans_up") else {
         return;
@@ -63,6 +66,7 @@ fn bundled_basics_scenario_passes_and_cleans_up() {
 }
 
 #[test]
+#[ignore = "needs the testbed"]
 fn broken_scenarios_fail_with_location_expectation_and_evidence() {
     let Some(kc) = test_kubeconfig("broken_scenarios_fail_with_location_expectation_and_evidence")
     else {
@@ -151,7 +155,29 @@ fn broken_scenarios_fail_with_location_expectation_and_evidence() {
     );
 }
 
+/// The name of the run's first namespace once the API has it: START is said before
+/// the namespace is made, so a test that acts on it waits for the watch event.
+fn first_namespace_of_run(kubeconfig: &Path, run: &str) -> String {
+    use futures::StreamExt;
+    use kube::runtime::{watcher, WatchStreamExt};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let kc = kube::config::Kubeconfig::read_from(kubeconfig).unwrap();
+        let cfg = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+            .await
+            .unwrap();
+        let api: Api<Namespace> = Api::all(kube::Client::try_from(cfg).unwrap());
+        let cfg = watcher::Config::default().labels(&format!("kdrill.dev/run={run}"));
+        let mut stream = watcher(api, cfg).applied_objects().boxed();
+        let first = tokio::time::timeout(std::time::Duration::from_secs(60), stream.next())
+            .await
+            .expect("no namespace of the run within 60 s");
+        first.unwrap().unwrap().metadata.name.unwrap()
+    })
+}
+
 #[test]
+#[ignore = "needs the testbed"]
 fn ctrl_c_cleans_up_and_exits_130() {
     let Some(kc) = test_kubeconfig("ctrl_c_cleans_up_and_exits_130") else {
         return;
@@ -184,7 +210,8 @@ fn ctrl_c_cleans_up_and_exits_130() {
         }
     }
     let run = run.unwrap_or_else(|| panic!("no run id in {seen:?}"));
-    // START is printed once the namespace exists: interrupt the steps now
+    // interrupt once the namespace exists, so cleanup has something to remove
+    first_namespace_of_run(&kc, &run);
     assert_eq!(namespaces_of_run(&kc, &run).len(), 1);
     let pid = child.id().to_string();
     assert!(std::process::Command::new("kill")
@@ -207,6 +234,7 @@ fn ctrl_c_cleans_up_and_exits_130() {
 }
 
 #[test]
+#[ignore = "needs the testbed"]
 fn an_imported_post_runs_once_its_todos_are_done() {
     let Some(kc) = test_kubeconfig("an_imported_post_runs_once_its_todos_are_done") else {
         return;
@@ -254,6 +282,7 @@ fn an_imported_post_runs_once_its_todos_are_done() {
 }
 
 #[test]
+#[ignore = "needs the testbed"]
 fn clean_removes_what_a_kept_run_left() {
     let Some(kc) = test_kubeconfig("clean_removes_what_a_kept_run_left") else {
         return;
@@ -343,6 +372,7 @@ fn run_in(kc: &Path, scenario: &Path, extra: &[&str], ci: bool) -> (Option<i32>,
 }
 
 #[test]
+#[ignore = "needs the testbed"]
 fn snapshots_record_replay_break_and_review() {
     let Some(kc) = test_kubeconfig("snapshots_record_replay_break_and_review") else {
         return;
@@ -428,6 +458,7 @@ fn snapshots_record_replay_break_and_review() {
 }
 
 #[test]
+#[ignore = "needs the testbed"]
 fn set_overrides_scenario_variables() {
     let Some(kc) = test_kubeconfig("set_overrides_scenario_variables") else {
         return;
@@ -451,6 +482,7 @@ fn set_overrides_scenario_variables() {
 }
 
 #[test]
+#[ignore = "needs the testbed"]
 fn skip_and_requires_report_skipped_with_reasons() {
     let Some(kc) = test_kubeconfig("skip_and_requires_report_skipped_with_reasons") else {
         return;
@@ -497,6 +529,7 @@ fn unmarked_kubeconfig(kc: &Path, dir: &Path) -> std::path::PathBuf {
 }
 
 #[test]
+#[ignore = "needs the testbed"]
 fn contexts_that_are_not_allowed_are_refused_untouched() {
     let Some(kc) = test_kubeconfig("contexts_that_are_not_allowed_are_refused_untouched") else {
         return;
@@ -543,6 +576,7 @@ fn contexts_that_are_not_allowed_are_refused_untouched() {
 }
 
 #[test]
+#[ignore = "needs the testbed"]
 fn read_only_refuses_changes_outside_the_scenario_namespace() {
     let Some(kc) = test_kubeconfig("read_only_refuses_changes_outside_the_scenario_namespace")
     else {
@@ -571,6 +605,7 @@ fn read_only_refuses_changes_outside_the_scenario_namespace() {
 }
 
 #[test]
+#[ignore = "needs the testbed"]
 fn the_cluster_setup_suite_passes_from_inside_the_cluster_as_a_job() {
     let Some(kc) =
         test_kubeconfig("the_cluster_setup_suite_passes_from_inside_the_cluster_as_a_job")
@@ -600,6 +635,7 @@ fn the_cluster_setup_suite_passes_from_inside_the_cluster_as_a_job() {
 }
 
 #[test]
+#[ignore = "needs the testbed"]
 fn migrated_chainsaw_and_kuttl_suites_pass() {
     let Some(kc) = test_kubeconfig("migrated_chainsaw_and_kuttl_suites_pass") else {
         return;
@@ -628,6 +664,7 @@ fn migrated_chainsaw_and_kuttl_suites_pass() {
 }
 
 #[test]
+#[ignore = "needs the testbed"]
 fn host_commands_get_a_pinned_kubeconfig_and_end_with_their_scenario() {
     let Some(kc) = common::test_kubeconfig("host commands") else {
         return;
@@ -661,5 +698,237 @@ fn host_commands_get_a_pinned_kubeconfig_and_end_with_their_scenario() {
     assert!(
         !left.status.success(),
         "a background process of a host command outlived its scenario"
+    );
+}
+
+#[test]
+#[ignore = "needs the testbed"]
+fn retries_name_flaky_scenarios_and_rerun_failed_runs_just_the_failures() {
+    let Some(kc) = common::test_kubeconfig("retries and rerun-failed") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    let head = "apiVersion: kdrill.dev/v1alpha1\nkind: Scenario\n";
+    let counter = dir.path().join("attempts");
+    for (file, text) in [
+        ("passes.yaml", format!("{head}name: passes\nsteps:\n  - sleep: 10ms\n")),
+        // fails on its first attempt only: a counter on this machine
+        ("counter.yaml", format!("{head}name: counter\ninputs: [COUNTER]\nsteps:\n  - command: {{run: 'n=$(cat \"$COUNTER\" 2>/dev/null || echo 0); echo $((n+1)) > \"$COUNTER\"; test \"$n\" -ge 1'}}\n")),
+        ("fails.yaml", format!("{head}name: fails\nsteps:\n  - command: {{run: 'exit 4'}}\n")),
+    ] {
+        std::fs::write(dir.path().join(file), text).unwrap();
+    }
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_kdrill"))
+            .arg("run")
+            .arg("--kubeconfig")
+            .arg(&kc)
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("KUBECONFIG")
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let (o, e) = common::text(&out);
+        (out.status.code(), o, e)
+    };
+    let counter_set = format!("COUNTER={}", counter.display());
+    let (code, stdout, stderr) = run(&[
+        ".",
+        "--retries",
+        "1",
+        "--set",
+        &counter_set,
+        "--report",
+        "junit=junit.xml",
+        "--report",
+        "json=report.json",
+    ]);
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.contains("FLAKY counter"), "{stdout}");
+    assert!(stdout.contains("RETRY fails"), "{stdout}");
+    assert!(
+        stdout.contains("2 passed, 1 failed, 0 skipped") && stdout.contains("(1 flaky)"),
+        "{stdout}"
+    );
+    let xml = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    let suites = junit_parser::from_reader(std::io::Cursor::new(xml.as_bytes())).unwrap();
+    let case = |n: &str| {
+        suites.suites[0]
+            .cases
+            .iter()
+            .find(|c| c.original_name == n)
+            .unwrap()
+    };
+    assert!(
+        case("counter").status.is_success() && case("counter").reruns.len() == 1,
+        "{xml}"
+    );
+    assert!(
+        case("fails").status.is_failure() && case("fails").reruns.len() == 1,
+        "{xml}"
+    );
+    assert!(case("passes").reruns.is_empty(), "{xml}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    let flaky: Vec<&str> = json["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["flaky"] == true)
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert_eq!(flaky, ["counter"]);
+    // --retries never hides a scenario that fails every time
+    assert!(dir.path().join(".kdrill/last-run.json").is_file());
+    let (code, stdout, stderr) = run(&["--rerun-failed", "--set", &counter_set, "."]);
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.contains("1 scenario(s)"), "{stdout}");
+    assert!(
+        stdout.contains("FAIL  fails") && !stdout.contains("counter"),
+        "{stdout}"
+    );
+}
+
+/// Chromium as this machine can run it: headless, no sandbox (root), none of the
+/// background connections the closed network refuses, a fresh profile.
+fn chromium(profile: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new("chromium");
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()));
+    c
+}
+
+#[test]
+#[ignore = "needs the testbed"]
+fn the_html_report_of_a_run_shows_its_timeline_and_failure_in_a_browser() {
+    let Some(kc) = common::test_kubeconfig("html report") else {
+        return;
+    };
+    if !kdrill::host::can_run("chromium") {
+        assert!(
+            std::env::var_os("KDRILL_REQUIRE_CLUSTER").is_none(),
+            "chromium is not installed (scripts/test installs it)"
+        );
+        eprintln!("SKIPPED html report: chromium is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.html");
+    let out = kdrill_run(
+        &kc,
+        &[
+            "scenarios/basics/variables.yaml",
+            "tests/fixtures/broken/wrong-page.yaml",
+            "--report",
+            &format!("html={}", report.display()),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
+    // the browser reads the page and answers questions about its DOM: a script is
+    // added to a copy, its answers land in the DOM the browser dumps
+    let page = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        !page.contains("<script"),
+        "the report itself runs no script"
+    );
+    let probe = dir.path().join("probe.html");
+    std::fs::write(
+        &probe,
+        page.replace(
+            "</body>",
+            r#"<script>
+const q = (s) => [...document.querySelectorAll(s)].map((e) => e.textContent.trim());
+const answers = {
+  summary: q('#summary')[0],
+  scenarios: q('details.scenario .name'),
+  failed: q('details.scenario.failed .name'),
+  open: [...document.querySelectorAll('details.scenario')].filter((d) => d.open).length,
+  expected: q('details.scenario.failed pre.expected'),
+  got: q('details.scenario.failed pre.got'),
+  failedSteps: document.querySelectorAll('#timeline rect.step.failed').length,
+  bars: document.querySelectorAll('#timeline g.scenario').length,
+  cleanups: document.querySelectorAll('#timeline rect.cleanup').length,
+};
+const pre = document.createElement('pre');
+pre.id = 'kdrill-dom';
+pre.textContent = JSON.stringify(answers);
+document.body.appendChild(pre);
+</script></body>"#,
+        ),
+    )
+    .unwrap();
+    let dom = chromium(&dir.path().join("profile"))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", probe.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&dom.stdout).into_owned();
+    let json = dom
+        .split("<pre id=\"kdrill-dom\">")
+        .nth(1)
+        .and_then(|r| r.split("</pre>").next())
+        .unwrap_or_else(|| panic!("no answers in the DOM:\n{dom}"))
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    let a: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(
+        a["summary"].as_str().unwrap().contains("1 passed 1 failed"),
+        "{a}"
+    );
+    assert_eq!(
+        a["scenarios"],
+        serde_json::json!(["variables", "wrong page"]),
+        "{a}"
+    );
+    assert_eq!(a["failed"], serde_json::json!(["wrong page"]), "{a}");
+    assert_eq!(a["open"], 1, "the failed scenario is open: {a}");
+    assert!(
+        a["expected"][0]
+            .as_str()
+            .unwrap()
+            .contains("Welcome to Apache"),
+        "{a}"
+    );
+    assert!(
+        a["got"][0].as_str().unwrap().contains("Welcome to nginx!"),
+        "{a}"
+    );
+    assert_eq!(
+        (a["bars"].as_u64(), a["failedSteps"].as_u64()),
+        (Some(2), Some(1)),
+        "{a}"
+    );
+    assert_eq!(a["cleanups"], 2, "{a}");
+    // and it draws: a screenshot of the page is a real picture
+    let shot = dir.path().join("report.png");
+    let s = chromium(&dir.path().join("profile2"))
+        .args([
+            "--window-size=1200,1000",
+            &format!("--screenshot={}", shot.display()),
+        ])
+        .arg(format!("file://{}", report.display()))
+        .output()
+        .unwrap();
+    assert!(
+        s.status.success(),
+        "{:?}",
+        String::from_utf8_lossy(&s.stderr)
+    );
+    assert!(
+        std::fs::metadata(&shot).unwrap().len() > 20_000,
+        "an empty screenshot"
     );
 }

@@ -29,15 +29,35 @@ fn as_json(p: &Path) -> serde_json::Value {
     serde_json::to_value(v).unwrap()
 }
 
+/// The schema of one step (a template's steps are steps like any other).
+fn step_schema() -> jsonschema::Validator {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("schema/scenario.schema.json")).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let step = serde_json::json!({"$defs": schema["$defs"], "$ref": "#/$defs/Step"});
+    jsonschema::validator_for(&step).expect("the step schema is valid")
+}
+
 #[test]
 fn every_bundled_scenario_validates() {
     let v = schema();
+    let step = step_schema();
     let mut files = Vec::new();
     yaml_files(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"),
         &mut files,
     );
     assert!(files.len() >= 10, "{files:?}");
+    let (templates, files): (Vec<_>, Vec<_>) = files
+        .into_iter()
+        .partition(|f| as_json(f)["kind"] == "StepTemplate");
+    assert!(!templates.is_empty());
+    for t in templates {
+        for s in as_json(&t)["steps"].as_array().unwrap() {
+            let errors: Vec<String> = step.iter_errors(s).map(|e| e.to_string()).collect();
+            assert!(errors.is_empty(), "{}: {errors:?}", t.display());
+        }
+    }
     for f in files {
         let errors: Vec<String> = v
             .iter_errors(&as_json(&f))

@@ -115,6 +115,32 @@ pub(super) fn pinned_in_cluster(server: &str) -> Kubeconfig {
 }
 
 impl Cluster {
+    /// What in the kubeconfig kdrill uses must never be printed: tokens, passwords,
+    /// client keys (and the ServiceAccount token inside a pod).
+    pub fn credentials(&self) -> Vec<String> {
+        use secrecy::ExposeSecret;
+        let mut out = Vec::new();
+        for a in self
+            .pinned
+            .auth_infos
+            .iter()
+            .filter_map(|a| a.auth_info.as_ref())
+        {
+            for s in [&a.token, &a.password, &a.client_key_data]
+                .into_iter()
+                .flatten()
+            {
+                out.push(s.expose_secret().to_string());
+            }
+            if let Some(f) = &a.token_file {
+                if let Ok(t) = std::fs::read_to_string(f) {
+                    out.push(t.trim().to_string());
+                }
+            }
+        }
+        out
+    }
+
     /// The kubeconfig (YAML) for host programs of a scenario: this cluster's context
     /// alone, with `namespace` as its default.
     pub fn kubeconfig_for(&self, namespace: &str) -> Result<String, ClusterError> {

@@ -164,6 +164,16 @@ impl Cluster {
             .map(|_| ())
     }
 
+    /// This run no longer uses the namespace (kept with `--keep`, or left by an
+    /// incomplete cleanup): `kdrill clean` may remove it at once.
+    pub async fn end_heartbeat(&self, namespace: &str) -> Result<(), kube::Error> {
+        let patch = serde_json::json!({"metadata": {"annotations": {HEARTBEAT: null}}});
+        let api: Api<Namespace> = Api::all(self.client.clone());
+        api.patch(namespace, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .map(|_| ())
+    }
+
     /// The names of the cluster's nodes (empty when they cannot be listed).
     pub async fn node_names(&self) -> Vec<String> {
         let nodes: Api<Node> = Api::all(self.client.clone());

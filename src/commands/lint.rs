@@ -4,7 +4,18 @@ use super::{display_paths, exit, load_all, print_errors};
 use crate::cli::{LintArgs, ListArgs};
 
 pub fn lint(args: &LintArgs) -> u8 {
-    let (scenarios, errors) = load_all(&args.paths);
+    let (scenarios, mut errors) = load_all(&args.paths);
+    let sets: std::collections::BTreeSet<String> =
+        args.set.iter().map(|(k, _)| k.clone()).collect();
+    for s in &scenarios {
+        errors.extend(crate::lint::problems(s, &sets));
+    }
+    // the project file is part of what lint checks: a run would refuse it
+    let mut project_errors = 0;
+    if let Err(e) = crate::config::load() {
+        eprintln!("error: {e}");
+        project_errors += 1;
+    }
     print_errors(&errors);
     let mut warned = 0;
     for s in &scenarios {
@@ -21,12 +32,16 @@ pub fn lint(args: &LintArgs) -> u8 {
     }
     let files: std::collections::BTreeSet<_> =
         errors.iter().map(|e| e.location.file.clone()).collect();
+    let bad: std::collections::BTreeSet<_> = files.iter().collect();
+    let valid = scenarios.iter().filter(|s| !bad.contains(&s.file)).count();
     println!(
-        "kdrill lint: {} scenario(s) valid, {} error(s) in {} file(s), {warned} warning(s)",
-        scenarios.len(),
-        errors.len(),
-        files.len()
+        "kdrill lint: {valid} scenario(s) valid, {} error(s) in {} file(s), {warned} warning(s)",
+        errors.len() + project_errors,
+        files.len() + project_errors
     );
+    if project_errors > 0 {
+        return exit::USAGE;
+    }
     if errors.is_empty() && scenarios.is_empty() {
         eprintln!(
             "error: no scenario files found in {}",
@@ -52,6 +67,13 @@ pub fn list(args: &ListArgs) -> u8 {
                 return exit::USAGE;
             }
         };
+    if errors.is_empty() && scenarios.is_empty() {
+        eprintln!(
+            "error: no scenarios in {}",
+            super::display_paths(&args.paths)
+        );
+        return exit::USAGE;
+    }
     for s in &scenarios {
         let serial = if s.serial { " [serial]" } else { "" };
         let suite = s

@@ -86,7 +86,7 @@ pub fn explain(topic: Option<&str>) -> u8 {
             for t in crate::explain::topics() {
                 println!("  {t}");
             }
-            println!("  expect\n  patterns\n  objects");
+            println!("  expect\n  patterns\n  objects\n  templates (use, forEach)");
             exit::OK
         }
         Some(t) => match crate::explain::explain(t) {

@@ -102,6 +102,26 @@ pub async fn run(args: &RunArgs) -> u8 {
                 return exit::USAGE;
             }
         };
+    let scenarios = match &args.rerun_failed {
+        None => scenarios,
+        Some(p) => {
+            let path = p.clone().unwrap_or_else(crate::rerun::last_run_path);
+            match crate::rerun::failed_in(&path) {
+                Ok(failed) if failed.is_empty() => {
+                    println!(
+                        "kdrill: nothing failed in {}: nothing to rerun",
+                        path.display()
+                    );
+                    return exit::OK;
+                }
+                Ok(failed) => crate::rerun::keep(scenarios, &failed),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return exit::USAGE;
+                }
+            }
+        }
+    };
     if scenarios.is_empty() {
         let after = match (&args.filter, &args.selector) {
             (None, None) => "",
@@ -111,6 +131,23 @@ pub async fn run(args: &RunArgs) -> u8 {
             "error: no scenarios to run in {}{after}",
             display_paths(&args.paths),
         );
+        return exit::USAGE;
+    }
+    // `inputs:` the run must be given: refuse before touching a cluster
+    let mut missing = Vec::new();
+    for s in &scenarios {
+        let suite_inputs = s.suite.iter().flat_map(|x| x.inputs.iter());
+        for name in s.inputs.iter().chain(suite_inputs) {
+            if !args.set.iter().any(|(k, _)| k == name) {
+                missing.push(format!("{} needs --set {name}=VALUE", s.file.display()));
+            }
+        }
+    }
+    if !missing.is_empty() {
+        missing.dedup();
+        for m in &missing {
+            eprintln!("error: {m}");
+        }
         return exit::USAGE;
     }
     let ci = snapshot::in_ci();
@@ -155,6 +192,7 @@ pub async fn run(args: &RunArgs) -> u8 {
             crate::cli::CleanupArg::InSlot => executor::CleanupMode::InSlot,
         },
         unreachable_after: args.unreachable_after,
+        retries: args.retries,
     };
     let mut reports = args.report.clone();
     for r in &defaults.reports {
@@ -226,6 +264,20 @@ pub async fn run(args: &RunArgs) -> u8 {
     ));
     let totals = exec.run_all(scenarios, version).await;
     let report = reporter.finish().await;
+    // the last run, for --rerun-failed (a report that cannot be kept is only said)
+    let last = crate::rerun::last_run_path();
+    let kept = last
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .map_err(|e| e.to_string())
+        .and_then(|()| crate::report::json::render(&report).map_err(|e| e.to_string()))
+        .and_then(|t| std::fs::write(&last, t).map_err(|e| e.to_string()));
+    if let Err(e) = kept {
+        eprintln!(
+            "kdrill: could not keep this run's report in {}: {e}",
+            last.display()
+        );
+    }
     match crate::report::reporter::write_all(&report, &reports, &client).await {
         Ok(lines) => {
             for l in lines {

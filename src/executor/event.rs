@@ -50,6 +50,9 @@ pub enum Event {
     },
     /// The scenario's steps are done; its cleanup begins.
     CleanupStarted { id: usize },
+    /// The scenario failed and runs again in a fresh namespace (`--retries`): what
+    /// was reported for it so far is its attempt number `attempt - 1`.
+    Retrying { id: usize, attempt: u32 },
     ScenarioFinished {
         id: usize,
         duration: Duration,
@@ -82,6 +85,9 @@ pub struct Failure {
     pub message: String,
     pub expected: Option<String>,
     pub actual: Option<String>,
+    /// The object the step last saw (a wait's or assert's evidence): the one that
+    /// fell short, tidied, Secret values masked. Renderers show its status.
+    pub object: Option<serde_json::Value>,
     pub evidence: Option<Evidence>,
 }
 

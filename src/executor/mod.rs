@@ -48,6 +48,9 @@ pub struct Options {
     pub cleanup: CleanupMode,
     /// Stop the run (exit 3) when the API server has not answered for this long.
     pub unreachable_after: Duration,
+    /// Run a failed scenario again, up to this many times, in a fresh namespace; one
+    /// that passes on a retry is reported as flaky.
+    pub retries: u32,
 }
 
 /// When a finished scenario's place among the parallel ones is free again.
@@ -81,6 +84,7 @@ impl Slot {
     }
 
     /// The scenario's steps are over with this verdict; its cleanup comes next.
+    /// Giving it twice is harmless (the slot is already free).
     pub(crate) fn verdict(&mut self, v: Verdict) {
         if v == Verdict::Failed {
             if let Some(t) = &self.fail_fast {
@@ -117,6 +121,8 @@ pub struct Executor {
     started: Instant,
     /// The namespaces this run owns and still uses: their heartbeat is renewed.
     live: Arc<liveness::LiveNamespaces>,
+    /// Secret values and kubeconfig credentials: masked in everything reported.
+    secrets: crate::objects::SecretValues,
 }
 
 /// The outcome of a whole run.
@@ -173,6 +179,7 @@ impl Executor {
             nodes: std::sync::OnceLock::new(),
             started: Instant::now(),
             live: Arc::default(),
+            secrets: Default::default(),
         }
     }
 
@@ -210,6 +217,9 @@ impl Executor {
             server_version: server_version.clone(),
         });
         let server_version = Arc::new(server_version);
+        for c in self.cluster.credentials() {
+            self.secrets.record(&c);
+        }
         // without node names, snapshots of wide tables and mirror pods hold this machine's name
         let _ = self.nodes.set(self.cluster.node_names().await);
         let beside = [
@@ -276,13 +286,25 @@ impl Executor {
         extra: &Vars,
         mut slot: Slot,
     ) -> Verdict {
-        let Some(mut run) = ScenarioRun::begin(self, id, scenario, extra).await else {
-            slot.verdict(Verdict::Failed);
-            return Verdict::Failed;
-        };
-        run.run_sections(&[Section::Steps, Section::Catch, Section::Finally])
-            .await;
-        run.finish(slot).await
+        let mut attempt: u32 = 1;
+        loop {
+            // a failure with retries left is not the verdict yet: the slot stays held
+            let last = attempt > self.opts.retries || self.stop.is_stopped();
+            let verdict = match ScenarioRun::begin(self, id, scenario, extra).await {
+                None => Verdict::Failed,
+                Some(mut run) => {
+                    run.run_sections(&[Section::Steps, Section::Catch, Section::Finally])
+                        .await;
+                    run.finish(&mut slot, last).await
+                }
+            };
+            if verdict != Verdict::Failed || last || self.stop.is_stopped() {
+                slot.verdict(verdict);
+                return verdict;
+            }
+            attempt += 1;
+            self.emit(Event::Retrying { id, attempt });
+        }
     }
 
     /// The host programs' scope of a scenario: its pinned kubeconfig (this cluster's
@@ -409,7 +431,7 @@ impl Executor {
                 .await;
         }
         run.run_sections(&[Section::Teardown]).await;
-        totals.count(run.finish(Slot::none()).await);
+        totals.count(run.finish(&mut Slot::none(), true).await);
     }
 
     /// Why a scenario does not run here: its own `skip`, or a `requires` the cluster lacks.

@@ -175,7 +175,7 @@ impl<'a> ScenarioRun<'a> {
             let result = self.run_step(step, &redact).await;
             let result = match result {
                 Ok(out) => StepResult::Passed {
-                    notes: out.notes,
+                    notes: out.notes.iter().map(|n| exec.secrets.mask(n)).collect(),
                     snapshots: out.snapshots,
                 },
                 Err(StepError::Cancelled) => {
@@ -200,7 +200,7 @@ impl<'a> ScenarioRun<'a> {
                     } else {
                         Some(crate::evidence::collect(&exec.cluster, &self.namespace).await)
                     };
-                    let failure = Box::new(failure_of(e, evidence));
+                    let failure = Box::new(masked(failure_of(e, evidence), &exec.secrets));
                     if tolerated {
                         StepResult::Tolerated(failure)
                     } else {
@@ -242,6 +242,7 @@ impl<'a> ScenarioRun<'a> {
             timeout: exec.opts.timeout_for(step, self.scenario),
             cleanup: &self.created,
             host,
+            secrets: &exec.secrets,
             cancel: exec.stop.cancelled(),
             vars: &self.vars,
         };
@@ -305,7 +306,9 @@ impl<'a> ScenarioRun<'a> {
 
     /// Evidence bundle, the end of its host programs, the slot given back, cleanup,
     /// and the scenario's end. A cleanup that could not remove everything fails it.
-    pub(super) async fn finish(mut self, mut slot: Slot) -> Verdict {
+    /// `last`: no retry follows, so a failure is the verdict (the slot is given back
+    /// and --fail-fast fires); otherwise the slot is kept for the retry.
+    pub(super) async fn finish(mut self, slot: &mut Slot, last: bool) -> Verdict {
         let exec = self.exec;
         // the bundle must be taken before cleanup removes what it shows
         let artifacts = match (&exec.opts.artifacts, self.failed) {
@@ -315,6 +318,7 @@ impl<'a> ScenarioRun<'a> {
                     &self.namespace,
                     dir,
                     &self.scenario.name,
+                    &exec.secrets,
                 )
                 .await
                 {
@@ -332,7 +336,9 @@ impl<'a> ScenarioRun<'a> {
             Verdict::Passed
         };
         // the next scenario may start while this one's objects are deleted
-        slot.verdict(verdict);
+        if last || verdict == Verdict::Passed {
+            slot.verdict(verdict);
+        }
         exec.emit(Event::CleanupStarted { id: self.id });
         let cleanup = super::cleanup::clean_up(
             &exec.cluster,
@@ -345,6 +351,10 @@ impl<'a> ScenarioRun<'a> {
         .await;
         // live until gone: `kdrill clean` elsewhere leaves it to this run
         exec.live.remove(&self.namespace);
+        if self.owns && !matches!(cleanup, CleanupResult::Done { .. }) {
+            // kept, or left behind: no longer this run's, so `kdrill clean` may take it
+            let _ = exec.cluster.end_heartbeat(&self.namespace).await;
+        }
         let cleaned = !matches!(cleanup, CleanupResult::Incomplete { .. });
         exec.emit(Event::ScenarioFinished {
             id: self.id,
@@ -352,7 +362,6 @@ impl<'a> ScenarioRun<'a> {
             cleanup,
             artifacts,
         });
-        drop(slot);
         if cleaned {
             verdict
         } else {
@@ -361,25 +370,54 @@ impl<'a> ScenarioRun<'a> {
     }
 }
 
+/// A failure with every Secret value and credential the run knows masked: what
+/// kdrill did not write itself (log tails, outputs, API messages) may hold them.
+fn masked(f: Failure, secrets: &crate::objects::SecretValues) -> Failure {
+    let m = |t: String| secrets.mask(&t);
+    Failure {
+        message: m(f.message),
+        expected: f.expected.map(m),
+        actual: f.actual.map(m),
+        object: f.object.map(|mut o| {
+            secrets.mask_value(&mut o);
+            o
+        }),
+        evidence: f.evidence.map(|e| crate::evidence::Evidence {
+            pods: e.pods.into_iter().map(m).collect(),
+            events: e.events.into_iter().map(m).collect(),
+            logs: e.logs.into_iter().map(|(h, t)| (h, m(t))).collect(),
+            notes: e.notes.into_iter().map(m).collect(),
+        }),
+    }
+}
+
 /// A step error as the report shows it.
 fn failure_of(e: StepError, evidence: Option<crate::evidence::Evidence>) -> Failure {
-    let (message, expected, actual) = match e {
+    let (message, expected, actual, object) = match e {
         StepError::Failed {
             message,
             expected,
             actual,
-        }
-        | StepError::Snapshot {
+            object,
+        } => (message, expected, actual, object),
+        StepError::Snapshot {
             message,
             expected,
             actual,
-        } => (message, expected, actual),
-        other => (other.to_string(), None, None),
+        } => (message, expected, actual, None),
+        other => (other.to_string(), None, None, None),
     };
+    // the evidence object as people see it: no server bookkeeping, no Secret values
+    let object = object.map(|o| {
+        let mut o = *o;
+        crate::objects::redact_secret(&mut o);
+        crate::objects::tidy(o)
+    });
     Failure {
         message,
         expected,
         actual,
+        object,
         evidence,
     }
 }

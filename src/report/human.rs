@@ -125,6 +125,17 @@ impl<W: Write> Human<W> {
                 self.running.remove(id);
             }
             Event::CleanupStarted { .. } => {}
+            Event::Retrying { id, attempt } => {
+                // the failed attempt was shown in full when it finished
+                let name = self.names.get(id).cloned().unwrap_or_default();
+                if self.verbosity > Verbosity::Quiet {
+                    writeln!(
+                        self.out,
+                        "{} RETRY {name}: attempt {attempt} in a fresh namespace (--retries)",
+                        self.stamp()
+                    )?;
+                }
+            }
             Event::ScenarioSkipped { name, reason, .. } => {
                 if self.verbosity > Verbosity::Quiet {
                     writeln!(self.out, "{} SKIP  {name}: {reason}", self.stamp())?;
@@ -156,6 +167,8 @@ fn paint(text: &str) -> String {
                 format!("{}{rest}", style("FAIL ").red().bold())
             } else if let Some(rest) = l.strip_prefix("PASS ") {
                 format!("{}{rest}", style("PASS ").green().bold())
+            } else if let Some(rest) = l.strip_prefix("FLAKY") {
+                format!("{}{rest}", style("FLAKY").yellow().bold())
             } else if let Some(rest) = l.strip_prefix("    ✘") {
                 format!("    {}{rest}", style("✘").red())
             } else if let Some(rest) = l.strip_prefix("    ✔") {
@@ -184,9 +197,20 @@ pub fn render_scenario(s: &ScenarioReport, verbosity: Verbosity) -> String {
     if !failed && verbosity == Verbosity::Quiet {
         return out;
     }
-    let word = if failed { "FAIL " } else { "PASS " };
+    let word = if failed {
+        "FAIL "
+    } else if s.flaky() {
+        "FLAKY"
+    } else {
+        "PASS "
+    };
+    let attempts = if s.previous.is_empty() {
+        String::new()
+    } else {
+        format!(", attempt {}", s.previous.len() + 1)
+    };
     out.push_str(&format!(
-        "{word} {} ({}, {} steps, {})\n",
+        "{word} {} ({}, {} steps, {}{attempts})\n",
         s.name,
         s.file.display(),
         s.steps.len(),
@@ -256,7 +280,26 @@ pub fn render_failure(f: &Failure, location: &str) -> String {
             indent(e, "            ")
         ));
     }
-    if let Some(a) = &f.actual {
+    // what came back, then the state of the object it is about (as the wait saw it last)
+    let status = f
+        .object
+        .as_ref()
+        .and_then(|o| o.get("status"))
+        .and_then(|s| serde_yaml::to_string(s).ok())
+        .map(|y| {
+            let name = f
+                .object
+                .as_ref()
+                .map(crate::manifest::describe_doc)
+                .unwrap_or_default();
+            format!("last status seen ({name}):\n{}", indent(&y, "  "))
+        });
+    let got = match (&f.actual, status) {
+        (Some(a), Some(s)) => Some(format!("{a}\n{s}")),
+        (Some(a), None) => Some(a.clone()),
+        (None, s) => s,
+    };
+    if let Some(a) = &got {
         out.push_str(&format!("          got:\n{}\n", indent(a, "            ")));
     }
     if let Some(ev) = f.evidence.as_ref().filter(|e| !e.is_empty()) {
@@ -309,6 +352,15 @@ pub fn render_summary(report: &Report) -> String {
             None => out.push_str(&format!("  failed: {} ({})\n", sc.name, sc.file.display())),
         }
     }
+    for sc in report.scenarios.iter().filter(|s| s.flaky()) {
+        out.push_str(&format!(
+            "  flaky: {} ({}) passed on attempt {} after failing {} time(s)\n",
+            sc.name,
+            sc.file.display(),
+            sc.previous.len() + 1,
+            sc.previous.len()
+        ));
+    }
     let mut slow: Vec<(&str, &str, std::time::Duration)> = report
         .scenarios
         .iter()
@@ -339,8 +391,12 @@ pub fn render_summary(report: &Report) -> String {
             out.push_str("  interrupted: cleanup ran for every started scenario\n");
         }
     }
+    let flaky = match report.flaky() {
+        0 => String::new(),
+        n => format!(" ({n} flaky)"),
+    };
     out.push_str(&format!(
-        "kdrill: {p} passed, {f} failed, {s} skipped in {}\n",
+        "kdrill: {p} passed, {f} failed, {s} skipped in {}{flaky}\n",
         format_duration(report.duration)
     ));
     out

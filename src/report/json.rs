@@ -1,7 +1,7 @@
 //! The JSON report: a stable, documented structure (docs/reports.md), version
 //! `kdrill.dev/report/v1`. Fields are only added, never renamed, within a version.
 
-use super::{Report, Status};
+use super::{Report, Status, StepReport};
 use crate::executor::event::{CleanupResult, StepResult};
 use crate::snapshot::Outcome;
 use serde::Serialize;
@@ -41,6 +41,20 @@ struct JsonScenario {
     skip_reason: Option<String>,
     cleanup: Option<JsonCleanup>,
     steps: Vec<JsonStep>,
+    /// Passed only after failing (`--retries`).
+    flaky: bool,
+    /// The earlier attempts that failed, oldest first.
+    previous_attempts: Vec<JsonAttempt>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonAttempt {
+    namespace: Option<String>,
+    started_at_seconds: f64,
+    duration_seconds: f64,
+    cleanup: Option<JsonCleanup>,
+    steps: Vec<JsonStep>,
 }
 
 #[derive(Serialize)]
@@ -74,6 +88,8 @@ struct JsonFailure {
     message: String,
     expected: Option<String>,
     actual: Option<String>,
+    /// The object the step last saw, as data (tidied, Secret values masked).
+    object: Option<serde_json::Value>,
     evidence: Option<JsonEvidence>,
 }
 
@@ -112,6 +128,79 @@ fn snapshot(o: &Outcome) -> JsonSnapshot {
     }
 }
 
+fn json_cleanup(c: &CleanupResult) -> JsonCleanup {
+    match c {
+        CleanupResult::Done { .. } => JsonCleanup {
+            status: "done",
+            errors: vec![],
+        },
+        CleanupResult::Kept { .. } => JsonCleanup {
+            status: "kept",
+            errors: vec![],
+        },
+        CleanupResult::Incomplete { errors } => JsonCleanup {
+            status: "incomplete",
+            errors: errors.clone(),
+        },
+    }
+}
+
+fn json_steps(steps: &[StepReport]) -> Vec<JsonStep> {
+    steps
+        .iter()
+        .map(|st| {
+            let (status, notes, snapshots, failure) = match &st.result {
+                StepResult::Passed { notes, snapshots } => (
+                    "passed",
+                    notes.clone(),
+                    snapshots.iter().map(snapshot).collect(),
+                    None,
+                ),
+                StepResult::Skipped => ("skipped", vec![], vec![], None),
+                StepResult::Failed(f) | StepResult::Tolerated(f) => (
+                    if matches!(st.result, StepResult::Failed(_)) {
+                        "failed"
+                    } else {
+                        "failure-allowed"
+                    },
+                    vec![],
+                    vec![],
+                    Some(JsonFailure {
+                        message: f.message.clone(),
+                        expected: f.expected.clone(),
+                        actual: f.actual.clone(),
+                        object: f.object.clone(),
+                        evidence: f.evidence.as_ref().map(|e| JsonEvidence {
+                            pods: e.pods.clone(),
+                            events: e.events.clone(),
+                            logs: e
+                                .logs
+                                .iter()
+                                .map(|(source, text)| JsonLog {
+                                    source: source.clone(),
+                                    text: text.clone(),
+                                })
+                                .collect(),
+                            notes: e.notes.clone(),
+                        }),
+                    }),
+                ),
+            };
+            JsonStep {
+                number: st.number,
+                label: st.label.clone(),
+                location: st.location.to_string(),
+                status,
+                started_at_seconds: st.started_at.map(|d| d.as_secs_f64()),
+                duration_seconds: st.duration.as_secs_f64(),
+                notes,
+                snapshots,
+                failure,
+            }
+        })
+        .collect()
+}
+
 pub fn render(report: &Report) -> serde_json::Result<String> {
     let scenarios = report
         .scenarios
@@ -126,71 +215,18 @@ pub fn render(report: &Report) -> serde_json::Result<String> {
             cleanup_started_at_seconds: s.cleanup_started_at.map(|d| d.as_secs_f64()),
             finished_at_seconds: s.finished_at.map(|d| d.as_secs_f64()),
             skip_reason: s.skip_reason.clone(),
-            cleanup: s.cleanup.as_ref().map(|c| match c {
-                CleanupResult::Done { .. } => JsonCleanup {
-                    status: "done",
-                    errors: vec![],
-                },
-                CleanupResult::Kept { .. } => JsonCleanup {
-                    status: "kept",
-                    errors: vec![],
-                },
-                CleanupResult::Incomplete { errors } => JsonCleanup {
-                    status: "incomplete",
-                    errors: errors.clone(),
-                },
-            }),
-            steps: s
-                .steps
+            cleanup: s.cleanup.as_ref().map(json_cleanup),
+            steps: json_steps(&s.steps),
+            flaky: s.flaky(),
+            previous_attempts: s
+                .previous
                 .iter()
-                .map(|st| {
-                    let (status, notes, snapshots, failure) = match &st.result {
-                        StepResult::Passed { notes, snapshots } => (
-                            "passed",
-                            notes.clone(),
-                            snapshots.iter().map(snapshot).collect(),
-                            None,
-                        ),
-                        StepResult::Skipped => ("skipped", vec![], vec![], None),
-                        StepResult::Failed(f) | StepResult::Tolerated(f) => (
-                            if matches!(st.result, StepResult::Failed(_)) {
-                                "failed"
-                            } else {
-                                "failure-allowed"
-                            },
-                            vec![],
-                            vec![],
-                            Some(JsonFailure {
-                                message: f.message.clone(),
-                                expected: f.expected.clone(),
-                                actual: f.actual.clone(),
-                                evidence: f.evidence.as_ref().map(|e| JsonEvidence {
-                                    pods: e.pods.clone(),
-                                    events: e.events.clone(),
-                                    logs: e
-                                        .logs
-                                        .iter()
-                                        .map(|(source, text)| JsonLog {
-                                            source: source.clone(),
-                                            text: text.clone(),
-                                        })
-                                        .collect(),
-                                    notes: e.notes.clone(),
-                                }),
-                            }),
-                        ),
-                    };
-                    JsonStep {
-                        number: st.number,
-                        label: st.label.clone(),
-                        location: st.location.to_string(),
-                        status,
-                        started_at_seconds: st.started_at.map(|d| d.as_secs_f64()),
-                        duration_seconds: st.duration.as_secs_f64(),
-                        notes,
-                        snapshots,
-                        failure,
-                    }
+                .map(|a| JsonAttempt {
+                    namespace: a.namespace.clone(),
+                    started_at_seconds: a.started_at.as_secs_f64(),
+                    duration_seconds: a.duration.as_secs_f64(),
+                    cleanup: a.cleanup.as_ref().map(json_cleanup),
+                    steps: json_steps(&a.steps),
                 })
                 .collect(),
         })

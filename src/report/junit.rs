@@ -6,7 +6,7 @@
 use super::human::render_failure;
 use super::{Report, Status};
 use crate::executor::event::{CleanupResult, StepResult};
-use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestRerun, TestSuite};
 
 /// What a scenario's cleanup did, in a line.
 fn cleanup_text(c: &CleanupResult) -> String {
@@ -65,6 +65,27 @@ pub fn render(report: &Report) -> Result<String, quick_junit::SerializeError> {
                 st
             }
         };
+        // earlier failed attempts (--retries): flakyFailure on a pass, rerunFailure on a
+        // failure, as nextest and Maven Surefire write them
+        let mut status = status;
+        for prev in &s.previous {
+            let mut rerun = TestRerun::new(NonSuccessKind::Failure);
+            rerun.set_time(prev.duration);
+            let failed = prev.steps.iter().find_map(|step| match &step.result {
+                StepResult::Failed(f) => Some((step, f)),
+                _ => None,
+            });
+            if let Some((step, f)) = failed {
+                rerun.set_message(format!(
+                    "step {} `{}`: {}",
+                    step.number, step.label, f.message
+                ));
+                rerun.set_description(render_failure(f, &step.location.to_string()));
+            } else if let Some(CleanupResult::Incomplete { errors }) = &prev.cleanup {
+                rerun.set_message(format!("cleanup incomplete: {}", errors.join("; ")));
+            }
+            status.add_rerun(rerun);
+        }
         let mut case = TestCase::new(s.name.as_str(), status);
         case.set_classname(s.file.display().to_string());
         case.set_time(s.duration);

@@ -2,6 +2,7 @@
 //! Every renderer (human, and later JUnit and JSON) reads this same model.
 
 pub mod configmap;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;
@@ -18,7 +19,7 @@ use std::time::Duration;
 /// A report that cannot be rendered, written, or whose target cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
-    #[error("expected junit=PATH, json=PATH or configmap=NAMESPACE/NAME, got `{0}`")]
+    #[error("expected junit=PATH, json=PATH, html=PATH or configmap=NAMESPACE/NAME, got `{0}`")]
     BadTarget(String),
     #[error("cannot render the JUnit report: {0}")]
     Junit(#[from] quick_junit::SerializeError),
@@ -74,6 +75,26 @@ pub struct ScenarioReport {
     pub finished_at: Option<Duration>,
     /// The step running now (its number), and since when.
     pub running_step: Option<(usize, Duration)>,
+    /// Earlier attempts that failed (`--retries`), oldest first. A scenario that
+    /// passed after failing is flaky.
+    pub previous: Vec<Attempt>,
+}
+
+/// A failed attempt of a scenario that ran again.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub namespace: Option<String>,
+    pub started_at: Duration,
+    pub duration: Duration,
+    pub steps: Vec<StepReport>,
+    pub cleanup: Option<CleanupResult>,
+}
+
+impl ScenarioReport {
+    /// Passed, but only after failing: said out loud, never hidden.
+    pub fn flaky(&self) -> bool {
+        self.status == Status::Passed && !self.previous.is_empty()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -105,6 +126,27 @@ impl Report {
                 self.server_version = server_version.clone();
                 self.parallel = *parallel;
             }
+            Event::Retrying { id, .. } => {
+                if let Some(s) = self.scenario(*id) {
+                    s.previous.push(Attempt {
+                        namespace: s.namespace.take(),
+                        started_at: s.started_at,
+                        duration: s.duration,
+                        steps: std::mem::take(&mut s.steps),
+                        cleanup: s.cleanup.take(),
+                    });
+                    s.status = Status::Running;
+                }
+            }
+            Event::ScenarioStarted { id, namespace, .. } if self.scenario(*id).is_some() => {
+                // a retry: the same scenario, a fresh namespace
+                if let Some(s) = self.scenario(*id) {
+                    s.namespace = Some(namespace.clone());
+                    s.started_at = at;
+                    s.cleanup_started_at = None;
+                    s.finished_at = None;
+                }
+            }
             Event::ScenarioStarted {
                 id,
                 name,
@@ -125,6 +167,7 @@ impl Report {
                 cleanup_started_at: None,
                 finished_at: None,
                 running_step: None,
+                previous: Vec::new(),
             }),
             Event::ScenarioSkipped {
                 id,
@@ -146,6 +189,7 @@ impl Report {
                 cleanup_started_at: None,
                 finished_at: Some(at),
                 running_step: None,
+                previous: Vec::new(),
             }),
             Event::StepStarted { id, number, .. } => {
                 if let Some(s) = self.scenario(*id) {
@@ -217,6 +261,11 @@ impl Report {
     pub fn count(&self, status: Status) -> usize {
         self.scenarios.iter().filter(|s| s.status == status).count()
     }
+
+    /// Scenarios that passed only after failing.
+    pub fn flaky(&self) -> usize {
+        self.scenarios.iter().filter(|s| s.flaky()).count()
+    }
 }
 
 #[cfg(test)]
@@ -256,6 +305,7 @@ mod tests {
                     message: "condition not met within 20.0s".into(),
                     expected: Some("pod/nginx phase=Running".into()),
                     actual: Some("phase is Pending (nginx: ImagePullBackOff), not Running".into()),
+                    object: Some(serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "nginx"}, "status": {"phase": "Pending"}})),
                     evidence: Some(Evidence {
                         pods: vec!["pod/nginx: Pending\n  container nginx: waiting ImagePullBackOff, ready=false, restarts=0".into()],
                         events: vec!["Warning Failed pod/nginx: Failed to pull image \"nginx:nope\" (x3)".into()],
@@ -275,6 +325,106 @@ mod tests {
             r.apply(ms(*at), e);
         }
         r
+    }
+
+    /// A scenario that failed once and passed on its retry (`--retries 1`).
+    fn flaky_sample() -> Report {
+        let ms = Duration::from_millis;
+        let failure = || {
+            StepResult::Failed(Box::new(Failure {
+                message: "the output is not as expected".into(),
+                ..Default::default()
+            }))
+        };
+        let started = |ns: &str| Event::ScenarioStarted {
+            id: 0,
+            name: "counter".into(),
+            file: "scenarios/counter.yaml".into(),
+            namespace: ns.into(),
+        };
+        let step = |result| Event::StepFinished {
+            id: 0,
+            number: 1,
+            label: "command".into(),
+            location: loc(5),
+            duration: ms(10),
+            result,
+        };
+        let finished = Event::ScenarioFinished {
+            id: 0,
+            duration: ms(100),
+            cleanup: CleanupResult::Done { deleted: 1 },
+            artifacts: None,
+        };
+        let mut r = Report::default();
+        for (at, e) in [
+            (0, started("kdrill-counter-aaaaa")),
+            (10, step(failure())),
+            (100, finished.clone()),
+            (100, Event::Retrying { id: 0, attempt: 2 }),
+            (110, started("kdrill-counter-bbbbb")),
+            (
+                120,
+                step(StepResult::Passed {
+                    notes: vec![],
+                    snapshots: vec![],
+                }),
+            ),
+            (210, finished),
+            (
+                210,
+                Event::RunFinished {
+                    duration: ms(210),
+                    interrupted: false,
+                },
+            ),
+        ] {
+            r.apply(ms(at), &e);
+        }
+        r
+    }
+
+    #[test]
+    fn a_scenario_that_passes_on_a_retry_is_flaky_everywhere() {
+        let r = flaky_sample();
+        let s = &r.scenarios[0];
+        assert_eq!(
+            (s.status, s.flaky(), s.previous.len()),
+            (Status::Passed, true, 1)
+        );
+        assert_eq!(s.namespace.as_deref(), Some("kdrill-counter-bbbbb"));
+        assert_eq!(
+            s.previous[0].namespace.as_deref(),
+            Some("kdrill-counter-aaaaa")
+        );
+        let summary = human::render_summary(&r);
+        assert!(summary.contains("flaky: counter (scenarios/counter.yaml) passed on attempt 2 after failing 1 time(s)"), "{summary}");
+        assert!(summary.trim_end().ends_with("(1 flaky)"), "{summary}");
+        assert!(human::render_scenario(s, human::Verbosity::Normal).starts_with("FLAKY counter"));
+        let json: serde_json::Value = serde_json::from_str(&json::render(&r).unwrap()).unwrap();
+        assert_eq!(json["scenarios"][0]["flaky"], true);
+        assert_eq!(
+            json["scenarios"][0]["previousAttempts"][0]["steps"][0]["status"],
+            "failed"
+        );
+        let xml = junit::render(&r).unwrap();
+        let suites = junit_parser::from_reader(std::io::Cursor::new(xml.as_bytes())).unwrap();
+        let case = &suites.suites[0].cases[0];
+        assert!(case.status.is_success(), "{xml}");
+        assert_eq!(case.reruns.len(), 1, "{xml}");
+        assert!(
+            matches!(
+                case.reruns[0].kind,
+                junit_parser::RerunOrFlakyKind::FlakyFailure
+            ),
+            "{xml}"
+        );
+        assert!(
+            case.reruns[0]
+                .message
+                .contains("the output is not as expected"),
+            "{xml}"
+        );
     }
 
     #[test]

@@ -15,6 +15,8 @@ use tokio::task::JoinHandle;
 pub enum ReportTarget {
     Junit(PathBuf),
     Json(PathBuf),
+    /// One self-contained HTML page with a timeline of the run.
+    Html(PathBuf),
     /// A ConfigMap in the cluster: namespace and name.
     ConfigMap(String, String),
 }
@@ -26,6 +28,7 @@ impl std::str::FromStr for ReportTarget {
         match s.split_once('=') {
             Some(("junit", p)) if !p.is_empty() => Ok(ReportTarget::Junit(p.into())),
             Some(("json", p)) if !p.is_empty() => Ok(ReportTarget::Json(p.into())),
+            Some(("html", p)) if !p.is_empty() => Ok(ReportTarget::Html(p.into())),
             Some(("configmap", r)) => match r.split_once('/') {
                 Some((ns, name)) if !ns.is_empty() && !name.is_empty() => {
                     Ok(ReportTarget::ConfigMap(ns.into(), name.into()))
@@ -108,6 +111,7 @@ pub async fn write_all(
             }
             ReportTarget::Junit(p) => (p, super::junit::render(report)?),
             ReportTarget::Json(p) => (p, super::json::render(report)?),
+            ReportTarget::Html(p) => (p, super::html::render(report)),
         };
         std::fs::write(path, text).map_err(|source| ReportError::File {
             path: path.clone(),

@@ -29,6 +29,14 @@ pub(super) struct RawScenario {
     /// Variables for `${NAME}` in manifests, patches and exec commands.
     #[serde(default)]
     pub(super) vars: BTreeMap<String, String>,
+    /// Variables the run must be given with `--set NAME=VALUE` (lint takes `--set`
+    /// too); `run` refuses to start without them.
+    #[serde(default)]
+    pub(super) inputs: Vec<String>,
+    /// The scenario reads files outside its project (the nearest directory above it
+    /// with `.kdrill.yaml` or `.git`): lint refuses such paths otherwise.
+    #[serde(default)]
+    pub(super) outside_files: bool,
     /// Tags for `kdrill run --selector key=value`.
     #[serde(default)]
     pub(super) labels: BTreeMap<String, String>,
@@ -93,9 +101,47 @@ impl schemars::JsonSchema for StepSchema {
                 props.insert(keyword.to_string(), sub.clone().to_value());
             }
         }
+        if let Some(props) = schema
+            .get_mut("properties")
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            props.insert(
+                "use".into(),
+                serde_json::json!({
+                    "description": "The steps of a step template (`kind: StepTemplate`), parameters from `with`",
+                    "type": "object",
+                    "properties": {
+                        "template": {"type": "string", "description": "The template file, relative to this file"},
+                        "with": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}}
+                    },
+                    "required": ["template"],
+                    "additionalProperties": false
+                }),
+            );
+            props.insert(
+                "forEach".into(),
+                serde_json::json!({
+                    "description": "Repeat this step (or the group of `steps`) once per value: `{APP: [web, api]}`",
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": ["string", "number", "boolean"]}}
+                }),
+            );
+            props.insert(
+                "steps".into(),
+                serde_json::json!({
+                    "description": "With `forEach`: the group of steps repeated",
+                    "type": "array",
+                    "items": {"$ref": "#/$defs/Step"}
+                }),
+            );
+        }
         let one_of: Vec<serde_json::Value> = kinds
             .iter()
             .map(|(k, _)| serde_json::json!({"required": [k]}))
+            .chain([
+                serde_json::json!({"required": ["use"]}),
+                serde_json::json!({"required": ["steps", "forEach"]}),
+            ])
             .collect();
         schema.insert("oneOf".into(), serde_json::Value::Array(one_of));
         schema.insert(

@@ -2,42 +2,12 @@
 //! errors that name file, line, column and what was expected. Never panics on input;
 //! collects every problem of every file instead of stopping at the first.
 
+use super::context::{Ctx, LoadError, LoadErrors};
 use super::format::{RawScenario, StepCommon, STEP_FIELDS};
 use super::positions::{Pos, PosIndex};
 use super::{Action, Location, Scenario, Section, Step, Template, API_VERSION, KIND, SUITE_KIND};
 use crate::expect::ExpectField;
-use serde::Deserialize;
-use std::fmt;
 use std::path::Path;
-
-/// One problem in one scenario file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoadError {
-    pub location: Location,
-    pub message: String,
-}
-
-impl fmt::Display for LoadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.location, self.message)
-    }
-}
-
-/// All problems found while loading.
-#[derive(Debug, Clone, thiserror::Error)]
-pub struct LoadErrors(pub Vec<LoadError>);
-
-impl fmt::Display for LoadErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, e) in self.0.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "error: {e}")?;
-        }
-        Ok(())
-    }
-}
 
 /// The most attempts a step may make: more is a loop that should be a `wait`.
 const MAX_ATTEMPTS: u32 = 1000;
@@ -57,94 +27,6 @@ fn mentions_vars(v: &serde_yaml::Value) -> bool {
         serde_yaml::Value::Tagged(t) => mentions_vars(&t.value),
         _ => false,
     }
-}
-
-struct Ctx<'a> {
-    file: &'a Path,
-    index: &'a PosIndex,
-    errors: Vec<LoadError>,
-}
-
-impl Ctx<'_> {
-    fn at(&self, pos: Pos) -> Location {
-        Location {
-            file: self.file.to_path_buf(),
-            line: pos.line,
-            col: pos.col,
-        }
-    }
-    fn push(&mut self, path: &str, message: impl Into<String>) {
-        let location = self.at(self.index.find(path));
-        self.errors.push(LoadError {
-            location,
-            message: message.into(),
-        });
-    }
-    /// Deserialize `value` (found at `base`), turning a failure into a positioned error.
-    fn de<T: for<'de> Deserialize<'de>>(
-        &mut self,
-        base: &str,
-        value: serde_yaml::Value,
-    ) -> Option<T> {
-        match serde_path_to_error::deserialize::<_, T>(value) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.report(base, &e);
-                None
-            }
-        }
-    }
-
-    /// A positioned error for a value that did not deserialize (found at `base`).
-    fn report(&mut self, base: &str, e: &serde_path_to_error::Error<serde_yaml::Error>) {
-        {
-            {
-                let mut path = base.to_string();
-                for seg in e.path().iter() {
-                    use serde_path_to_error::Segment;
-                    match seg {
-                        Segment::Seq { index } => path.push_str(&format!("[{index}]")),
-                        Segment::Map { key } | Segment::Enum { variant: key } => {
-                            if !path.is_empty() {
-                                path.push('.');
-                            }
-                            path.push_str(key);
-                        }
-                        Segment::Unknown => {}
-                    }
-                }
-                let msg = clean_serde_message(&e.inner().to_string());
-                // unknown fields are reported at the key itself
-                let unknown = unknown_field(&msg).map(str::to_string);
-                let path = match &unknown {
-                    Some(k) if !path.ends_with(k.as_str()) => format!("{path}.{k}"),
-                    _ => path,
-                };
-                // `wait: {for: x, timeout: 1m}` is the likeliest slip: say where it goes
-                let msg = match unknown {
-                    Some(k)
-                        if STEP_FIELDS.contains(&k.as_str()) && path.matches('.').count() >= 2 =>
-                    {
-                        format!("{msg}; `{k}` belongs to the step, beside the action (at the same indentation as the step kind)")
-                    }
-                    _ => msg,
-                };
-                self.push(&path, msg);
-            }
-        }
-    }
-}
-
-fn unknown_field(msg: &str) -> Option<&str> {
-    let rest = msg.strip_prefix("unknown field `")?;
-    rest.split('`').next()
-}
-
-/// serde's messages are good but speak Rust: make them speak YAML.
-fn clean_serde_message(msg: &str) -> String {
-    msg.replace("struct StepCommon", "step")
-        .replace("struct RawScenario", "scenario")
-        .replace("an option", "a value")
 }
 
 /// Load one scenario from text. `file` is used for messages and relative paths.
@@ -186,6 +68,7 @@ pub fn load_str(file: &Path, text: &str) -> Result<Scenario, LoadErrors> {
         file,
         index: &index,
         errors: Vec::new(),
+        lower: lower_step,
     };
     let serde_yaml::Value::Mapping(mut top) = value else {
         ctx.push(
@@ -281,6 +164,11 @@ pub fn load_str(file: &Path, text: &str) -> Result<Scenario, LoadErrors> {
                 }
             }
         }
+        for (i, name) in h.inputs.iter().enumerate() {
+            if let Err(e) = crate::vars::check_name(name) {
+                ctx.push(&format!("inputs[{i}]"), e.to_string());
+            }
+        }
         if h.skip.as_deref().is_some_and(|s| s.trim().is_empty()) {
             ctx.push(
                 "skip",
@@ -308,6 +196,8 @@ pub fn load_str(file: &Path, text: &str) -> Result<Scenario, LoadErrors> {
         namespace_labels: head.namespace_labels,
         redact: head.redact,
         vars: head.vars,
+        inputs: head.inputs,
+        outside_files: head.outside_files,
         labels: head.labels,
         skip: head.skip,
         requires: head.requires,
@@ -330,21 +220,20 @@ fn lower_section(
         return;
     };
     for (i, item) in items.into_iter().enumerate() {
-        let number = out.len() + 1;
-        if let Some(step) = lower_step(ctx, section, i, number, item) {
-            out.push(step);
-        }
+        let base = format!("{key}[{i}]");
+        super::template::lower_item(ctx, section, &base, item, out, &Default::default());
     }
 }
 
-fn lower_step(
+/// Lower one step (no `use`, no `forEach`: see [`super::template`]) found at `base`.
+pub(super) fn lower_step(
     ctx: &mut Ctx<'_>,
     section: Section,
-    i: usize,
+    base: &str,
     number: usize,
     item: serde_yaml::Value,
 ) -> Option<Step> {
-    let base = format!("{}[{i}]", section.keyword());
+    let base = base.to_string();
     let serde_yaml::Value::Mapping(mut fields) = item else {
         ctx.push(
             &base,
@@ -489,6 +378,7 @@ fn lower_step(
         save,
         action,
         location: ctx.at(pos),
+        context: Vec::new(),
     })
 }
 

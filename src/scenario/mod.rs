@@ -2,14 +2,17 @@
 //! typed model every other part reads, and its loading with positions (`load`).
 //! See `docs/scenario-format.md` for the user-facing description.
 
+mod context;
 mod discover;
 mod format;
 mod load;
 pub mod positions;
+mod template;
 
+pub use context::{LoadError, LoadErrors};
 pub use discover::{discover, load_all, load_file};
 pub use format::schema_root;
-pub use load::{load_str, LoadError, LoadErrors};
+pub use load::load_str;
 
 use crate::duration::HumanDuration;
 use crate::expect::Expect;
@@ -29,7 +32,7 @@ pub const SUITE_KIND: &str = "Suite";
 pub const SUITE_FILE: &str = "suite.yaml";
 
 /// A place in a scenario file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Location {
     pub file: PathBuf,
     pub line: usize,
@@ -59,6 +62,10 @@ pub struct Scenario {
     pub namespace_labels: std::collections::BTreeMap<String, String>,
     /// Variables for `${NAME}` (see `vars`).
     pub vars: crate::vars::Vars,
+    /// Variables the run must get with `--set`.
+    pub inputs: Vec<String>,
+    /// It may read files outside its project.
+    pub outside_files: bool,
     /// The scenario's own normalisation rules for snapshots.
     pub redact: Vec<crate::snapshot::redact::RedactRule>,
     /// Tags, selected with `kdrill run --selector`.
@@ -285,6 +292,9 @@ pub struct Step {
     pub save: Vec<(String, SaveSource)>,
     pub action: Action,
     pub location: Location,
+    /// Where it came from when it is not written as it is: `template NAME used at
+    /// FILE:LINE`, `APP=web` (a `forEach` item); shown in its label.
+    pub context: Vec<String>,
 }
 
 /// A step's action and expectations as written, for steps that use `${VARS}`.
@@ -380,9 +390,13 @@ impl Step {
         }
     }
 
-    /// The step's own name, or its summary; `catch`/`finally` steps say so.
+    /// The step's own name, or its summary; `catch`/`finally` steps say so, and
+    /// steps from a template or a `forEach` say which.
     pub fn label(&self) -> String {
-        let label = self.name.clone().unwrap_or_else(|| self.action.summary());
+        let mut label = self.name.clone().unwrap_or_else(|| self.action.summary());
+        if !self.context.is_empty() {
+            label = format!("{label} ({})", self.context.join(", "));
+        }
         match self.section {
             Section::Steps => label,
             s => format!("{}: {label}", s.keyword()),

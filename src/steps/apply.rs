@@ -300,6 +300,7 @@ async fn apply_one(
             None
         };
         ctx.may_change(&manifest::describe_doc(&doc), ns.as_deref())?;
+        ctx.secrets.record_object(&doc);
         manifest::label(&mut doc, &ctx.run.run_id);
         let api = ctx.cluster.api(&resolved, ns.as_deref().unwrap_or(""));
         let obj: DynamicObject = serde_json::from_value(doc.clone())

@@ -8,7 +8,7 @@
 use super::{Output, Problem, StepCtx, StepError, StepKind};
 use crate::objref::{KindRef, ObjectRef};
 use crate::subset;
-use crate::wait::{watch_until, Seen};
+use crate::wait::{watch_until, Seen, Unmet};
 use kube::runtime::watcher;
 use serde::Deserialize;
 use serde_json::Value;
@@ -69,59 +69,88 @@ impl AssertSpec {
 
 }
 
-/// What is still wrong with the objects seen; empty when the assertion holds.
-fn check(spec: &AssertSpec, kind: &str, seen: &Seen) -> Vec<String> {
+/// What is still wrong with the objects seen (nothing when the assertion holds), and
+/// which object that is about: the evidence of a failed assert.
+fn judge(spec: &AssertSpec, kind: &str, seen: &Seen) -> Unmet {
     let results: Vec<(&String, Vec<subset::Mismatch>)> = seen
         .iter()
         .map(|(n, o)| (n, subset::diff(&spec.matches, o, spec.any_order)))
         .collect();
     let matching = results.iter().filter(|(_, m)| m.is_empty()).count();
+    let first_matching = || results.iter().find(|(_, m)| m.is_empty()).map(|(n, _)| *n);
+    // a Secret's values are never shown, neither what was expected nor what came
+    let secret = kind == "secret";
     let show = |n: &str, m: &[subset::Mismatch]| {
         m.iter()
-            .map(|x| format!("{kind}/{n}: {x}"))
+            .map(|x| {
+                if secret && crate::objects::is_secret_path(&x.path) {
+                    let hidden = subset::Mismatch {
+                        path: x.path.clone(),
+                        expected: crate::objects::MASK.into(),
+                        actual: crate::objects::MASK.into(),
+                    };
+                    format!("{kind}/{n}: {hidden} (values of Secrets are never shown)")
+                } else {
+                    format!("{kind}/{n}: {x}")
+                }
+            })
             .collect::<Vec<_>>()
+    };
+    let unmet = |object: Option<&str>, mismatch: Vec<String>| Unmet {
+        mismatch,
+        object: object.map(str::to_string),
     };
     if let Some(want) = spec.count {
         if matching == want {
-            return Vec::new();
+            return Unmet::default();
         }
         let mut bad = vec![format!(
             "{matching} of {} object(s) match, expected exactly {want}",
             seen.len()
         )];
         if matching < want {
-            bad.extend(closest(&results).map_or_else(Vec::new, |(n, m)| show(n, m)));
+            let close = closest(&results);
+            bad.extend(close.map_or_else(Vec::new, |(n, m)| show(n, m)));
+            return unmet(close.map(|(n, _)| n), bad);
         }
-        return bad;
+        return unmet(first_matching().map(String::as_str), bad);
     }
     match spec.quantifier() {
-        Quantifier::None => results
-            .iter()
-            .filter(|(_, m)| m.is_empty())
-            .map(|(n, _)| format!("{kind}/{n} matches, but no object may"))
-            .collect(),
+        Quantifier::None => unmet(
+            first_matching().map(String::as_str),
+            results
+                .iter()
+                .filter(|(_, m)| m.is_empty())
+                .map(|(n, _)| format!("{kind}/{n} matches, but no object may"))
+                .collect(),
+        ),
         Quantifier::All => {
             if seen.is_empty() {
                 return vec![match &spec.object {
                     Some(o) => format!("{o} does not exist"),
                     None => "no object of this kind exists yet".into(),
-                }];
+                }]
+                .into();
             }
-            results.iter().flat_map(|(n, m)| show(n, m)).collect()
+            let first_bad = results.iter().find(|(_, m)| !m.is_empty());
+            unmet(
+                first_bad.map(|(n, _)| n.as_str()),
+                results.iter().flat_map(|(n, m)| show(n, m)).collect(),
+            )
         }
         Quantifier::Any => {
             if matching > 0 {
-                return Vec::new();
+                return Unmet::default();
             }
             match closest(&results) {
-                None => vec!["no object of this kind exists yet".into()],
+                None => vec!["no object of this kind exists yet".to_string()].into(),
                 Some((n, m)) => {
                     let mut bad = vec![format!(
                         "none of {} object(s) matches; the closest is {kind}/{n}:",
                         seen.len()
                     )];
                     bad.extend(show(n, m));
-                    bad
+                    unmet(Some(n), bad)
                 }
             }
         }
@@ -237,7 +266,7 @@ async fn run(ctx: &StepCtx<'_>, spec: &AssertSpec) -> Result<Output, StepError> 
     let seen = watch_until(
         api,
         cfg,
-        |seen| check(spec, &kind_name, seen),
+        |seen| judge(spec, &kind_name, seen),
         ctx.timeout,
         ctx.cancel,
     )
@@ -249,10 +278,17 @@ async fn run(ctx: &StepCtx<'_>, spec: &AssertSpec) -> Result<Output, StepError> 
         } = &mut err
         {
             *message = format!("assert {}: not satisfied ({message})", spec.summary());
-            *expected = serde_yaml::to_string(&spec.matches).ok();
+            let mut shown = spec.matches.clone();
+            if kind_name == "secret" {
+                crate::objects::redact_secret_fields(&mut shown);
+            }
+            *expected = serde_yaml::to_string(&shown).ok();
         }
         err
     })?;
+    for o in seen.values() {
+        ctx.secrets.record_object(o);
+    }
     let object = match &spec.object {
         Some(o) => seen.get(&o.name).cloned(),
         None if seen.len() == 1 => seen.values().next().cloned(),
@@ -274,10 +310,32 @@ mod tests {
         serde_yaml::from_str(yaml).unwrap()
     }
 
+    fn check(spec: &AssertSpec, kind: &str, seen: &Seen) -> Vec<String> {
+        judge(spec, kind, seen).mismatch
+    }
+
     fn seen(objs: &[(&str, Value)]) -> Seen {
         objs.iter()
             .map(|(n, v)| (n.to_string(), v.clone()))
             .collect()
+    }
+
+    #[test]
+    fn a_secrets_values_never_reach_the_message() {
+        let s = seen(&[(
+            "creds",
+            json!({"kind": "Secret", "data": {"password": "aHVudGVyMg=="}, "type": "Opaque"}),
+        )]);
+        let msg = judge(
+            &spec("{object: secret/creds, matches: {data: {password: c2VjcmV0}, type: Basic}}"),
+            "secret",
+            &s,
+        )
+        .mismatch
+        .join("\n");
+        assert!(!msg.contains("aHVudGVyMg") && !msg.contains("c2VjcmV0"), "{msg}");
+        assert!(msg.contains("data.password: expected [REDACTED], got [REDACTED]"), "{msg}");
+        assert!(msg.contains("type: expected \"Basic\", got \"Opaque\""), "{msg}");
     }
 
     #[test]
@@ -299,6 +357,24 @@ mod tests {
         let two = check(&spec(&format!("{running}, count: 2}}")), "pod", &s);
         assert_eq!(two[0], "1 of 2 object(s) match, expected exactly 2");
         assert!(check(&spec("{kind: pods, count: 0}"), "pod", &Seen::new()).is_empty());
+    }
+
+    #[test]
+    fn the_evidence_is_the_object_the_mismatch_is_about() {
+        let s = seen(&[
+            ("a", json!({"status": {"phase": "Running"}})),
+            ("b", json!({"status": {"phase": "Pending"}})),
+            ("c", json!({"status": {"phase": "Running"}})),
+        ]);
+        let about = |yaml: &str| judge(&spec(yaml), "pod", &s).object;
+        let running = "{kind: pods, matches: {status: {phase: Running}}";
+        assert_eq!(about(&format!("{running}, match: all}}")).as_deref(), Some("b"));
+        assert_eq!(about(&format!("{running}, match: none}}")).as_deref(), Some("a"));
+        assert_eq!(about(&format!("{running}, count: 3}}")).as_deref(), Some("b"));
+        assert_eq!(about(&format!("{running}, count: 1}}")).as_deref(), Some("a"));
+        let failed = "{kind: pods, matches: {status: {phase: Failed}}}";
+        assert_eq!(about(failed).as_deref(), Some("a"), "the closest, first of equals");
+        assert_eq!(about(&format!("{running}}}")), None, "it holds");
     }
 
     #[test]

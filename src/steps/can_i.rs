@@ -235,6 +235,7 @@ async fn run(ctx: &StepCtx<'_>, spec: &CanISpec) -> Result<Output, StepError> {
                     spec.denied.join(", ")
                 )),
                 actual: Some(wrong.join("\n")),
+                object: None,
             });
         }
         tokio::select! {

@@ -18,6 +18,7 @@ pub fn check(
                 message: "the step succeeded, but it was expected to fail with an API error".into(),
                 expected: Some(describe_error_expect(want)),
                 actual: Some(out.notes.join("\n")),
+                object: None,
             }),
             Err(StepError::Api(f)) => {
                 let mut gaps = Vec::new();
@@ -46,6 +47,7 @@ pub fn check(
                         message: "the API error is not the expected one".into(),
                         expected: Some(describe_error_expect(want)),
                         actual: Some(format!("{} {}: {}", f.code, f.reason, f.message)),
+                        object: None,
                     })
                 }
             }
@@ -158,6 +160,7 @@ pub fn check(
         message,
         expected,
         actual,
+        object: None,
     })
 }
 

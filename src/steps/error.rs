@@ -5,7 +5,6 @@
 
 use crate::cluster::ClusterError;
 use crate::manifest::ManifestError;
-use crate::text::indent;
 use crate::wait::WaitError;
 
 /// An error returned by the Kubernetes API.
@@ -26,6 +25,8 @@ pub enum StepError {
         message: String,
         expected: Option<String>,
         actual: Option<String>,
+        /// The object the step last saw (a wait's or an assert's evidence).
+        object: Option<Box<serde_json::Value>>,
     },
     /// Only snapshots differ (or are new): the step fails, but later steps still run,
     /// so one run records or shows every snapshot of a scenario.
@@ -68,6 +69,7 @@ impl StepError {
             message: message.into(),
             expected: None,
             actual: None,
+            object: None,
         }
     }
 
@@ -118,11 +120,8 @@ impl From<WaitError> for StepError {
             } => StepError::Failed {
                 message: format!("the condition can no longer be met: {reason}"),
                 expected: None,
-                actual: last_object.and_then(|o| {
-                    let status = o.get("status")?;
-                    let y = serde_yaml::to_string(status).ok()?;
-                    Some(format!("last status seen:\n{}", indent(&y, "  ")))
-                }),
+                actual: None,
+                object: last_object,
             },
             WaitError::Timeout {
                 timeout,
@@ -134,13 +133,6 @@ impl From<WaitError> for StepError {
                 if let Some(err) = last_error {
                     actual.push_str(&format!("\nlast watch error: {err}"));
                 }
-                if let Some(obj) = last_object {
-                    if let Some(status) = obj.get("status") {
-                        if let Ok(y) = serde_yaml::to_string(status) {
-                            actual.push_str(&format!("\nlast status seen:\n{}", indent(&y, "  ")));
-                        }
-                    }
-                }
                 StepError::Failed {
                     message: format!(
                         "condition not met within {}",
@@ -148,6 +140,7 @@ impl From<WaitError> for StepError {
                     ),
                     expected: None,
                     actual: Some(actual),
+                    object: last_object,
                 }
             }
         }

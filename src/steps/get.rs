@@ -107,7 +107,8 @@ async fn run(ctx: &StepCtx<'_>, spec: &GetSpec) -> Result<Output, StepError> {
                         m.insert("kind".into(), resolved.ar.kind.clone().into());
                     }
                     // `save` reads the whole object (uid, resourceVersion...), the text is tidy;
-                    // Secret values stay out of both
+                    // Secret values stay out of both, and out of every report
+                    ctx.secrets.record_object(&v);
                     crate::objects::redact_secret(&mut v);
                     if spec.name.is_some() {
                         object = Some(v.clone());

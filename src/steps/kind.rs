@@ -98,6 +98,9 @@ pub struct StepCtx<'a> {
     pub cleanup: &'a Cleanup,
     /// Host programs of this scenario: pinned kubeconfig, process groups.
     pub host: &'a crate::host::HostScope,
+    /// Secret values the run has seen: a step that writes or reads a Secret records
+    /// it, and reports mask its values.
+    pub secrets: &'a crate::objects::SecretValues,
     pub cancel: &'a CancellationToken,
     /// Variables for `${NAME}` (built-ins, the scenario's `vars:`, `--set`, `save`).
     pub vars: &'a crate::vars::Vars,

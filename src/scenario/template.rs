@@ -1,0 +1,650 @@
+//! Reuse, expanded when a scenario is loaded: step templates and loops.
+//!
+//! A file of `kind: StepTemplate` holds steps with named parameters:
+//!
+//! ```yaml
+//! apiVersion: kdrill.dev/v1alpha1
+//! kind: StepTemplate
+//! name: deployment-ready
+//! params:
+//!   NAME: {}                       # required
+//!   REPLICAS: {default: "1"}
+//! steps:
+//!   - wait: {for: "deployment.apps/${NAME}", until: {condition: Available}}
+//! ```
+//!
+//! A step `use: {template: FILE, with: {NAME: web}}` becomes the template's steps with
+//! `${NAME}` replaced (templates may use templates; a cycle is an error that shows
+//! the chain). `forEach: {APP: [web, api]}` on a step, or on a group of `steps`,
+//! repeats it once per value, `${APP}` replaced. Errors inside a template name the
+//! template's file:line and the using step's file:line.
+
+use super::context::{Ctx, LoadError};
+use super::positions::PosIndex;
+use super::{Location, Section, Step, API_VERSION};
+use serde::Deserialize;
+use serde_yaml::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The `kind` of a step template file.
+pub const TEMPLATE_KIND: &str = "StepTemplate";
+
+/// How far a template may nest: deeper is a cycle the chain did not catch.
+const MAX_DEPTH: usize = 16;
+/// How many steps one `forEach` may make.
+const MAX_ITEMS: usize = 1000;
+
+/// What the steps being lowered come from.
+#[derive(Debug, Default, Clone)]
+pub(super) struct Scope {
+    /// Template files being expanded, outermost first (for cycles).
+    chain: Vec<PathBuf>,
+    /// Said in each step's label: `template x used at f:l`, `APP=web`.
+    context: Vec<String>,
+    /// The use sites of the templates being expanded, for errors inside them.
+    used_at: Vec<Location>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UseSpec {
+    template: String,
+    #[serde(default)]
+    with: BTreeMap<String, Scalar>,
+}
+
+/// A parameter or loop value: written as a string, number or boolean.
+#[derive(Deserialize, Clone)]
+#[serde(untagged)]
+enum Scalar {
+    S(String),
+    N(serde_yaml::Number),
+    B(bool),
+}
+
+impl Scalar {
+    fn text(&self) -> String {
+        match self {
+            Scalar::S(s) => s.clone(),
+            Scalar::N(n) => n.to_string(),
+            Scalar::B(b) => b.to_string(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct TemplateHead {
+    api_version: String,
+    kind: String,
+    name: Option<String>,
+    #[allow(dead_code)]
+    description: Option<String>,
+    #[serde(default)]
+    params: BTreeMap<String, Param>,
+    #[serde(default)]
+    steps: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Param {
+    default: Option<Scalar>,
+    #[allow(dead_code)]
+    description: Option<String>,
+}
+
+/// Lower one item of a list of steps: a step, a `use` of a template, or a
+/// `forEach` over a step or a group of `steps`.
+pub(super) fn lower_item(
+    ctx: &mut Ctx<'_>,
+    section: Section,
+    base: &str,
+    item: Value,
+    out: &mut Vec<Step>,
+    scope: &Scope,
+) {
+    let Value::Mapping(mut m) = item else {
+        return push_step(ctx, section, base, item, out, scope);
+    };
+    if let Some(each) = m.remove("forEach") {
+        let Some(rows) = for_each_rows(ctx, &format!("{base}.forEach"), each) else {
+            return;
+        };
+        let group = m.remove("steps");
+        for row in rows {
+            let vars: BTreeMap<String, String> = row.iter().cloned().collect();
+            let mut inner = scope.clone();
+            inner.context.push(
+                row.iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+            match &group {
+                Some(Value::Sequence(steps)) => {
+                    if !m.is_empty() {
+                        ctx.push(
+                            base,
+                            "a `forEach` group has `steps` and nothing else: put step fields in its steps",
+                        );
+                        return;
+                    }
+                    for (j, s) in steps.iter().enumerate() {
+                        let at = format!("{base}.steps[{j}]");
+                        let s = substitute(ctx, &at, s, &vars);
+                        lower_item(ctx, section, &at, s, out, &inner);
+                    }
+                }
+                Some(_) => {
+                    ctx.push(&format!("{base}.steps"), "expected a list of steps");
+                    return;
+                }
+                None => {
+                    let s = substitute(ctx, base, &Value::Mapping(m.clone()), &vars);
+                    lower_item(ctx, section, base, s, out, &inner);
+                }
+            }
+        }
+        return;
+    }
+    if m.contains_key("steps") {
+        ctx.push(
+            &format!("{base}.steps"),
+            "a group of `steps` inside a list of steps needs `forEach` (to repeat it); otherwise write its steps in the list",
+        );
+        return;
+    }
+    if let Some(u) = m.remove("use") {
+        if let Some(k) = m.keys().filter_map(Value::as_str).next() {
+            ctx.push(
+                &format!("{base}.{k}"),
+                format!("a `use` step takes only `use` (and `forEach`): `{k}` belongs in the template's steps"),
+            );
+            return;
+        }
+        return use_template(ctx, section, base, u, out, scope);
+    }
+    push_step(ctx, section, base, Value::Mapping(m), out, scope);
+}
+
+fn push_step(
+    ctx: &mut Ctx<'_>,
+    section: Section,
+    base: &str,
+    item: Value,
+    out: &mut Vec<Step>,
+    scope: &Scope,
+) {
+    let number = out.len() + 1;
+    if let Some(mut step) = (ctx.lower)(ctx, section, base, number, item) {
+        step.context = scope.context.clone();
+        out.push(step);
+    }
+}
+
+/// The rows of a `forEach`: one map of NAME → value per repetition (several names
+/// make every combination).
+fn for_each_rows(ctx: &mut Ctx<'_>, at: &str, each: Value) -> Option<Vec<Vec<(String, String)>>> {
+    let Value::Mapping(m) = each else {
+        ctx.push(at, "expected `forEach: {NAME: [value, ...]}`");
+        return None;
+    };
+    let mut rows: Vec<Vec<(String, String)>> = vec![Vec::new()];
+    for (k, v) in m {
+        let Some(name) = k.as_str() else {
+            ctx.push(at, "a `forEach` variable is a name");
+            return None;
+        };
+        if let Err(e) = crate::vars::check_name(name) {
+            ctx.push(&format!("{at}.{name}"), e.to_string());
+            return None;
+        }
+        let values: Vec<Scalar> = match serde_yaml::from_value(v) {
+            Ok(vs) => vs,
+            Err(_) => {
+                ctx.push(
+                    &format!("{at}.{name}"),
+                    "expected a list of values (strings, numbers or booleans)",
+                );
+                return None;
+            }
+        };
+        if values.is_empty() {
+            ctx.push(&format!("{at}.{name}"), "an empty list repeats nothing");
+            return None;
+        }
+        let mut next = Vec::new();
+        for row in &rows {
+            for v in &values {
+                let mut r = row.clone();
+                r.push((name.to_string(), v.text()));
+                next.push(r);
+            }
+        }
+        rows = next;
+        if rows.len() > MAX_ITEMS {
+            ctx.push(
+                at,
+                format!("a `forEach` makes at most {MAX_ITEMS} repetitions"),
+            );
+            return None;
+        }
+    }
+    Some(rows)
+}
+
+/// `value` (found at `at` in the file `ctx` reads) with `${NAME}` replaced for the
+/// names in `vars` only: the rest stay for when the step runs. As for variables at
+/// run time, a plain scalar is read again for its type (`replicas: ${REPLICAS}` is a
+/// number), a quoted one stays a string.
+fn substitute(ctx: &Ctx<'_>, at: &str, value: &Value, vars: &BTreeMap<String, String>) -> Value {
+    match value {
+        Value::String(s) if s.contains("${") => {
+            let text = crate::vars::expand_known(s, vars);
+            if text.contains("${") || ctx.index.quoted.contains(at) {
+                return Value::String(text);
+            }
+            match serde_yaml::from_str::<Value>(&text) {
+                Ok(v @ (Value::Number(_) | Value::Bool(_))) => v,
+                _ => Value::String(text),
+            }
+        }
+        Value::Sequence(items) => Value::Sequence(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| substitute(ctx, &format!("{at}[{i}]"), v, vars))
+                .collect(),
+        ),
+        Value::Mapping(m) => Value::Mapping(
+            m.iter()
+                .map(|(k, v)| {
+                    let path = match k.as_str() {
+                        Some(k) if at.is_empty() => k.to_string(),
+                        Some(k) => format!("{at}.{k}"),
+                        None => at.to_string(),
+                    };
+                    (
+                        substitute(ctx, at, k, vars),
+                        substitute(ctx, &path, v, vars),
+                    )
+                })
+                .collect(),
+        ),
+        Value::Tagged(t) => Value::Tagged(Box::new(serde_yaml::value::TaggedValue {
+            tag: t.tag.clone(),
+            value: substitute(ctx, at, &t.value, vars),
+        })),
+        other => other.clone(),
+    }
+}
+
+fn use_template(
+    ctx: &mut Ctx<'_>,
+    section: Section,
+    base: &str,
+    spec: Value,
+    out: &mut Vec<Step>,
+    scope: &Scope,
+) {
+    let at = format!("{base}.use");
+    let Some(spec): Option<UseSpec> = ctx.de(&at, spec) else {
+        return;
+    };
+    let dir = ctx.file.parent().unwrap_or(Path::new(""));
+    let file = dir.join(&spec.template);
+    let key = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
+    if scope.chain.contains(&key) || scope.chain.len() >= MAX_DEPTH {
+        let chain: Vec<String> = scope
+            .chain
+            .iter()
+            .chain(std::iter::once(&key))
+            .map(|p| p.display().to_string())
+            .collect();
+        ctx.push(
+            &format!("{at}.template"),
+            format!(
+                "templates use each other in a circle: {}",
+                chain.join(" -> ")
+            ),
+        );
+        return;
+    }
+    let text = match std::fs::read_to_string(&file) {
+        Ok(t) => t,
+        Err(e) => {
+            ctx.push(
+                &format!("{at}.template"),
+                format!("cannot read template {}: {e}", file.display()),
+            );
+            return;
+        }
+    };
+    let use_site = ctx.at(ctx.index.find(base));
+    let index = match PosIndex::build(&text) {
+        Ok(i) => i,
+        Err(e) => {
+            ctx.errors.push(LoadError {
+                location: Location {
+                    file: file.clone(),
+                    line: e.pos.line,
+                    col: e.pos.col,
+                },
+                message: format!("invalid YAML: {} (template used at {use_site})", e.message),
+            });
+            return;
+        }
+    };
+    let value: Value = match serde_yaml::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => {
+            ctx.push(
+                &format!("{at}.template"),
+                format!("{}: invalid YAML: {e}", file.display()),
+            );
+            return;
+        }
+    };
+    let mut sub = Ctx {
+        file: &file,
+        index: &index,
+        errors: Vec::new(),
+        lower: ctx.lower,
+    };
+    let steps = expand_template(&mut sub, &spec, value, section, out, scope, &key, &use_site);
+    // errors inside the template say where it was used from
+    for mut e in sub.errors {
+        e.message = format!("{} (template used at {use_site})", e.message);
+        ctx.errors.push(e);
+    }
+    if !steps {
+        ctx.push(
+            &at,
+            format!("template {} has errors (above)", file.display()),
+        );
+    }
+}
+
+/// Check the template's head and parameters and lower its steps; false when the
+/// template itself is wrong (its errors are in `sub`).
+#[allow(clippy::too_many_arguments)] // one expansion's state, passed through once
+fn expand_template(
+    sub: &mut Ctx<'_>,
+    spec: &UseSpec,
+    value: Value,
+    section: Section,
+    out: &mut Vec<Step>,
+    scope: &Scope,
+    key: &Path,
+    use_site: &Location,
+) -> bool {
+    let Value::Mapping(mut top) = value else {
+        sub.push(
+            "",
+            "expected a step template: apiVersion, kind: StepTemplate, params, steps",
+        );
+        return false;
+    };
+    let steps = top.remove("steps");
+    let before = sub.errors.len();
+    let Some(head): Option<TemplateHead> = sub.de("", Value::Mapping(top)) else {
+        return false;
+    };
+    let _ = &head.steps;
+    if head.api_version != API_VERSION {
+        sub.push(
+            "apiVersion",
+            format!(
+                "expected `apiVersion: {API_VERSION}`, got `{}`",
+                head.api_version
+            ),
+        );
+    }
+    if head.kind != TEMPLATE_KIND {
+        sub.push(
+            "kind",
+            format!("expected `kind: {TEMPLATE_KIND}`, got `{}`", head.kind),
+        );
+    }
+    let mut vars = BTreeMap::new();
+    for (name, p) in &head.params {
+        if let Err(e) = crate::vars::check_name(name) {
+            sub.push(&format!("params.{name}"), e.to_string());
+            continue;
+        }
+        match (spec.with.get(name), &p.default) {
+            (Some(v), _) | (None, Some(v)) => {
+                vars.insert(name.clone(), v.text());
+            }
+            (None, None) => sub.push(
+                &format!("params.{name}"),
+                format!("parameter `{name}` has no default and the step at {use_site} gives none in `with`"),
+            ),
+        }
+    }
+    for given in spec.with.keys() {
+        if !head.params.contains_key(given) {
+            let known: Vec<&str> = head.params.keys().map(String::as_str).collect();
+            sub.push(
+                "params",
+                format!(
+                    "the step at {use_site} gives `{given}`, which is not a parameter of this template (it has: {})",
+                    known.join(", ")
+                ),
+            );
+        }
+    }
+    let Some(Value::Sequence(items)) = steps else {
+        sub.push("", "a step template needs `steps`: a list of steps");
+        return false;
+    };
+    if sub.errors.len() > before {
+        return false;
+    }
+    let name = head.name.unwrap_or_else(|| {
+        key.file_stem()
+            .map_or_else(|| "template".into(), |s| s.to_string_lossy().into_owned())
+    });
+    let mut inner = scope.clone();
+    inner.chain.push(key.to_path_buf());
+    inner.used_at.push(use_site.clone());
+    // short in labels (the errors give the whole place): `web-ready from for-each.yaml:8`
+    let site_file = use_site
+        .file
+        .file_name()
+        .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
+    inner
+        .context
+        .push(format!("{name} from {site_file}:{}", use_site.line));
+    for (j, item) in items.iter().enumerate() {
+        let at = format!("steps[{j}]");
+        let item = substitute(sub, &at, item, &vars);
+        lower_item(sub, section, &at, item, out, &inner);
+    }
+    sub.errors.len() == before
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::{load_file, LoadError};
+    use std::path::Path;
+
+    fn files(list: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in list {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        dir
+    }
+
+    const S: &str = "apiVersion: kdrill.dev/v1alpha1\nkind: Scenario\nname: s\nsteps:\n";
+    const T: &str = "apiVersion: kdrill.dev/v1alpha1\nkind: StepTemplate\n";
+
+    fn errors(dir: &Path) -> Vec<LoadError> {
+        load_file(&dir.join("s.yaml")).unwrap_err().0
+    }
+
+    #[test]
+    fn a_template_expands_with_its_parameters_and_defaults() {
+        let d = files(&[
+            ("s.yaml", &format!("{S}  - use: {{template: t.yaml, with: {{NAME: web, N: 3}}}}\n  - sleep: 1s\n")),
+            ("t.yaml", &format!("{T}name: ready\nparams:\n  NAME: {{}}\n  N: {{default: 1}}\n  KIND: {{default: pods}}\nsteps:\n  - wait:\n      for: 'deployment/${{NAME}}'\n      until:\n        matches:\n          status:\n            readyReplicas: ${{N}}\n  - get: {{kind: '${{KIND}}', selector: 'app=${{NAME}}-${{NAMESPACE}}'}}\n")),
+        ]);
+        let s = load_file(&d.path().join("s.yaml")).unwrap();
+        assert_eq!(s.steps.len(), 3);
+        let label = s.steps[0].label();
+        assert!(
+            label.starts_with("wait deployment/web ") && label.ends_with(" (ready from s.yaml:5)"),
+            "{label}"
+        );
+        assert!(
+            s.steps[0].location.file.ends_with("t.yaml") && s.steps[0].location.line == 9,
+            "{:?}",
+            s.steps[0].location
+        );
+        assert!(
+            s.steps[1]
+                .label()
+                .starts_with("get pods -l app=web-${NAMESPACE}"),
+            "{}",
+            s.steps[1].label()
+        );
+        assert_eq!(s.steps[2].number, 3);
+        // a quoted or plain `${N}` keeps YAML's reading: readyReplicas is the number 3
+        let until = format!("{:?}", s.steps[0].action);
+        assert!(until.contains("Number(3)"), "{until}");
+    }
+
+    #[test]
+    fn errors_inside_a_template_name_both_files() {
+        let d = files(&[
+            (
+                "s.yaml",
+                &format!("{S}  - sleep: 1s\n  - use: {{template: t.yaml}}\n"),
+            ),
+            (
+                "t.yaml",
+                &format!(
+                    "{T}params:\n  NAME: {{}}\nsteps:\n  - wait: {{for: pod/x, untill: {{}}}}\n"
+                ),
+            ),
+        ]);
+        let e = errors(d.path());
+        let msgs: Vec<String> = e.iter().map(ToString::to_string).collect();
+        assert!(
+            msgs.iter().any(|m| m.contains("t.yaml:4:3")
+                && m.contains("has no default")
+                && m.contains("s.yaml:6:5")),
+            "{msgs:#?}"
+        );
+        let d2 = files(&[
+            (
+                "s.yaml",
+                &format!("{S}  - use: {{template: t.yaml, with: {{NAME: x, EXTRA: 1}}}}\n"),
+            ),
+            (
+                "t.yaml",
+                &format!(
+                    "{T}params: {{NAME: {{}}}}\nsteps:\n  - wait: {{for: pod/x, untill: {{}}}}\n"
+                ),
+            ),
+        ]);
+        let msgs: Vec<String> = errors(d2.path()).iter().map(ToString::to_string).collect();
+        assert!(
+            msgs.iter()
+                .any(|m| m.contains("`EXTRA`, which is not a parameter")),
+            "{msgs:#?}"
+        );
+        let d3 = files(&[
+            (
+                "s.yaml",
+                &format!("{S}  - use: {{template: t.yaml, with: {{NAME: x}}}}\n"),
+            ),
+            (
+                "t.yaml",
+                &format!(
+                    "{T}params: {{NAME: {{}}}}\nsteps:\n  - wait: {{for: pod/x, untill: {{}}}}\n"
+                ),
+            ),
+        ]);
+        let msgs: Vec<String> = errors(d3.path()).iter().map(ToString::to_string).collect();
+        assert!(
+            msgs.iter().any(|m| m.contains("t.yaml:5:")
+                && m.contains("unknown field `untill`")
+                && m.contains("(template used at")
+                && m.contains("s.yaml:5:5")),
+            "{msgs:#?}"
+        );
+    }
+
+    #[test]
+    fn templates_that_use_each_other_in_a_circle_are_refused_with_the_chain() {
+        let d = files(&[
+            ("s.yaml", &format!("{S}  - use: {{template: a.yaml}}\n")),
+            (
+                "a.yaml",
+                &format!("{T}name: a\nsteps:\n  - use: {{template: b.yaml}}\n"),
+            ),
+            (
+                "b.yaml",
+                &format!("{T}name: b\nsteps:\n  - use: {{template: a.yaml}}\n"),
+            ),
+        ]);
+        let msgs: Vec<String> = errors(d.path()).iter().map(ToString::to_string).collect();
+        assert!(
+            msgs.iter().any(|m| m.contains("in a circle")
+                && m.contains("a.yaml -> ")
+                && m.contains("b.yaml -> ")),
+            "{msgs:#?}"
+        );
+    }
+
+    #[test]
+    fn for_each_repeats_a_step_or_a_group_per_value() {
+        let d = files(&[(
+            "s.yaml",
+            &format!("{S}  - forEach: {{APP: [web, api]}}\n    wait: {{for: 'deployment/${{APP}}'}}\n  - forEach: {{N: [1, 2], M: [a]}}\n    steps:\n      - sleep: 1s\n      - get: {{kind: pods, selector: 'n=${{N}},m=${{M}}'}}\n"),
+        )]);
+        let s = load_file(&d.path().join("s.yaml")).unwrap();
+        let labels: Vec<String> = s.steps.iter().map(|x| x.label()).collect();
+        assert_eq!(
+            labels,
+            [
+                "wait deployment/web exists (APP=web)",
+                "wait deployment/api exists (APP=api)",
+                "sleep 1.0s (N=1 M=a)",
+                "get pods -l n=1,m=a (N=1 M=a)",
+                "sleep 1.0s (N=2 M=a)",
+                "get pods -l n=2,m=a (N=2 M=a)",
+            ]
+        );
+        let bad = files(&[(
+            "s.yaml",
+            &format!("{S}  - forEach: {{APP: []}}\n    sleep: 1s\n  - steps: [{{sleep: 1s}}]\n"),
+        )]);
+        let msgs: Vec<String> = errors(bad.path()).iter().map(ToString::to_string).collect();
+        assert!(
+            msgs.iter()
+                .any(|m| m.contains("s.yaml:5:15") && m.contains("repeats nothing")),
+            "{msgs:#?}"
+        );
+        assert!(
+            msgs.iter().any(|m| m.contains("needs `forEach`")),
+            "{msgs:#?}"
+        );
+    }
+
+    #[test]
+    fn template_files_are_not_scenarios_of_a_directory() {
+        let d = files(&[
+            ("s.yaml", &format!("{S}  - use: {{template: t.yaml}}\n")),
+            ("t.yaml", &format!("{T}steps:\n  - sleep: 1s\n")),
+        ]);
+        let (found, errs) = crate::scenario::load_all(&[d.path().to_path_buf()]);
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].steps.len(), 1);
+    }
+}
