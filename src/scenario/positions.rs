@@ -262,6 +262,11 @@ impl PosIndex {
         }
     }
 
+    /// Whether the scalar at `path` was quoted (or a block scalar) and holds `${`.
+    pub fn is_quoted(&self, path: &str) -> bool {
+        !self.quoted.is_empty() && self.quoted.contains(&PathHash::of(path))
+    }
+
     /// The quoted scalars below `path` (a step), by their paths from it.
     pub fn quoted_below(&self, path: &str) -> QuotedPaths {
         QuotedPaths {
@@ -316,6 +321,7 @@ mod tests {
             "a block scalar counts as quoted"
         );
         assert!(!second.contains("wait.for"));
+        assert!(idx.is_quoted("steps[0].wait.for") && !idx.is_quoted("steps[0].wait.n"));
         // the same path text, however it was reached, is the same node
         assert_eq!(
             idx.find("steps[1].exec.expect.stdout"),
