@@ -741,6 +741,23 @@ mod tests {
     }
 
     #[test]
+    fn a_command_naming_no_resource_is_a_todo_not_a_broken_step() {
+        // found by fuzzing: `/etc/kubernetes/manifests` among a wait's positionals
+        // became `wait: {for: /etc/kubernetes/manifests}` and the draft did not load
+        let post = "# T\n\n```\n$ kubectl create deployment hello --image=nginx\n$ kubectl wait --for=condition=Available deployment/hello from /etc/kubernetes/manifests\n$ kubectl get pod/\n```\n";
+        let dir = tempfile::tempdir().unwrap();
+        let s = import("t.md", post, &dir.path().join("t")).expect("the draft loads");
+        let md = std::fs::read_to_string(dir.path().join("t/IMPORT.md")).unwrap();
+        assert!(
+            md.contains("(`/etc/kubernetes/manifests` names no resource)"),
+            "{md}"
+        );
+        assert!(md.contains("(`pod/` names no resource)"), "{md}");
+        let scenario = std::fs::read_to_string(&s.scenario).unwrap();
+        assert!(!scenario.contains("for: /etc"), "{scenario}");
+    }
+
+    #[test]
     fn imports_the_seed_post() {
         let post = include_str!("../../tests/fixtures/posts/working-with-pods.md");
         let dir = tempfile::tempdir().unwrap();

@@ -236,6 +236,36 @@ fn api_error(output: &str) -> Option<ErrorExpect> {
     })
 }
 
+/// A positional of a verb that names resources which is no `TYPE` or `TYPE/NAME`
+/// (`/etc/kubernetes/manifests`, `pod/`): kubectl refuses it, and written into a step
+/// it would make the draft fail to load.
+fn malformed_resource(k: &kubectl::Kubectl) -> Option<String> {
+    let names_resources = matches!(
+        k.verb.as_str(),
+        "get"
+            | "describe"
+            | "delete"
+            | "wait"
+            | "scale"
+            | "label"
+            | "annotate"
+            | "patch"
+            | "expose"
+            | "autoscale"
+            | "rollout"
+    );
+    if !names_resources {
+        return None;
+    }
+    k.resources().into_iter().find_map(|r| {
+        let ok = match &r.name {
+            Some(_) => crate::objref::ObjectRef::parse(&r.reference()).is_ok(),
+            None => crate::objref::KindRef::parse(&r.kind_name()).is_ok(),
+        };
+        (!ok).then(|| r.reference())
+    })
+}
+
 impl Tr<'_> {
     /// A kubectl command (its simple command `s`, argv without the program).
     pub(super) fn kubectl(
@@ -260,6 +290,13 @@ impl Tr<'_> {
         };
         if has_placeholder(&text) {
             return self.placeholder(&k, &text);
+        }
+        if let Some(bad) = malformed_resource(&k) {
+            return self.todo(
+                TodoReason::Unsupported,
+                format!("kubectl would not accept `{text}` (`{bad}` names no resource)"),
+                "fix the command as kubectl expects it, then translate it by hand",
+            );
         }
         if let Some(err) = output.lines().next().filter(|l| l.starts_with("error: ")) {
             return Outcome::Nothing(format!("kubectl refused it ({err}): it changed nothing"));
