@@ -45,6 +45,36 @@ ensure_helm() {
 	export PATH=$dir:$PATH
 }
 
+# krew, to install kdrill's plugin archive with its manifest the way users will
+# (tests/plugin.rs): built once from the Go module proxy like helm. v0.4.3 is the
+# newest version the proxy serves (it refuses v0.4.4 and v0.4.5).
+KREW_VERSION=v0.4.3
+ensure_krew() {
+	command -v krew >/dev/null 2>&1 && return 0
+	local dir=${KDRILL_CACHE:-$HOME/.cache/kdrill}/tools/krew-$KREW_VERSION
+	if [ ! -x "$dir/krew" ]; then
+		log "building krew $KREW_VERSION from the Go module proxy (once per machine, ~30 s)"
+		rm -rf "$dir.tmp"
+		GOBIN=$dir.tmp CGO_ENABLED=0 GOFLAGS=-mod=mod \
+			go install -ldflags='-s -w' "sigs.k8s.io/krew/cmd/krew@$KREW_VERSION"
+		rm -rf "$dir"
+		mv "$dir.tmp" "$dir"
+	fi
+	export PATH=$dir:$PATH
+}
+
+# man-db and groff, for the test that renders kdrill's generated pages with `man -l`
+ensure_man() {
+	man --version >/dev/null 2>&1 && command -v groff >/dev/null 2>&1 && return 0
+	log "installing man-db (tests/man.rs renders the generated pages with man -l)"
+	export DEBIAN_FRONTEND=noninteractive
+	if ! apt-get install -y --no-install-recommends man-db groff-base >/tmp/kdrill-apt.log 2>&1; then
+		apt-get update >>/tmp/kdrill-apt.log 2>&1 || true
+		apt-get install -y --no-install-recommends man-db groff-base >>/tmp/kdrill-apt.log 2>&1 ||
+			{ tail -20 /tmp/kdrill-apt.log >&2; return 1; }
+	fi
+}
+
 testbed_up() {
 	if testbed/cluster status >/dev/null 2>&1; then
 		log "testbed already up ($(testbed/cluster status | head -1)): using it, leaving it up"

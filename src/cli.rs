@@ -18,6 +18,30 @@ Examples:
   kdrill run scenarios/basic.yaml --keep -v
   kdrill clean";
 
+/// The file name kubectl looks for on PATH to run `kubectl kdrill`: a link to (or a
+/// copy of) the kdrill binary under this name makes kdrill a kubectl plugin.
+pub const PLUGIN_NAME: &str = "kubectl-kdrill";
+
+/// How the user called kdrill, for usage lines and errors: `kubectl kdrill` when
+/// kubectl started it as its plugin (by a path whose file is `kubectl-kdrill`),
+/// `kdrill` otherwise.
+pub fn bin_name(argv0: Option<&std::ffi::OsStr>) -> &'static str {
+    match argv0.and_then(|a| std::path::Path::new(a).file_stem()) {
+        Some(stem) if stem == PLUGIN_NAME => "kubectl kdrill",
+        _ => "kdrill",
+    }
+}
+
+/// The command line of this process, parsed; `--help` and usage errors name the
+/// program as it was called (see [`bin_name`]). Exits like clap on bad arguments.
+pub fn parse_args() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let name = bin_name(args.first().map(|a| a.as_os_str()));
+    let matches = Cli::command().bin_name(name).get_matches_from(args);
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
 #[derive(Debug, Parser)]
 #[command(name = "kdrill", version, about = "Declarative scenario tests for Kubernetes, against a real cluster", after_help = AFTER_HELP)]
 pub struct Cli {
@@ -53,6 +77,12 @@ pub enum Command {
     },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions { shell: clap_complete::Shell },
+    /// Write manual pages into DIR: kdrill.1 and one page per subcommand (kdrill-run.1, ...)
+    Man {
+        /// Where to write the pages, e.g. /usr/local/share/man/man1 (created when missing)
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Args, Clone)]
@@ -149,6 +179,10 @@ pub struct RunArgs {
     /// Write new and changed snapshots instead of failing (never in CI; also KDRILL_UPDATE=always|new|no)
     #[arg(long)]
     pub update: bool,
+    /// Stay running: on every save, rerun exactly the scenarios whose files changed (the
+    /// scenario, its suite, its manifests and the files its steps name, its snapshots); Ctrl-C stops
+    #[arg(long, conflicts_with_all = ["from_markdown", "dry_run", "rerun_failed"])]
+    pub watch: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -316,6 +350,22 @@ mod tests {
         assert_eq!(r.parallel, Some(2));
         assert!(r.fail_fast);
         assert_eq!(r.cluster.context.as_deref(), Some("kind"));
+    }
+
+    #[test]
+    fn started_as_a_kubectl_plugin_it_is_called_kubectl_kdrill() {
+        use std::ffi::OsStr;
+        for (argv0, name) in [
+            ("/usr/local/bin/kubectl-kdrill", "kubectl kdrill"),
+            ("kubectl-kdrill", "kubectl kdrill"),
+            ("/root/.krew/bin/kubectl-kdrill", "kubectl kdrill"),
+            ("/usr/local/bin/kdrill", "kdrill"),
+            ("target/debug/kdrill", "kdrill"),
+            ("kubectl-kdrill-old", "kdrill"),
+        ] {
+            assert_eq!(bin_name(Some(OsStr::new(argv0))), name, "{argv0}");
+        }
+        assert_eq!(bin_name(None), "kdrill");
     }
 
     #[test]

@@ -1,12 +1,12 @@
 //! The `kdrill` binary: parse the command line, dispatch, map the outcome to an exit code.
 
-use clap::Parser;
 use kdrill::cli::{Cli, Command};
 use kdrill::commands::{self, exit};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // `kdrill ...`, or `kubectl kdrill ...` through a link named kubectl-kdrill
+    let cli = kdrill::cli::parse_args();
     let code = match &cli.command {
         Command::Lint(a) => commands::lint(a),
         Command::List(a) => commands::list(a),
@@ -25,6 +25,7 @@ fn main() -> ExitCode {
             );
             exit::OK
         }
+        Command::Man { dir } => commands::man(dir),
         Command::Schema => {
             print!("{}", kdrill::schema::scenario_schema());
             exit::OK

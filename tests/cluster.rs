@@ -4,32 +4,13 @@
 //! `cargo test --test cluster -- --include-ignored` (scripts/test does).
 
 mod common;
-use common::{kdrill, kdrill_run, run_id, test_kubeconfig, text, tree_text};
-use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Api, ListParams};
+use common::{
+    first_namespace_of_run, kdrill, kdrill_run, namespaces_of_run, run_id, test_kubeconfig, text,
+    tree_text,
+};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::Stdio;
-
-/// Namespaces still labelled with `run`, straight from the API.
-fn namespaces_of_run(kubeconfig: &Path, run: &str) -> Vec<String> {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let kc = kube::config::Kubeconfig::read_from(kubeconfig).unwrap();
-        let cfg = kube::Config::from_custom_kubeconfig(kc, &Default::default())
-            .await
-            .unwrap();
-        let client = kube::Client::try_from(cfg).unwrap();
-        let api: Api<Namespace> = Api::all(client);
-        api.list(&ListParams::default().labels(&format!("kdrill.dev/run={run}")))
-            .await
-            .unwrap()
-            .items
-            .into_iter()
-            .filter_map(|n| n.metadata.name)
-            .collect()
-    })
-}
 
 #[test]
 #[ignore = "needs the testbed"]
@@ -63,6 +44,32 @@ fn bundled_basics_scenario_passes_and_cleans_up() {
         Vec::<String>::new(),
         "cleanup left namespaces behind"
     );
+}
+
+#[test]
+#[ignore = "needs the testbed"]
+fn kubectl_kdrill_runs_the_basics_through_the_real_kubectl() {
+    let Some(kc) = test_kubeconfig("kubectl_kdrill_runs_the_basics_through_the_real_kubectl")
+    else {
+        return;
+    };
+    // kubectl finds kubectl-kdrill on PATH and hands it everything after `kdrill`
+    let (_plugin, path) = common::plugin_on_path();
+    let out = common::kubectl(
+        &path,
+        &["kdrill", "run", "scenarios/basics", "--kubeconfig"],
+    )
+    .arg(&kc)
+    .output()
+    .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("kdrill: 6 passed, 0 failed, 0 skipped"),
+        "{stdout}"
+    );
+    let run = run_id(&stdout).expect("run id printed");
+    assert_eq!(namespaces_of_run(&kc, &run), Vec::<String>::new());
 }
 
 #[test]
@@ -153,27 +160,6 @@ fn broken_scenarios_fail_with_location_expectation_and_evidence() {
         Vec::<String>::new(),
         "failed scenarios must clean up too"
     );
-}
-
-/// The name of the run's first namespace once the API has it: START is said before
-/// the namespace is made, so a test that acts on it waits for the watch event.
-fn first_namespace_of_run(kubeconfig: &Path, run: &str) -> String {
-    use futures::StreamExt;
-    use kube::runtime::{watcher, WatchStreamExt};
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let kc = kube::config::Kubeconfig::read_from(kubeconfig).unwrap();
-        let cfg = kube::Config::from_custom_kubeconfig(kc, &Default::default())
-            .await
-            .unwrap();
-        let api: Api<Namespace> = Api::all(kube::Client::try_from(cfg).unwrap());
-        let cfg = watcher::Config::default().labels(&format!("kdrill.dev/run={run}"));
-        let mut stream = watcher(api, cfg).applied_objects().boxed();
-        let first = tokio::time::timeout(std::time::Duration::from_secs(60), stream.next())
-            .await
-            .expect("no namespace of the run within 60 s");
-        first.unwrap().unwrap().metadata.name.unwrap()
-    })
 }
 
 #[test]
@@ -931,4 +917,84 @@ document.body.appendChild(pre);
         std::fs::metadata(&shot).unwrap().len() > 20_000,
         "an empty screenshot"
     );
+}
+
+/// Issue 15's proof on posts nobody here tuned the importer to: tutorials of the
+/// corpus that use only the testbed's images import, and with nothing done but
+/// IMPORT.md's to-do (record the snapshots on this cluster), pass twice in a row in
+/// CI mode with no snapshot change.
+#[test]
+#[ignore = "needs the testbed"]
+fn six_imported_corpus_tutorials_pass_twice_with_no_snapshot_change() {
+    let Some(kc) =
+        test_kubeconfig("six_imported_corpus_tutorials_pass_twice_with_no_snapshot_change")
+    else {
+        return;
+    };
+    const POSTS: [&str; 6] = [
+        "centos-root-zh",
+        "comandos-salida-es",
+        "heredoc-continuations",
+        "indented-labels-blog",
+        "namespaces-context-switch",
+        "fish-starship-jobs",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for post in POSTS {
+        let out = dir.path().join(post);
+        let o = kdrill(&[
+            "import",
+            &format!("tests/fixtures/tutorials/{post}.md"),
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{post}: {:?}", text(&o));
+        // the to-do list asks for nothing but recording the snapshots on this cluster
+        let import = std::fs::read_to_string(out.join("IMPORT.md")).unwrap();
+        let todos: Vec<&str> = import.lines().filter(|l| l.starts_with("- [ ]")).collect();
+        assert!(
+            !todos.is_empty() && todos.iter().all(|t| t.contains("snapshots under")),
+            "{post}: {todos:?}"
+        );
+    }
+    let snapshots = |root: &Path| -> std::collections::BTreeMap<String, String> {
+        POSTS
+            .iter()
+            .map(|p| {
+                (
+                    p.to_string(),
+                    tree_text(&root.join(p).join("__snapshots__")),
+                )
+            })
+            .collect()
+    };
+    let root = dir.path().to_str().unwrap();
+    // the to-do: one run that records what this cluster prints
+    let first = kdrill(&["run", "--update", root, "--kubeconfig"])
+        .arg(&kc)
+        .env_remove("CI")
+        .output()
+        .unwrap();
+    assert_eq!(first.status.code(), Some(0), "{:?}", text(&first));
+    let recorded = snapshots(dir.path());
+    for round in 1..=2 {
+        let o = kdrill(&["run", root, "--kubeconfig"])
+            .arg(&kc)
+            .env("CI", "true")
+            .output()
+            .unwrap();
+        let (stdout, _) = text(&o);
+        assert_eq!(o.status.code(), Some(0), "round {round}: {:?}", text(&o));
+        assert!(
+            stdout.contains("6 passed, 0 failed"),
+            "round {round}: {stdout}"
+        );
+        assert_eq!(
+            snapshots(dir.path()),
+            recorded,
+            "round {round} changed a snapshot"
+        );
+    }
 }

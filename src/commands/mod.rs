@@ -7,11 +7,12 @@ mod convert;
 mod lint;
 mod run;
 mod snapshots;
+mod watch;
 
 pub use clean::clean;
 pub use convert::{import, migrate};
 pub use lint::{lint, list};
-pub use run::{plan, run};
+pub use run::plan;
 pub use snapshots::{review, snapshots};
 
 pub use crate::scenario::load_all;
@@ -21,6 +22,15 @@ use crate::cluster::{Cluster, ConnectOptions};
 use crate::safety::AllowList;
 use crate::scenario::LoadError;
 use std::path::PathBuf;
+
+/// `kdrill run`: once, or with `--watch` again on every change.
+pub async fn run(args: &crate::cli::RunArgs) -> u8 {
+    if args.watch {
+        watch::watch(args).await
+    } else {
+        run::run(args).await
+    }
+}
 
 /// Exit codes CI can rely on.
 pub mod exit {
@@ -101,6 +111,22 @@ pub fn explain(topic: Option<&str>) -> u8 {
                 exit::USAGE
             }
         },
+    }
+}
+
+/// `kdrill man DIR`: write the manual pages, say where.
+pub fn man(dir: &std::path::Path) -> u8 {
+    match crate::man::write_pages(dir) {
+        Ok(files) => {
+            for f in files {
+                println!("{}", f.display());
+            }
+            exit::OK
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::USAGE
+        }
     }
 }
 

@@ -61,6 +61,16 @@ fn watch_signals(stop: Arc<Stop>, run_id: String) {
 }
 
 pub async fn run(args: &RunArgs) -> u8 {
+    run_once(args, None, None).await
+}
+
+/// One run; for the reruns of `--watch`, with `only` just the scenarios of those
+/// files, and with `stop` stopped by the watch's signal handler, not one of its own.
+pub(super) async fn run_once(
+    args: &RunArgs,
+    only: Option<&std::collections::BTreeSet<std::path::PathBuf>>,
+    stop: Option<Arc<Stop>>,
+) -> u8 {
     let mut paths = args.paths.clone();
     // the draft of --from-markdown lives as long as this run
     let mut _draft = None;
@@ -102,6 +112,14 @@ pub async fn run(args: &RunArgs) -> u8 {
                 return exit::USAGE;
             }
         };
+    // --watch: only the scenarios whose files changed
+    let scenarios: Vec<Scenario> = match only {
+        Some(files) => scenarios
+            .into_iter()
+            .filter(|s| files.contains(&s.file))
+            .collect(),
+        None => scenarios,
+    };
     let scenarios = match &args.rerun_failed {
         None => scenarios,
         Some(p) => {
@@ -237,8 +255,11 @@ pub async fn run(args: &RunArgs) -> u8 {
             "kdrill: CI is set, so --update writes no snapshot: update them locally and commit"
         );
     }
-    let stop = Arc::new(Stop::default());
-    watch_signals(Arc::clone(&stop), run.run_id.clone());
+    let stop = stop.unwrap_or_else(|| {
+        let stop = Arc::new(Stop::default());
+        watch_signals(Arc::clone(&stop), run.run_id.clone());
+        stop
+    });
     let (tx, rx) = mpsc::unbounded_channel::<Timed>();
     let verbosity = if args.output.quiet {
         Verbosity::Quiet

@@ -51,7 +51,14 @@ fn builtins() -> &'static [Builtin] {
             r(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?", "[TIME]"),
             r(r"\b\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}", "[TIME]"),
             r(r"\b\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}\b", "[TIME]"),
+            // `date` (the busybox loop of many tutorials) and HTTP `Date:` headers
+            r(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{2}:\d{2}:\d{2} (?:[A-Z]{2,5} )?\d{4}\b", "[TIME]"),
+            r(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT\b", "[TIME]"),
             r(r"\b(?:\d{1,3}\.){3}\d{1,3}\b", "[IP]"),
+            // node ports the API server picked (3xxxx): tables and objects
+            r(r"\b(\d{1,5}):3[0-2]\d{3}/(TCP|UDP|SCTP)\b", "$1:[NODEPORT]/$2"),
+            r(r"\bnodePort: 3[0-2]\d{3}\b", "nodePort: [NODEPORT]"),
+            r(r"\bNodePort:( +\S+ +)3[0-2]\d{3}/", "NodePort:${1}[NODEPORT]/"),
             // how long something took (`pulled image "x" in 5.39s`): a duration, not an age
             r(r"\bin \d+(?:\.\d+)?(?:ns|µs|us|ms|s|m|h)\b", "in [DURATION]"),
             // restarts with their age, as kubectl prints them: `2 (5s ago)`
@@ -236,6 +243,26 @@ mod tests {
         [IP] - - [[TIME]] "GET / HTTP/1.1" 200 615 "-" "curl/7.88.1" "-"
         [TIME] [emerg] 1#1: bind() to [IP]:80 failed (98: Address already in use)
         "#);
+    }
+
+    #[test]
+    fn date_output_and_http_dates_are_times() {
+        let l = "Sun Nov 29 16:54:18 UTC 2026\nMon Jan  5 09:01:02 2026\nDate: Sun, 29 Nov 2026 16:54:18 GMT\n";
+        insta::assert_snapshot!(normalise(l, &ctx(), &[]), @r"
+        [TIME]
+        [TIME]
+        Date: [TIME]
+        ");
+    }
+
+    #[test]
+    fn node_ports_the_api_server_picked_are_placeholders() {
+        let l = "hello   NodePort   10.96.1.2   <none>   80:31922/TCP,443:30001/TCP   5s\n    nodePort: 30241\nNodePort:                 <unset>  32000/TCP\n";
+        insta::assert_snapshot!(normalise(l, &ctx(), &[]), @r"
+        hello   NodePort   [IP]   <none>   80:[NODEPORT]/TCP,443:[NODEPORT]/TCP   [AGE]
+            nodePort: [NODEPORT]
+        NodePort:                 <unset>  [NODEPORT]/TCP
+        ");
     }
 
     #[test]

@@ -84,3 +84,86 @@ pub fn tree_text(root: &Path) -> String {
         })
         .collect()
 }
+
+/// A directory holding `kubectl-kdrill`, a link to the kdrill under test (what the
+/// README's `ln -s` does), and the PATH with it first.
+pub fn plugin_on_path() -> (tempfile::TempDir, std::ffi::OsString) {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(
+        env!("CARGO_BIN_EXE_kdrill"),
+        dir.path().join("kubectl-kdrill"),
+    )
+    .unwrap();
+    let path = with_first_on_path(dir.path());
+    (dir, path)
+}
+
+/// PATH with `dir` first.
+pub fn with_first_on_path(dir: &Path) -> std::ffi::OsString {
+    let mut dirs = vec![dir.to_path_buf()];
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(dirs).unwrap()
+}
+
+/// The machine's real `kubectl ARGS` with `path` as PATH, in the repository root,
+/// with the user's kubeconfig hidden (kubectl only hands plugins their arguments).
+pub fn kubectl(path: &std::ffi::OsStr, args: &[&str]) -> Command {
+    let mut c = Command::new("kubectl");
+    c.args(args)
+        .current_dir(root())
+        .env("PATH", path)
+        .env_remove("KUBECONFIG")
+        .env("NO_COLOR", "1");
+    c
+}
+
+/// The full path of `program` on PATH.
+pub fn which(program: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
+}
+
+/// Namespaces still labelled with `run`, straight from the API.
+pub fn namespaces_of_run(kubeconfig: &Path, run: &str) -> Vec<String> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let kc = kube::config::Kubeconfig::read_from(kubeconfig).unwrap();
+        let cfg = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+            .await
+            .unwrap();
+        let client = kube::Client::try_from(cfg).unwrap();
+        let api: kube::Api<k8s_openapi::api::core::v1::Namespace> = kube::Api::all(client);
+        api.list(&kube::api::ListParams::default().labels(&format!("kdrill.dev/run={run}")))
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .filter_map(|n| n.metadata.name)
+            .collect()
+    })
+}
+
+/// The name of the run's first namespace once the API has it: START is said before
+/// the namespace is made, so a test that acts on it waits for the watch event.
+pub fn first_namespace_of_run(kubeconfig: &Path, run: &str) -> String {
+    use futures::StreamExt;
+    use kube::runtime::{watcher, WatchStreamExt};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let kc = kube::config::Kubeconfig::read_from(kubeconfig).unwrap();
+        let cfg = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+            .await
+            .unwrap();
+        let api: kube::Api<k8s_openapi::api::core::v1::Namespace> =
+            kube::Api::all(kube::Client::try_from(cfg).unwrap());
+        let cfg = watcher::Config::default().labels(&format!("kdrill.dev/run={run}"));
+        let mut stream = watcher(api, cfg).applied_objects().boxed();
+        let first = tokio::time::timeout(std::time::Duration::from_secs(60), stream.next())
+            .await
+            .expect("no namespace of the run within 60 s");
+        first.unwrap().unwrap().metadata.name.unwrap()
+    })
+}

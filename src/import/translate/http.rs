@@ -187,7 +187,7 @@ fn split_url(url: &str) -> (String, Option<u16>, String) {
 impl Tr<'_> {
     pub(super) fn http_step(&self, t: &Target, place: &Place, path: &str, method: &str) -> Emit {
         let place = t.place.clone().unwrap_or_else(|| place.clone());
-        Emit::native(spec::step(Action::Http(HttpSpec {
+        let mut step = spec::step(Action::Http(HttpSpec {
             service: t.service.then(|| t.name.clone()),
             pod: (!t.service).then(|| t.name.clone()),
             api_path: None,
@@ -202,7 +202,9 @@ impl Tr<'_> {
             headers: BTreeMap::new(),
             body: None,
             namespace: place.field(),
-        })))
+        }));
+        step.retry = Some(spec::network_retry());
+        Emit::native(step)
     }
 
     /// Where an address of the post pointed.

@@ -2598,10 +2598,7 @@ impl Tr<'_> {
             .is_some_and(|c| c == "curl" || c == "wget");
         let mut e = exec_step(&pod, k.flag("container"), command, place.field());
         if curl {
-            e.step.retry = Some(crate::scenario::Retry {
-                attempts: 10,
-                backoff: crate::duration::HumanDuration(std::time::Duration::from_millis(500)),
-            });
+            e.step.retry = Some(spec::network_retry());
         }
         if !output.trim().is_empty() {
             if filters.is_empty() {

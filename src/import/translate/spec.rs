@@ -109,3 +109,12 @@ pub fn string_map(m: &std::collections::BTreeMap<String, String>) -> Value {
 pub fn json(v: &Value) -> serde_json::Value {
     serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
 }
+
+/// Retries for a request the post made over the network right after a change: the
+/// reader's pause gave endpoints and proxies time the replay does not have.
+pub fn network_retry() -> crate::scenario::Retry {
+    crate::scenario::Retry {
+        attempts: 10,
+        backoff: crate::duration::HumanDuration(std::time::Duration::from_millis(500)),
+    }
+}
