@@ -758,6 +758,17 @@ mod tests {
     }
 
     #[test]
+    fn a_patch_that_is_not_json_or_yaml_is_a_todo() {
+        // found by fuzzing: a cut-off JSON patch went into a `patch` step as text and
+        // the draft did not load ("the patch text is not JSON or YAML")
+        let post = "# T\n\n```\n$ kubectl create deployment hello --image=nginx\n$ kubectl patch deployment hello --type=json -p '[{\"op\":\"add\",\"path\":\"/x\",\"value\":{\"a\": b: c'\n```\n";
+        let dir = tempfile::tempdir().unwrap();
+        import("t.md", post, &dir.path().join("t")).expect("the draft loads");
+        let md = std::fs::read_to_string(dir.path().join("t/IMPORT.md")).unwrap();
+        assert!(md.contains("(the patch is not JSON or YAML)"), "{md}");
+    }
+
+    #[test]
     fn imports_the_seed_post() {
         let post = include_str!("../../tests/fixtures/posts/working-with-pods.md");
         let dir = tempfile::tempdir().unwrap();

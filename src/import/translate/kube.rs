@@ -2315,7 +2315,7 @@ impl Tr<'_> {
         Outcome::Steps(steps)
     }
 
-    fn patch(&mut self, _i: usize, k: &Kubectl, place: &Place) -> Outcome {
+    fn patch(&mut self, i: usize, k: &Kubectl, place: &Place) -> Outcome {
         let res = k.resources();
         if let Some(o) = self.guard_write(k, place, &res) {
             return o;
@@ -2336,7 +2336,17 @@ impl Tr<'_> {
             Ok(v) if !v.is_string() => v,
             _ => match serde_yaml::from_str::<Value>(&p.replace("\\\"", "\"")) {
                 Ok(v) if !v.is_string() => v,
-                _ => s(p),
+                // kubectl refuses it too; written as text, the draft would not load
+                _ => {
+                    let text = self.t.commands[i].text.clone();
+                    return self.todo(
+                        TodoReason::Unsupported,
+                        format!(
+                            "kubectl would not accept `{text}` (the patch is not JSON or YAML)"
+                        ),
+                        "fix the patch as kubectl expects it, then translate it by hand",
+                    );
+                }
             },
         };
         let mut steps = Vec::new();
