@@ -919,25 +919,27 @@ document.body.appendChild(pre);
     );
 }
 
-/// Issue 15's proof on posts nobody here tuned the importer to: tutorials of the
+/// Issue 15's proof on posts nobody here tuned the importer to: nine tutorials of the
 /// corpus that use only the testbed's images import, and with nothing done but
 /// IMPORT.md's to-do (record the snapshots on this cluster), pass twice in a row in
 /// CI mode with no snapshot change.
 #[test]
 #[ignore = "needs the testbed"]
-fn six_imported_corpus_tutorials_pass_twice_with_no_snapshot_change() {
-    let Some(kc) =
-        test_kubeconfig("six_imported_corpus_tutorials_pass_twice_with_no_snapshot_change")
+fn imported_corpus_tutorials_pass_twice_with_no_snapshot_change() {
+    let Some(kc) = test_kubeconfig("imported_corpus_tutorials_pass_twice_with_no_snapshot_change")
     else {
         return;
     };
-    const POSTS: [&str; 6] = [
+    const POSTS: [&str; 9] = [
         "centos-root-zh",
         "comandos-salida-es",
         "heredoc-continuations",
         "indented-labels-blog",
         "namespaces-context-switch",
         "fish-starship-jobs",
+        "korean-daemonset-mixed",
+        "ohmyzsh-macos-rollout",
+        "cmder-lambda-docker-desktop",
     ];
     let dir = tempfile::tempdir().unwrap();
     for post in POSTS {

@@ -905,4 +905,47 @@ mod tests {
         let text = std::fs::read_to_string(&s.scenario).unwrap();
         assert!(text.contains("file: manifests/configmap-a.yaml"), "{text}");
     }
+
+    /// Tables a replay would catch half-way: the post shows them settled, so the
+    /// scenario waits for that before it snapshots them.
+    #[test]
+    fn settled_daemonset_and_replicaset_tables_are_waited_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let post = "```\n$ kubectl create deployment web --image=nginx --replicas=3\n\
+deployment.apps/web created\n\
+$ kubectl set image deployment/web nginx=nginx:1.27\n\
+deployment.apps/web image updated\n\
+$ kubectl get rs -l app=web\n\
+NAME             DESIRED   CURRENT   READY   AGE\n\
+web-7c5ddbdf54   0         0         0       2m\n\
+web-5f7c8d9b6d   3         3         3       20s\n\
+$ kubectl apply -f agent.yaml\n\
+daemonset.apps/agent created\n\
+$ kubectl get ds agent\n\
+NAME    DESIRED   CURRENT   READY   UP-TO-DATE   AVAILABLE   NODE SELECTOR   AGE\n\
+agent   3         3         3       3            3           <none>          12s\n```\n";
+        let s = import("t.md", post, dir.path()).unwrap();
+        let text = std::fs::read_to_string(&s.scenario).unwrap();
+        let rs = text.find("kubectl get rs").unwrap();
+        let ds = text.find("kubectl get ds").unwrap();
+        let (rs_part, ds_part) = (&text[rs..ds], &text[ds..]);
+        assert!(
+            rs_part.contains("deployment/web")
+                && rs_part.contains("NewReplicaSetAvailable")
+                && rs_part.contains("updatedReplicas: 3"),
+            "{rs_part}"
+        );
+        // and as many ReplicaSets of each size as the post shows
+        assert!(
+            rs_part.contains("kind: replicasets") && rs_part.matches("count: 1").count() == 2,
+            "{rs_part}"
+        );
+        assert!(
+            ds_part.contains("daemonset/agent") && ds_part.contains("numberUnavailable: null"),
+            "{ds_part}"
+        );
+        // the counts are the post's nodes, not a fact to wait for
+        assert!(!ds_part.contains("numberReady: 3"), "{ds_part}");
+        crate::scenario::load_str(&s.scenario, &text).expect("loads");
+    }
 }

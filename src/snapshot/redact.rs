@@ -164,10 +164,21 @@ fn realign_table(text: &str) -> String {
             .map(str::to_string)
             .collect()
     };
-    let rows: Vec<Vec<String>> = lines.iter().map(|l| split(l)).collect();
+    let mut rows: Vec<Vec<String>> = lines.iter().map(|l| split(l)).collect();
     let cols = rows[0].len();
     if rows.iter().any(|r| r.len() != cols) {
         return text.to_string();
+    }
+    // kubectl sorts rows by name; names that normalise alike (`web-[HASH]` of two
+    // ReplicaSets) come in the random order of their hashes: order such runs by content
+    let mut i = 1;
+    while i < rows.len() {
+        let mut j = i + 1;
+        while j < rows.len() && rows[j][0] == rows[i][0] {
+            j += 1;
+        }
+        rows[i..j].sort();
+        i = j;
     }
     let widths: Vec<usize> = (0..cols)
         .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
@@ -263,6 +274,16 @@ mod tests {
             nodePort: [NODEPORT]
         NodePort:                 <unset>  [NODEPORT]/TCP
         ");
+    }
+
+    #[test]
+    fn rows_whose_names_normalise_alike_are_ordered_by_content() {
+        let a = "NAME             DESIRED   CURRENT   READY   AGE\nweb-5f7c8d9b6d   0         0         0       3m\nweb-7d4b9c6f58   3         3         3       41s\n";
+        let b = "NAME             DESIRED   CURRENT   READY   AGE\nweb-7d4b9c6f58   0         0         0       3m\nweb-5f7c8d9b6d   3         3         3       41s\n";
+        assert_eq!(normalise(a, &ctx(), &[]), normalise(b, &ctx(), &[]));
+        // distinct names keep kubectl's order
+        let c = "NAME   READY\nzed    1/1\nabe    1/1\n";
+        assert_eq!(normalise(c, &ctx(), &[]), c);
     }
 
     #[test]

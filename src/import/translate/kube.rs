@@ -74,6 +74,33 @@ pub(super) fn exec_step(
     })))
 }
 
+/// A Deployment whose rollout ended: the new ReplicaSet available, and with the
+/// replicas known, every pod updated and available (old ReplicaSets at zero).
+fn deployment_rolled_out(replicas: Option<i64>) -> Until {
+    Until {
+        condition: Some(ConditionSpec {
+            type_: "Progressing".into(),
+            status: "True".into(),
+            reason: Some("NewReplicaSetAvailable".into()),
+        }),
+        matches: replicas.map(|r| {
+            serde_json::json!({"status": {"replicas": r, "updatedReplicas": r, "availableReplicas": r}})
+        }),
+        ..Until::default()
+    }
+}
+
+/// A DaemonSet with every scheduled pod available: `numberAvailable` is left out
+/// while it is 0 and `numberUnavailable` while it is 0, so both say it.
+fn daemonset_settled() -> Until {
+    Until {
+        matches: Some(
+            serde_json::json!({"status": {"numberAvailable": "[..]", "numberUnavailable": null}}),
+        ),
+        ..Until::default()
+    }
+}
+
 fn wait(
     target: Option<(&str, &str)>,
     sel: Option<(&str, &str)>,
@@ -777,6 +804,8 @@ impl Tr<'_> {
         let mut out: Vec<crate::scenario::StepSpec> = Vec::new();
         // generated pods, grouped by how they are found: (kind, selector or name pattern) -> states
         let mut groups: BTreeMap<(String, String, bool), Vec<PodState>> = BTreeMap::new();
+        // Deployments whose rollout end is already waited for
+        let mut rolled = std::collections::BTreeSet::new();
         for row in &rows {
             let Some(raw) = t.name(row).map(str::to_string) else {
                 continue;
@@ -819,14 +848,104 @@ impl Tr<'_> {
                     };
                     groups.entry(key).or_default().push(state);
                 }
+                "replicaset" if looks_generated(&name) => {
+                    // a Deployment's ReplicaSets, all shown settled: the rollout's end, once
+                    let settled_row =
+                        |r: &Vec<String>| match (t.cell(r, "READY"), t.cell(r, "DESIRED")) {
+                            (Some(a), Some(d)) => a == d,
+                            _ => false,
+                        };
+                    let Some(owner) = name.rsplit_once('-').map(|(o, _)| o.to_string()) else {
+                        continue;
+                    };
+                    let Some(dep) = self.objects.get("deployment", &owner) else {
+                        continue;
+                    };
+                    let settled = rows
+                        .iter()
+                        .filter(|r| {
+                            t.name(r)
+                                .and_then(|n| n.rsplit_once('-'))
+                                .is_some_and(|(o, _)| o == owner)
+                        })
+                        .all(settled_row);
+                    if settled && rolled.insert(dep.name.clone()) {
+                        out.push(super::spec::with_timeout(
+                            wait(
+                                Some(("deployment", &dep.name)),
+                                None,
+                                deployment_rolled_out(dep.replicas),
+                                ns.clone(),
+                            )
+                            .step,
+                            180,
+                        ));
+                        // the rollout's end leaves old ReplicaSets at zero a moment later:
+                        // as many ReplicaSets of each size as the post shows
+                        let sel = selector.map(str::to_string).or_else(|| dep.selector_text());
+                        let mut sizes: BTreeMap<i64, usize> = BTreeMap::new();
+                        for r in rows.iter().filter(|r| {
+                            t.name(r)
+                                .and_then(|n| n.rsplit_once('-'))
+                                .is_some_and(|(o, _)| o == owner)
+                        }) {
+                            if let Some(d) = t.cell(r, "DESIRED").and_then(|d| d.parse().ok()) {
+                                *sizes.entry(d).or_default() += 1;
+                            }
+                        }
+                        for (size, n) in sizes {
+                            let m = serde_json::json!({"spec": {"replicas": size}, "status": {"replicas": size}});
+                            let mut a = assert_spec(
+                                None,
+                                Some(("replicasets", sel.as_deref())),
+                                m,
+                                ns.clone(),
+                            );
+                            a.count = Some(n);
+                            out.push(super::spec::with_timeout(spec::step(Action::Assert(a)), 60));
+                        }
+                    }
+                }
+                "daemonset" => {
+                    // shown settled: every scheduled pod available (the counts depend on
+                    // the post's nodes, so only their agreement is waited for)
+                    let ready = t.cell(row, "READY").and_then(|c| c.parse::<i64>().ok());
+                    let desired = t.cell(row, "DESIRED").and_then(|c| c.parse::<i64>().ok());
+                    if let (Some(r), Some(d)) = (ready, desired) {
+                        if r == d && d > 0 {
+                            out.push(super::spec::with_timeout(
+                                wait(
+                                    Some(("daemonset", &name)),
+                                    None,
+                                    daemonset_settled(),
+                                    ns.clone(),
+                                )
+                                .step,
+                                120,
+                            ));
+                        }
+                    }
+                }
                 "deployment" | "statefulset" | "replicaset" => {
                     let Some((a, b)) = t.cell(row, "READY").and_then(states::ratio) else {
                         continue;
                     };
-                    if looks_generated(&name) && rkind == "replicaset" {
-                        continue;
-                    }
-                    if a == b && b > 0 {
+                    let up_to_date = t
+                        .cell(row, "UP-TO-DATE")
+                        .and_then(|c| c.parse::<i64>().ok());
+                    if rkind == "deployment" && a == b && b > 0 && up_to_date == Some(b) {
+                        // every replica of the current template: the rollout ended
+                        out.push(super::spec::with_timeout(
+                            wait(
+                                Some(("deployment", &name)),
+                                None,
+                                deployment_rolled_out(Some(b)),
+                                ns.clone(),
+                            )
+                            .step,
+                            180,
+                        ));
+                    } else if a == b && b > 0 {
                         let m = serde_json::json!({"status": {"readyReplicas": b}});
                         let until = Until {
                             condition: (rkind == "deployment").then(|| condition("Available")),
@@ -2375,17 +2494,13 @@ impl Tr<'_> {
             "status" => {
                 let replicas = self.objects.get(&kind, &name).and_then(|o| o.replicas);
                 let until = match kind.as_str() {
-                    "deployment" => Until {
-                        condition: Some(ConditionSpec { type_: "Progressing".into(), status: "True".into(), reason: Some("NewReplicaSetAvailable".into()) }),
-                        matches: replicas.map(|r| serde_json::json!({"status": {"replicas": r, "updatedReplicas": r, "availableReplicas": r}})),
-                        ..Until::default()
-                    },
+                    "deployment" => deployment_rolled_out(replicas),
                     "statefulset" => {
                         let shown = Regex::new(r"(\d+) new pods have been updated").ok().and_then(|re| re.captures(output)).and_then(|c| c[1].parse::<i64>().ok());
                         let r = shown.or(replicas);
                         Until { matches: Some(r.map_or(serde_json::json!({"status": {}}), |r| serde_json::json!({"status": {"readyReplicas": r, "updatedReplicas": r}}))), ..Until::default() }
                     }
-                    "daemonset" => Until { matches: Some(serde_json::json!({"status": {"numberUnavailable": null}})), ..Until::default() },
+                    "daemonset" => daemonset_settled(),
                     _ => Until::default(),
                 };
                 let ns = place.field();
