@@ -63,6 +63,8 @@ pub enum Command {
     Review(ReviewArgs),
     /// Report (and prune) snapshot files no scenario uses
     Snapshots(SnapshotsArgs),
+    /// Work with run reports: `kdrill report merge` combines the reports of a sharded run
+    Report(ReportArgs),
     /// Draft a scenario from a markdown tutorial: commands become steps, outputs snapshots
     Import(ImportArgs),
     /// Convert Kyverno Chainsaw or KUTTL tests into kdrill scenarios (+ MIGRATION.md)
@@ -135,6 +137,8 @@ pub struct RunArgs {
     /// Only scenarios whose `labels` match this selector: `tier=fast`, `area in (dns,net)`, `!slow`
     #[arg(short = 'l', long, value_name = "SELECTOR")]
     pub selector: Option<String>,
+    #[command(flatten)]
+    pub shard: ShardArgs,
     /// Refuse every step that would change objects outside the scenario's own namespace
     /// (cluster-scoped objects, other namespaces, host commands)
     #[arg(long)]
@@ -188,6 +192,45 @@ pub struct RunArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(subcommand)]
+    pub command: ReportCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Combine the JSON and JUnit reports of the shards of a run (`--shard I/N`) into one,
+    /// and print the merged result; exit 1 when a scenario failed (docs/sharding.md)
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Report files (each shard's `--report json=PATH` / `junit=PATH`; told apart by
+    /// their content) or directories holding them (their *.json and *.xml files)
+    #[arg(value_name = "INPUTS")]
+    pub inputs: Vec<PathBuf>,
+    /// Write the merged JUnit XML here
+    #[arg(long, value_name = "OUT.xml")]
+    pub junit: Option<PathBuf>,
+    /// Write the merged JSON report here
+    #[arg(long, value_name = "OUT.json")]
+    pub json: Option<PathBuf>,
+    /// Also read the reports kept in the ConfigMaps with this label selector (each
+    /// shard's `--report configmap=NAMESPACE/NAME`), through the Kubernetes API
+    #[arg(long, value_name = "SELECTOR")]
+    pub from_configmaps: Option<String>,
+    /// The namespace of those ConfigMaps [default: the context's; inside a pod, its own]
+    #[arg(short, long, value_name = "NAME", requires = "from_configmaps")]
+    pub namespace: Option<String>,
+    /// Fail (exit 1) unless exactly N shard reports were found
+    #[arg(long, value_name = "N")]
+    pub expect: Option<usize>,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct LintArgs {
     #[arg(default_value = "scenarios", value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
@@ -206,6 +249,21 @@ pub struct ListArgs {
     /// Only scenarios whose `labels` match this selector
     #[arg(short = 'l', long, value_name = "SELECTOR")]
     pub selector: Option<String>,
+    #[command(flatten)]
+    pub shard: ShardArgs,
+}
+
+/// Splitting a suite over machines (docs/sharding.md).
+#[derive(Debug, Args, Clone)]
+pub struct ShardArgs {
+    /// Only part I of N of the scenarios, e.g. `--shard 2/4` on the second of four CI
+    /// jobs: chosen by each file's path (not its place in a list), a suite kept whole
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<crate::select::Shard>,
+    /// Balance the shards by the time each scenario took in an earlier run's JSON
+    /// report (`--report json=PATH`); every shard must be given the same file
+    #[arg(long, value_name = "REPORT.json", requires = "shard")]
+    pub shard_timings: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

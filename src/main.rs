@@ -30,7 +30,7 @@ fn main() -> ExitCode {
             print!("{}", kdrill::schema::scenario_schema());
             exit::OK
         }
-        Command::Run(_) | Command::Clean(_) => {
+        Command::Run(_) | Command::Clean(_) | Command::Report(_) => {
             let rt = match tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
@@ -45,6 +45,7 @@ fn main() -> ExitCode {
                 match &cli.command {
                     Command::Run(a) => commands::run(a).await,
                     Command::Clean(a) => commands::clean(a).await,
+                    Command::Report(a) => commands::report(a).await,
                     _ => exit::USAGE,
                 }
             })

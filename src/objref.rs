@@ -40,6 +40,61 @@ pub enum RefError {
     NotAnObject(String),
     #[error("`{0}` has no name after the last `/`")]
     NoName(String),
+    #[error("`{name}` cannot be a Kubernetes object name: {why}")]
+    BadName { name: String, why: &'static str },
+}
+
+/// Whether `name` can name a Kubernetes object: at most 253 characters, letters,
+/// digits, `-`, `.`, `_`, `:` and `@` (the union of what the API's name rules allow),
+/// not `.` or `..`. `${VARS}` in it are checked after they are replaced. A pattern
+/// (`[..]`) or a Chainsaw expression (`($foo)`) is not a name.
+pub fn check_name(name: &str) -> Result<(), RefError> {
+    let bad = |why| {
+        Err(RefError::BadName {
+            name: name.to_string(),
+            why,
+        })
+    };
+    // what a variable holds is checked once it is replaced
+    let mut plain = String::new();
+    let mut rest = name;
+    while let Some(i) = rest.find("${") {
+        plain.push_str(&rest[..i]);
+        match rest[i..].find('}') {
+            Some(end) => {
+                plain.push('x');
+                rest = &rest[i + end + 1..];
+            }
+            None => return bad("`${` without a closing `}`"),
+        }
+    }
+    plain.push_str(rest);
+    if plain.is_empty() {
+        return bad("it is empty");
+    }
+    if plain.len() > 253 {
+        return bad("longer than 253 characters");
+    }
+    if plain == "." || plain == ".." {
+        return bad("`.` and `..` are not names");
+    }
+    if plain.contains("[..]") || plain.contains("...") {
+        return bad(
+            "a pattern matches text, it does not name an object: use `kind` with a `selector`",
+        );
+    }
+    if plain.starts_with('(') || plain.contains('$') {
+        return bad(
+            "an expression is not a name (Chainsaw's `($x)`): write the name, or a `${VAR}`",
+        );
+    }
+    if !plain
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | ':' | '@'))
+    {
+        return bad("only letters, digits, `-`, `.`, `_`, `:` and `@` may appear in a name");
+    }
+    Ok(())
 }
 
 fn looks_like_version(s: &str) -> bool {
@@ -142,6 +197,7 @@ impl ObjectRef {
         if name.is_empty() {
             return Err(RefError::NoName(t.to_string()));
         }
+        check_name(name)?;
         Ok(ObjectRef {
             kind: KindRef::parse(kind)?,
             name: name.to_string(),
@@ -237,6 +293,34 @@ mod tests {
             .to_string()
             .contains("is not a kind"));
         assert!(KindRef::parse("").is_err());
+    }
+
+    #[test]
+    fn names_that_cannot_be_kubernetes_names_are_refused() {
+        for bad in [
+            "v1/ConfigMap/[..]",
+            "v1/ConfigMap/($foo)",
+            "pod/a b",
+            "pod/x*",
+            "pod/..",
+            "pod/${X",
+        ] {
+            let e = ObjectRef::parse(bad).unwrap_err();
+            assert!(matches!(e, RefError::BadName { .. }), "{bad}: {e}");
+        }
+        for good in [
+            "pod/nginx",
+            "v1/ConfigMap/kube-root-ca.crt",
+            "clusterrole.rbac.authorization.k8s.io/system:aggregate-to-edit",
+            "v1/ConfigMap/${NAME}",
+            "v1/Namespace/${NAMESPACE}-peer",
+        ] {
+            assert!(ObjectRef::parse(good).is_ok(), "{good}");
+        }
+        assert!(ObjectRef::parse("v1/ConfigMap/[..]")
+            .unwrap_err()
+            .to_string()
+            .contains("use `kind` with a `selector`"));
     }
 
     #[test]

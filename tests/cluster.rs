@@ -590,6 +590,10 @@ fn read_only_refuses_changes_outside_the_scenario_namespace() {
     );
 }
 
+/// The in-cluster tests share the namespace kdrill-system, which each creates and
+/// its cleanup deletes: one at a time.
+static KDRILL_SYSTEM: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 #[ignore = "needs the testbed"]
 fn the_cluster_setup_suite_passes_from_inside_the_cluster_as_a_job() {
@@ -598,6 +602,7 @@ fn the_cluster_setup_suite_passes_from_inside_the_cluster_as_a_job() {
     else {
         return;
     };
+    let _one_at_a_time = KDRILL_SYSTEM.lock().unwrap_or_else(|e| e.into_inner());
     // this very binary, in an image built the no-Docker way and pushed to the
     // testbed's registry
     let built = std::process::Command::new(common::root().join("deploy/build-image"))
@@ -618,6 +623,94 @@ fn the_cluster_setup_suite_passes_from_inside_the_cluster_as_a_job() {
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(stdout.contains("kdrill: 1 passed, 0 failed"), "{stdout}");
+}
+
+/// (file, name, status) of every scenario of a JSON report, sorted.
+fn verdicts(report: &serde_json::Value) -> Vec<(String, String, String)> {
+    let mut v: Vec<_> = report["scenarios"]
+        .as_array()
+        .expect("scenarios")
+        .iter()
+        .map(|s| {
+            let f = |k: &str| s[k].as_str().unwrap_or("").to_string();
+            (f("file"), f("name"), f("status"))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+#[ignore = "needs the testbed"]
+fn a_suite_sharded_over_an_indexed_job_merges_to_the_unsharded_verdicts() {
+    let Some(kc) =
+        test_kubeconfig("a_suite_sharded_over_an_indexed_job_merges_to_the_unsharded_verdicts")
+    else {
+        return;
+    };
+    // this very binary, under the tag deploy/sharded-job.yaml names (pulled Always)
+    let built = std::process::Command::new(common::root().join("deploy/build-image"))
+        .arg(env!("CARGO_BIN_EXE_kdrill"))
+        .arg("kdrill/kdrill:dev")
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{:?}", text(&built));
+    let dir = tempfile::tempdir().unwrap();
+    let merged_path = dir.path().join("merged.json");
+    let junit_path = dir.path().join("merged.xml");
+    let out = kdrill_run(
+        &kc,
+        &[
+            "tests/fixtures/in-cluster/sharded-job.yaml",
+            "--set",
+            &format!("KDRILL={}", env!("CARGO_BIN_EXE_kdrill")),
+            "--set",
+            &format!("OUT={}", dir.path().display()),
+            "-v",
+        ],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let merged: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&merged_path).unwrap()).unwrap();
+    let shards = merged["shards"].as_array().unwrap();
+    assert_eq!(shards.len(), 3, "{merged}");
+    let mut ids: Vec<&str> = shards
+        .iter()
+        .map(|s| s["runId"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 3, "three separate runs");
+    for s in shards {
+        let n = &s["summary"];
+        let total = n["passed"].as_u64().unwrap() + n["failed"].as_u64().unwrap();
+        assert!(total >= 1, "every shard got part of the suite: {s}");
+    }
+    let xml = std::fs::read_to_string(&junit_path).unwrap();
+    assert!(xml.contains("<testsuites name=\"kdrill\""), "{xml}");
+
+    // the same suite, unsharded, from here
+    let whole_path = dir.path().join("whole.json");
+    let whole_arg = format!("json={}", whole_path.display());
+    let out = kdrill_run(
+        &kc,
+        &[
+            "scenarios/cluster-setup",
+            "--selector",
+            "!breaks",
+            "-j",
+            "4",
+            "--report",
+            &whole_arg,
+        ],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let whole: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&whole_path).unwrap()).unwrap();
+    assert!(verdicts(&whole).len() >= 3);
+    assert_eq!(verdicts(&merged), verdicts(&whole));
 }
 
 #[test]
@@ -919,7 +1012,7 @@ document.body.appendChild(pre);
     );
 }
 
-/// Issue 15's proof on posts nobody here tuned the importer to: nine tutorials of the
+/// Issue 15's proof on posts nobody here tuned the importer to: eight tutorials of the
 /// corpus that use only the testbed's images import, and with nothing done but
 /// IMPORT.md's to-do (record the snapshots on this cluster), pass twice in a row in
 /// CI mode with no snapshot change.
@@ -930,9 +1023,11 @@ fn imported_corpus_tutorials_pass_twice_with_no_snapshot_change() {
     else {
         return;
     };
-    const POSTS: [&str; 9] = [
+    // comandos-salida-es passes too, but its `kubectl logs --tail=1` right after a
+    // request reads nginx's access line or the line before it, as the log pipeline
+    // allows: a race in the post itself, recorded as such in issue 15
+    const POSTS: [&str; 8] = [
         "centos-root-zh",
-        "comandos-salida-es",
         "heredoc-continuations",
         "indented-labels-blog",
         "namespaces-context-switch",
@@ -990,7 +1085,7 @@ fn imported_corpus_tutorials_pass_twice_with_no_snapshot_change() {
         let (stdout, _) = text(&o);
         assert_eq!(o.status.code(), Some(0), "round {round}: {:?}", text(&o));
         assert!(
-            stdout.contains("6 passed, 0 failed"),
+            stdout.contains(&format!("{} passed, 0 failed", POSTS.len())),
             "round {round}: {stdout}"
         );
         assert_eq!(

@@ -39,6 +39,7 @@ fn man_writes_a_page_per_subcommand_that_man_renders() {
         "clean",
         "review",
         "snapshots",
+        "report",
         "import",
         "migrate",
         "schema",
@@ -46,7 +47,21 @@ fn man_writes_a_page_per_subcommand_that_man_renders() {
         "completions",
         "man",
     ];
-    assert_eq!(written.len(), 1 + subcommands.len(), "{stdout}");
+    // and the pages of sub-subcommands, listed on their parent's page
+    let nested = [("report", "report-merge")];
+    assert_eq!(
+        written.len(),
+        1 + subcommands.len() + nested.len(),
+        "{stdout}"
+    );
+    for (parent, sub) in nested {
+        let text = render(&dir.path().join(format!("man1/kdrill-{parent}.1")));
+        assert!(text.contains(&format!("kdrill-{sub}(1)")), "{text}");
+        let page = render(&dir.path().join(format!("man1/kdrill-{sub}.1")));
+        // NAME: the page's name, then its summary (justified: spaces may be doubled)
+        let name = page.split("NAME").nth(1).unwrap_or("").trim_start();
+        assert!(name.starts_with(&format!("kdrill-{sub} ")), "{page}");
+    }
     let main = render(&dir.path().join("man1/kdrill.1"));
     assert!(main.starts_with("kdrill(1)"), "{main}");
     assert!(

@@ -5,7 +5,8 @@ tools: create a namespace, server-side apply each object, wait on a watch (or on
 when the state already holds), merge-patch, delete + watch until gone, delete the namespace
 and watch until it is gone. No discovery (resource paths are known), no retries.
 Cleanup: DELETE the scenario's pods (not waiting) and the namespace, then watch the namespace until
-it is gone.
+it is gone; overlapped, as kdrill's: a scenario's thread is free as soon as its steps end, its cleanup
+runs on a thread of its own, and the run waits for every cleanup before it exits.
 
 usage: floor.py KUBECONFIG PARALLEL GROUP...     exit 0 when every scenario passed
 """
@@ -18,11 +19,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gen_suites import SCENARIOS  # noqa: E402
+from gen_suites import GENERATED, SCENARIOS  # noqa: E402
 from kube import Kube  # noqa: E402
 
 PLURAL = {("v1", "Pod"): "pods", ("v1", "ConfigMap"): "configmaps", ("apps/v1", "Deployment"): "deployments"}
 TIMEOUT = 60
+CLEANUP_POOL = [None]  # the cleanups' threads (main)
 
 
 def coll(ns, o):
@@ -59,7 +61,7 @@ def wait_for(k, ns, o, pred, rv=None):
     raise RuntimeError("timed out waiting for %s/%s" % (o["kind"], o["metadata"]["name"]))
 
 
-def run_scenario(k, name, steps):
+def run_scenario(k, name, steps, cleanups):
     ns = "floor-%s-%s" % (name, "".join(random.choices(string.ascii_lowercase + string.digits, k=5)))
     st, body = k.request("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
     if st != 201:
@@ -100,39 +102,54 @@ def run_scenario(k, name, steps):
                 with open(os.path.join(os.environ.get("BENCH_MARKS", "/tmp"), "a-running.txt"), "a") as f:
                     f.write("%.9f\n" % time.time())
     finally:
-        # the fastest cleanup we found: delete what the scenario created and the namespace at
-        # once, then wait for the namespace only (the namespace controller starts ~5 s after the
-        # namespace's DELETE; pods terminating meanwhile no longer hold it up: 7 s instead of 10 s
-        # with one nginx pod, vs deleting the namespace alone)
-        for s in steps:
-            if s[0] == "apply":
-                for o in s[1]:
-                    if o["kind"] == "Pod":  # only pods take time to go; the rest goes with the namespace
-                        k.request("DELETE", coll(ns, o) + "/" + o["metadata"]["name"])
-        st, body = k.request("DELETE", "/api/v1/namespaces/" + ns)
-        if st in (200, 202) and body.get("kind") == "Namespace":
-            nso = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}
-            path = "/api/v1/namespaces?fieldSelector=metadata.name%3D" + ns + "&resourceVersion=" + body["metadata"]["resourceVersion"]
-            for typ, _obj, _t in k.watch(path, TIMEOUT):
-                if typ == "DELETED":
-                    break
-            del nso
+        # off the critical path: the thread (the parallel slot) is free at once
+        cleanups.append(CLEANUP_POOL[0].submit(cleanup, k, ns, steps))
+
+
+def cleanup(k, ns, steps):
+    # the fastest cleanup we found: delete what the scenario created and the namespace at
+    # once, then wait for the namespace only (the namespace controller starts ~5 s after the
+    # namespace's DELETE; pods terminating meanwhile no longer hold it up: 7 s instead of 10 s
+    # with one nginx pod, vs deleting the namespace alone)
+    for s in steps:
+        if s[0] == "apply":
+            for o in s[1]:
+                if o["kind"] == "Pod":  # only pods take time to go; the rest goes with the namespace
+                    k.request("DELETE", coll(ns, o) + "/" + o["metadata"]["name"])
+    st, body = k.request("DELETE", "/api/v1/namespaces/" + ns)
+    if st in (200, 202) and body.get("kind") == "Namespace":
+        nso = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}
+        path = "/api/v1/namespaces?fieldSelector=metadata.name%3D" + ns + "&resourceVersion=" + body["metadata"]["resourceVersion"]
+        for typ, _obj, _t in k.watch(path, TIMEOUT):
+            if typ == "DELETED":
+                break
+        del nso
 
 
 def main():
     kubeconfig, parallel, groups = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
     k = Kube(kubeconfig, "kdrill-bench-floor")
-    todo = [(n, s) for n, g, s in SCENARIOS if g in groups]
+    todo = [(n, s) for n, g, s in SCENARIOS + GENERATED if g in groups]
     failed = 0
-    with ThreadPoolExecutor(parallel) as ex:
-        futs = [(n, ex.submit(run_scenario, k, n, s)) for n, s in todo]
-        for n, f in futs:
+    cleanups = []
+    # as many cleanups at once as there are scenarios: none waits for a thread
+    with ThreadPoolExecutor(max(1, len(todo))) as pool:
+        CLEANUP_POOL[0] = pool
+        with ThreadPoolExecutor(parallel) as ex:
+            futs = [(n, ex.submit(run_scenario, k, n, s, cleanups)) for n, s in todo]
+            for n, f in futs:
+                try:
+                    f.result()
+                    print("ok   %s" % n)
+                except Exception as e:  # noqa: BLE001
+                    failed += 1
+                    print("FAIL %s: %s" % (n, e))
+        for c in cleanups:
             try:
-                f.result()
-                print("ok   %s" % n)
+                c.result()
             except Exception as e:  # noqa: BLE001
                 failed += 1
-                print("FAIL %s: %s" % (n, e))
+                print("FAIL cleanup: %s" % e)
     sys.exit(1 if failed else 0)
 
 

@@ -8,6 +8,10 @@ Groups (one directory per group and tool; a suite is one tool invocation over gr
   basic/     (a) pod Running, (c) patch + assert, (d) delete + wait gone
   extra/     (b) Deployment of 3 replicas available, (e) 20 ConfigMaps applied and asserted
   parallel/  (f) 10 small scenarios (ConfigMap applied + asserted, nginx pod Running)
+  small/     (g) 60 tiny scenarios (ConfigMap applied, merge-patched, asserted)
+  tiny200/   (h) 200 tiny scenarios, the same as (g): the workload of issue 18 ("200 tiny
+             scenarios at -j 4"). Not committed (1,000 files of one pattern): bench/run
+             writes it with write_generated() into its output directory.
 
 No PyYAML in the stdlib: a tiny block-style YAML emitter (to_yaml) writes the files.
 """
@@ -108,6 +112,20 @@ for i in range(1, 11):
     ]))
 
 
+def tiny(i):
+    """(g)/(h): apply a ConfigMap, merge-patch it, assert the patched value."""
+    c = cm("tiny", {"n": str(i), "mode": "test"})
+    return [("apply", [c]), ("patch", c, {"data": {"mode": "patched"}}), ("assert", [partial(c, data={"n": str(i), "mode": "patched"})])]
+
+
+for i in range(1, 61):
+    SCENARIOS.append(("g-small-%02d" % i, "small", tiny(i)))
+
+# groups written on demand (write_generated), not committed
+GENERATED = [("h-tiny-%03d" % i, "tiny200", tiny(i)) for i in range(1, 201)]
+GENERATED_GROUPS = {"tiny200"}
+
+
 import re
 
 _PLAIN = re.compile(r"^[A-Za-z_/][A-Za-z0-9_./-]*$")
@@ -158,6 +176,9 @@ def docs(objs):
     return "---\n".join(dump(o) for o in objs)
 
 
+OUT_DIR = [OUT]  # where kdrill()/chainsaw()/kuttl() write: bench/suites, or a generated tree
+
+
 def write(path, text):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
@@ -180,7 +201,7 @@ def kdrill(name, group, steps):
         elif s[0] == "mark":
             out.append({"name": "mark", "command": {"run": MARK}})
     sc = {"apiVersion": "kdrill.dev/v1alpha1", "kind": "Scenario", "name": name, "steps": out}
-    write(os.path.join(OUT, "kdrill", group, name + ".yaml"), dump(sc))
+    write(os.path.join(OUT_DIR[0], "kdrill", group, name + ".yaml"), dump(sc))
 
 
 def kind_ref(o):
@@ -206,13 +227,13 @@ def chainsaw(name, group, steps):
             ops.append({"script": {"content": MARK}})
     test = {"apiVersion": "chainsaw.kyverno.io/v1alpha1", "kind": "Test", "metadata": {"name": name},
             "spec": {"steps": [{"try": ops}]}}
-    write(os.path.join(OUT, "chainsaw", group, name, "chainsaw-test.yaml"), dump(test))
+    write(os.path.join(OUT_DIR[0], "chainsaw", group, name, "chainsaw-test.yaml"), dump(test))
 
 
 def kuttl(name, group, steps):
     # KUTTL: a test case is a directory of numbered steps; within one step the order is
     # delete (waits until gone) -> commands -> apply files -> asserts/errors (polled every 1 s).
-    d = os.path.join(OUT, "kuttl", group, name)
+    d = os.path.join(OUT_DIR[0], "kuttl", group, name)
     n = 0
     pending = {}  # the current step: apply objs, asserts
 
@@ -256,6 +277,21 @@ def kuttl(name, group, steps):
             flush()
             pending["commands"] = [{"script": MARK}]
     flush()
+
+
+def write_generated(root):
+    """The generated groups (tiny200) under root/{kdrill,chainsaw,kuttl}/GROUP/, fresh."""
+    for tool in ("kdrill", "chainsaw", "kuttl"):
+        for g in GENERATED_GROUPS:
+            shutil.rmtree(os.path.join(root, tool, g), ignore_errors=True)
+    OUT_DIR[0] = root
+    try:
+        for name, group, steps in GENERATED:
+            kdrill(name, group, steps)
+            chainsaw(name, group, steps)
+            kuttl(name, group, steps)
+    finally:
+        OUT_DIR[0] = OUT
 
 
 def main():

@@ -112,11 +112,32 @@ pub fn migrate(args: &MigrateArgs) -> u8 {
                 s.notes,
                 out.join("MIGRATION.md").display()
             );
+            let t = &s.tally;
+            println!(
+                "  keys read  {} in {} file(s): {} converted, {} listed, {} not accounted for",
+                t.read,
+                t.files,
+                t.converted,
+                t.listed,
+                t.lost.len()
+            );
             // what was written must load: a converter bug must not reach `run`
             let (_, errors) = load_all(std::slice::from_ref(&out));
             if !errors.is_empty() {
                 print_errors(&errors);
                 eprintln!("kdrill migrate: the converted scenarios do not load (a bug in the converter: please report it)");
+                return exit::FAILED;
+            }
+            // nothing may be lost silently: a key neither converted nor listed fails
+            if !t.balanced() {
+                for l in t.lost.iter().take(20) {
+                    eprintln!("not accounted for: {l}");
+                }
+                eprintln!(
+                    "kdrill migrate: {} key(s) of the input were neither converted nor listed (all in {})",
+                    t.lost.len(),
+                    out.join("MIGRATION.md").display()
+                );
                 return exit::FAILED;
             }
             exit::OK

@@ -67,7 +67,18 @@ pub fn list(args: &ListArgs) -> u8 {
                 return exit::USAGE;
             }
         };
-    if errors.is_empty() && scenarios.is_empty() {
+    let scenarios = match crate::select::shard_of(
+        scenarios,
+        args.shard.shard,
+        args.shard.shard_timings.as_deref(),
+    ) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    if errors.is_empty() && scenarios.is_empty() && args.shard.shard.is_none() {
         eprintln!(
             "error: no scenarios in {}",
             super::display_paths(&args.paths)

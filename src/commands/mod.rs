@@ -5,6 +5,7 @@
 mod clean;
 mod convert;
 mod lint;
+mod report;
 mod run;
 mod snapshots;
 mod watch;
@@ -12,6 +13,7 @@ mod watch;
 pub use clean::clean;
 pub use convert::{import, migrate};
 pub use lint::{lint, list};
+pub use report::report;
 pub use run::plan;
 pub use snapshots::{review, snapshots};
 

@@ -112,6 +112,17 @@ pub(super) async fn run_once(
                 return exit::USAGE;
             }
         };
+    let scenarios = match crate::select::shard_of(
+        scenarios,
+        args.shard.shard,
+        args.shard.shard_timings.as_deref(),
+    ) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
     // --watch: only the scenarios whose files changed
     let scenarios: Vec<Scenario> = match only {
         Some(files) => scenarios
@@ -140,7 +151,10 @@ pub(super) async fn run_once(
             }
         }
     };
-    if scenarios.is_empty() {
+    if let Some(part) = args.shard.shard {
+        // a shard may have nothing to do; it still reports (an empty report merges)
+        eprintln!("kdrill: shard {part}: {} scenario(s)", scenarios.len());
+    } else if scenarios.is_empty() {
         let after = match (&args.filter, &args.selector) {
             (None, None) => "",
             _ => " (after --filter/--selector)",

@@ -340,6 +340,7 @@ impl<'a> ScenarioRun<'a> {
             slot.verdict(verdict);
         }
         exec.emit(Event::CleanupStarted { id: self.id });
+        exec.live.emptying(&self.namespace);
         let cleanup = super::cleanup::clean_up(
             &exec.cluster,
             exec.opts.keep,

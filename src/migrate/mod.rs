@@ -6,7 +6,10 @@
 //! equivalent and was converted to the closest one (nothing is dropped silently).
 
 pub mod chainsaw;
+pub mod jmespath;
 pub mod kuttl;
+pub mod ledger;
+pub mod shell;
 
 use crate::import::translate::{map, s};
 use serde_yaml::Value;
@@ -22,6 +25,8 @@ pub struct Test {
     pub timeout: Option<String>,
     pub serial: bool,
     pub skip: Option<String>,
+    /// The source test's labels, kept as the scenario's.
+    pub labels: Vec<(String, String)>,
     pub steps: Vec<Value>,
     pub catch: Vec<Value>,
     pub finally: Vec<Value>,
@@ -43,6 +48,13 @@ pub struct Migration {
     pub format: &'static str,
     pub tests: Vec<Test>,
     pub notes: Vec<Note>,
+    /// Every key of the input's YAML files and what accounts for it.
+    pub ledger: ledger::Ledger,
+    /// Steps a kdrill Suite runs once before the tests (KUTTL's suite `crdDir`,
+    /// `manifestDirs`, `commands`), written as `suite.yaml` beside them.
+    pub setup: Vec<Value>,
+    /// Files the setup uses: (path relative to the output, content).
+    pub setup_files: Vec<(String, String)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +82,8 @@ pub struct Summary {
     pub steps: usize,
     pub files: usize,
     pub notes: usize,
+    /// The input's keys: read, converted, listed, and those nothing accounts for.
+    pub tally: ledger::Tally,
 }
 
 /// The documents of a YAML file, empty ones skipped.
@@ -139,6 +153,40 @@ pub(crate) fn delete_target(r: &Value) -> Option<Vec<(&'static str, Value)>> {
             vec![("kind", s(&kind)), ("selector", s(&selector_of(labels)?))]
         }
     })
+}
+
+/// Copy the files shell text names (relative to `dir`, the script's directory; `rel`
+/// is that directory relative to the test's) into `files`, and, for each copied file
+/// that is not YAML (a script), the files it names in turn, relative to its own
+/// directory: a script that sources `../_common/lib.sh` still finds it. YAML files
+/// copied whole are converted as they are.
+pub(crate) fn copy_referenced(
+    text: &str,
+    dir: &Path,
+    rel: &Path,
+    files: &mut Vec<(String, String)>,
+    ledger: &mut ledger::Ledger,
+) {
+    for found in shell::referenced_files(text, dir) {
+        let src = dir.join(&found);
+        let name = shell::normalise(&rel.join(&found)).display().to_string();
+        if !src.is_file() || files.iter().any(|(n, _)| *n == name) {
+            continue;
+        }
+        let Ok(t) = std::fs::read_to_string(&src) else {
+            continue;
+        };
+        let yaml = src.extension().is_some_and(|e| e == "yaml" || e == "yml");
+        if yaml {
+            ledger.walk_file(&src);
+            ledger.account_file(&src, ledger::Fate::Converted);
+        }
+        files.push((name.clone(), t.clone()));
+        if !yaml {
+            let sub = found.parent().map(Path::to_path_buf).unwrap_or_default();
+            copy_referenced(&t, &dir.join(&sub), &rel.join(&sub), files, ledger);
+        }
+    }
 }
 
 /// The partial object an assertion compares: the document without what names it
@@ -222,7 +270,14 @@ fn scenario_text(format: &str, t: &Test) -> String {
                 t.source.display()
             )),
         ),
-        ("labels", map(vec![("migrated-from", s(format))])),
+        (
+            "labels",
+            Value::Mapping(
+                std::iter::once((s("migrated-from"), s(format)))
+                    .chain(t.labels.iter().map(|(k, v)| (s(k), s(v))))
+                    .collect(),
+            ),
+        ),
     ];
     if let Some(d) = &t.timeout {
         top.push(("timeout", s(d)));
@@ -260,16 +315,62 @@ pub fn write(m: &Migration, out: &Path) -> Result<Summary, MigrateError> {
         })
     };
     let mut summary = Summary::default();
+    let mut taken = std::collections::BTreeSet::new();
+    let mut md_renamed = Vec::new();
     for t in &m.tests {
-        let dir = out.join(file_name(&t.name));
-        let path = dir.join(format!("{}.yaml", file_name(&t.name)));
-        w(&path, &scenario_text(m.format, t))?;
+        // two tests with one name (Chainsaw allows it) become two scenarios
+        let mut stem = file_name(&t.name);
+        let mut n = 1;
+        while !taken.insert(stem.clone()) {
+            n += 1;
+            stem = format!("{}-{n}", file_name(&t.name));
+        }
+        let mut t = t.clone();
+        if n > 1 {
+            md_renamed.push(format!(
+                "`{}`: a second test named `{}`, written as `{stem}`",
+                t.source.display(),
+                t.name
+            ));
+            t.name = stem.clone();
+        }
+        let dir = out.join(&stem);
+        let path = dir.join(format!("{stem}.yaml"));
+        w(&path, &scenario_text(m.format, &t))?;
         for (name, text) in &t.files {
-            w(&dir.join(name), text)?;
+            let path = dir.join(name);
+            w(&path, text)?;
+            // a script with a `#!` line is run directly (`./check.sh`): keep it runnable
+            if text.starts_with("#!") {
+                use std::os::unix::fs::PermissionsExt;
+                let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755));
+            }
         }
         summary.scenarios.push(path);
         summary.steps += t.steps.len() + t.catch.len() + t.finally.len();
         summary.files += t.files.len();
+    }
+    if !m.setup.is_empty() {
+        let suite = map(vec![
+            ("apiVersion", s(crate::scenario::API_VERSION)),
+            ("kind", s("Suite")),
+            ("name", s(&format!("{} suite", m.format))),
+            ("setup", Value::Sequence(m.setup.clone())),
+        ]);
+        let text = serde_yaml::to_string(&suite).unwrap_or_default();
+        w(
+            &out.join("suite.yaml"),
+            &format!("# kdrill migrate {}: the suite's setup\n{text}", m.format),
+        )?;
+        for (name, text) in &m.setup_files {
+            let path = out.join(name);
+            w(&path, text)?;
+            if text.starts_with("#!") {
+                use std::os::unix::fs::PermissionsExt;
+                let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755));
+            }
+        }
+        summary.files += m.setup_files.len();
     }
     let mut md = format!(
         "# Migration from {}\n\nWritten by `kdrill migrate {}`: {} test(s), one directory each \
@@ -278,6 +379,13 @@ pub fn write(m: &Migration, out: &Path) -> Result<Summary, MigrateError> {
         m.format,
         m.tests.len(),
     );
+    if !md_renamed.is_empty() {
+        md.push_str("## Renamed\n\n");
+        for r in &md_renamed {
+            let _ = writeln!(md, "- {r}");
+        }
+        md.push('\n');
+    }
     if m.notes.is_empty() {
         md.push_str("Every construct had an exact equivalent: nothing needs a human.\n");
     } else {
@@ -286,8 +394,26 @@ pub fn write(m: &Migration, out: &Path) -> Result<Summary, MigrateError> {
             let _ = writeln!(md, "- [ ] `{}:{}`: {}", n.file.display(), n.line, n.text);
         }
     }
+    let tally = m.ledger.tally();
+    let _ = write!(
+        md,
+        "\n## Tally\n\nEvery key of every YAML file of the input, found by walking the files (not by the converter): \
+{} file(s), {} key(s) read, {} converted, {} listed above, {} not accounted for.\n",
+        tally.files,
+        tally.read,
+        tally.converted,
+        tally.listed,
+        tally.lost.len()
+    );
+    if !tally.lost.is_empty() {
+        md.push_str("\n## Not converted and not explained (a gap in `kdrill migrate`)\n\nThese keys were read but the converter neither converted them nor said why; the migrated tests may not mean what the source meant:\n\n");
+        for l in &tally.lost {
+            let _ = writeln!(md, "- [ ] {l}");
+        }
+    }
     w(&out.join("MIGRATION.md"), &md)?;
     summary.notes = m.notes.len();
+    summary.tally = tally;
     Ok(summary)
 }
 

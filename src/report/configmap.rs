@@ -11,6 +11,30 @@ use std::collections::BTreeMap;
 /// A label that marks report ConfigMaps (for `kubectl get cm -l kdrill.dev/report`).
 pub const REPORT_LABEL: &str = "kdrill.dev/report";
 
+/// More labels for the report ConfigMap, `k=v,k2=v2`: the shards of an Indexed Job
+/// mark their reports as the Job's, for `kdrill report merge --from-configmaps`.
+pub const LABELS_ENV: &str = "KDRILL_REPORT_LABELS";
+
+/// The report ConfigMap's labels: kdrill's own and those of `KDRILL_REPORT_LABELS`
+/// (an entry without `=` is ignored, with a warning).
+fn labels(extra: Option<&str>) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = [(REPORT_LABEL.to_string(), "true".to_string())].into();
+    for part in extra
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        match part.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => {
+                out.insert(k.trim().to_string(), v.trim().to_string());
+            }
+            _ => eprintln!("kdrill: {LABELS_ENV}: `{part}` is not k=v; ignored"),
+        }
+    }
+    out
+}
+
 /// `passed=3 failed=0 skipped=1 run=abc123`
 pub fn summary(report: &Report) -> String {
     let count = |st: Status| report.scenarios.iter().filter(|s| s.status == st).count();
@@ -48,7 +72,7 @@ pub async fn write(
         metadata: kube::api::ObjectMeta {
             name: Some(name.to_string()),
             namespace: Some(namespace.to_string()),
-            labels: Some([(REPORT_LABEL.to_string(), "true".to_string())].into()),
+            labels: Some(labels(std::env::var(LABELS_ENV).ok().as_deref())),
             ..Default::default()
         },
         data: Some(data),
@@ -67,4 +91,19 @@ pub async fn write(
         source,
     })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extra_labels_from_the_environment() {
+        let l = labels(Some("kdrill.dev/job=shards, app=x,bad,,"));
+        assert_eq!(l.get(REPORT_LABEL).map(String::as_str), Some("true"));
+        assert_eq!(l.get("kdrill.dev/job").map(String::as_str), Some("shards"));
+        assert_eq!(l.get("app").map(String::as_str), Some("x"));
+        assert_eq!(l.len(), 3);
+        assert_eq!(labels(None).len(), 1);
+    }
 }

@@ -7,6 +7,7 @@ pub mod human;
 pub mod json;
 pub mod junit;
 pub mod live;
+pub mod merge;
 pub mod reporter;
 
 pub use reporter::{Display, ReportTarget, Reporter};
@@ -269,7 +270,7 @@ impl Report {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::evidence::Evidence;
     use crate::executor::event::{Failure, StepResult};

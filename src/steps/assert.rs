@@ -43,6 +43,14 @@ pub struct AssertSpec {
     pub count: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// A CEL expression that must also be true of a matching object (`self`); the
+    /// scenario's variables are CEL variables by name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expr: Option<crate::wait::Expr>,
+    /// The variables `expr` sees, set when the step runs.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub vars: std::collections::BTreeMap<String, String>,
 }
 
 fn empty_object() -> Value {
@@ -69,13 +77,31 @@ impl AssertSpec {
 
 }
 
+/// How one object falls short: the partial object's differences, then `expr`'s.
+fn mismatches(spec: &AssertSpec, object: &Value) -> Vec<subset::Mismatch> {
+    let mut out = subset::diff(&spec.matches, object, spec.any_order);
+    if let Some(e) = &spec.expr {
+        let shown = match e.eval(object, &spec.vars) {
+            crate::wait::expr::Verdict::Holds => None,
+            crate::wait::expr::Verdict::Fails(parts) => Some(parts.join(", ")),
+            crate::wait::expr::Verdict::Error(m) => Some(format!("an error: {m}")),
+        };
+        if let Some(actual) = shown {
+            out.push(subset::Mismatch {
+                path: "expr".into(),
+                expected: format!("`{e}` to hold"),
+                actual,
+            });
+        }
+    }
+    out
+}
+
 /// What is still wrong with the objects seen (nothing when the assertion holds), and
 /// which object that is about: the evidence of a failed assert.
 fn judge(spec: &AssertSpec, kind: &str, seen: &Seen) -> Unmet {
-    let results: Vec<(&String, Vec<subset::Mismatch>)> = seen
-        .iter()
-        .map(|(n, o)| (n, subset::diff(&spec.matches, o, spec.any_order)))
-        .collect();
+    let results: Vec<(&String, Vec<subset::Mismatch>)> =
+        seen.iter().map(|(n, o)| (n, mismatches(spec, o))).collect();
     let matching = results.iter().filter(|(_, m)| m.is_empty()).count();
     let first_matching = || results.iter().find(|(_, m)| m.is_empty()).map(|(n, _)| *n);
     // a Secret's values are never shown, neither what was expected nor what came
@@ -171,6 +197,9 @@ fn closest<'a>(
 impl StepKind for AssertSpec {
     const KEYWORD: &'static str = "assert";
 
+    // CEL sees variables by name, as values: never pasted into its text
+    const VERBATIM: &'static [&'static str] = &["expr"];
+
     fn summary(&self) -> String {
         let target = super::target_summary(
             self.object.as_ref(),
@@ -241,6 +270,16 @@ impl StepKind for AssertSpec {
 }
 
 async fn run(ctx: &StepCtx<'_>, spec: &AssertSpec) -> Result<Output, StepError> {
+    let with_vars;
+    let spec = if spec.expr.is_some() {
+        with_vars = AssertSpec {
+            vars: ctx.vars.clone(),
+            ..spec.clone()
+        };
+        &with_vars
+    } else {
+        spec
+    };
     let kind = spec
         .object
         .as_ref()
@@ -282,7 +321,11 @@ async fn run(ctx: &StepCtx<'_>, spec: &AssertSpec) -> Result<Output, StepError> 
             if kind_name == "secret" {
                 crate::objects::redact_secret_fields(&mut shown);
             }
-            *expected = serde_yaml::to_string(&shown).ok();
+            let mut text = serde_yaml::to_string(&shown).unwrap_or_default();
+            if let Some(e) = &spec.expr {
+                text.push_str(&format!("expr: {e}\n"));
+            }
+            *expected = Some(text);
         }
         err
     })?;
@@ -424,6 +467,33 @@ mod tests {
             check(&one, "pod", &Seen::new()),
             vec!["pod/x does not exist"]
         );
+    }
+
+    #[test]
+    fn expr_is_checked_with_the_partial_object_and_its_parts_shown() {
+        let s = seen(&[
+            ("a", json!({"spec": {"replicas": 2}, "status": {"readyReplicas": 1}})),
+            ("b", json!({"spec": {"replicas": 3}, "status": {"readyReplicas": 3}})),
+        ]);
+        let ready = "expr: 'self.status.readyReplicas == self.spec.replicas'";
+        assert!(check(&spec(&format!("{{kind: deployments, {ready}}}")), "deployment", &s).is_empty());
+        let all = check(&spec(&format!("{{kind: deployments, match: all, {ready}}}")), "deployment", &s);
+        assert_eq!(all, vec!["deployment/a: expr: expected `self.status.readyReplicas == self.spec.replicas` to hold, got self.status.readyReplicas = 1, self.spec.replicas = 2"]);
+        let none = check(&spec(&format!("{{kind: deployments, match: none, {ready}}}")), "deployment", &s);
+        assert_eq!(none, vec!["deployment/b matches, but no object may"]);
+        let both = spec(&format!("{{object: deployments/b, matches: {{spec: {{replicas: 3}}}}, {ready}}}"));
+        // an object assertion sees that one object
+        let b = seen(&[("b", json!({"spec": {"replicas": 3}, "status": {"readyReplicas": 3}}))]);
+        assert!(check(&both, "deployment", &b).is_empty());
+        let wrong = spec(&format!("{{object: deployments/b, matches: {{spec: {{replicas: 4}}}}, {ready}}}"));
+        assert_eq!(check(&wrong, "deployment", &b).len(), 1, "the partial object still counts");
+        let mut with_vars = spec("{kind: deployments, expr: 'self.spec.replicas == int(N)', count: 1}");
+        with_vars.vars.insert("N".into(), "3".into());
+        assert!(check(&with_vars, "deployment", &s).is_empty());
+        assert!(serde_yaml::from_str::<AssertSpec>("{kind: pods, expr: 'self.x =='}")
+            .unwrap_err()
+            .to_string()
+            .contains("CEL: 1:"));
     }
 
     #[test]

@@ -69,7 +69,26 @@ async fn run(ctx: &StepCtx<'_>, spec: &CommandSpec) -> Result<Output, StepError>
         dir,
         env,
     };
-    let out = ctx.host.run(&cmd, ctx.cancel).await.map_err(|e| match e {
+    // the step's timeout stops the command (its whole process group), as the peers'
+    // per-operation timeouts do; the executor's own bound is a few seconds later
+    let limit = ctx.cancel.child_token();
+    let timer = {
+        let limit = limit.clone();
+        let after = ctx.timeout;
+        tokio::spawn(async move {
+            tokio::time::sleep(after).await;
+            limit.cancel();
+        })
+    };
+    let out = ctx.host.run(&cmd, &limit).await;
+    timer.abort();
+    let out = out.map_err(|e| match e {
+        crate::host::HostError::Cancelled if !ctx.cancel.is_cancelled() => {
+            StepError::failed(format!(
+                "the command did not finish within {} (the step's timeout): stopped",
+                crate::duration::format_duration(ctx.timeout)
+            ))
+        }
         crate::host::HostError::Cancelled => StepError::Cancelled,
         other => StepError::failed(other.to_string()),
     })?;

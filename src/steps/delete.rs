@@ -33,6 +33,11 @@ pub struct DeleteSpec {
     pub wait: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub propagation: Option<Propagation>,
+    /// An object that is already gone is fine (default false: a missing `object`
+    /// fails the step). Chainsaw's and KUTTL's deletes, and `kubectl delete
+    /// --ignore-not-found`, tolerate absence.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ignore_not_found: bool,
 }
 
 fn yes() -> bool {
@@ -43,18 +48,22 @@ fn is_true(b: &bool) -> bool {
     *b
 }
 
-
 impl StepKind for DeleteSpec {
     const KEYWORD: &'static str = "delete";
 
     const EXPECTS: &'static [ExpectField] = &[ExpectField::Error];
 
     fn summary(&self) -> String {
-        super::target_summary(
+        let target = super::target_summary(
             self.object.as_ref(),
             self.kind.as_ref(),
             self.selector.as_deref(),
-        )
+        );
+        if self.ignore_not_found {
+            format!("{target} (if present)")
+        } else {
+            target
+        }
     }
 
     fn validate(&self) -> Vec<Problem> {
@@ -105,19 +114,34 @@ async fn run(ctx: &StepCtx<'_>, spec: &DeleteSpec) -> Result<Output, StepError> 
         ..Default::default()
     };
     let mut out = Output::default();
+    let mut deleted = Vec::new();
     for name in &names {
-        api.delete(name, &dp).await?;
-        out.notes.push(format!(
-            "{}/{name} deleted",
-            resolved.ar.kind.to_ascii_lowercase()
-        ));
+        match api.delete(name, &dp).await {
+            Ok(_) => {
+                out.notes.push(format!(
+                    "{}/{name} deleted",
+                    resolved.ar.kind.to_ascii_lowercase()
+                ));
+                deleted.push(name.clone());
+            }
+            Err(kube::Error::Api(e)) if e.code == 404 && spec.ignore_not_found => {
+                out.notes.push(format!(
+                    "{}/{name} was already gone (ignoreNotFound)",
+                    resolved.ar.kind.to_ascii_lowercase()
+                ));
+                // kdrill's own cleanup has nothing left to remove either
+                ctx.cleanup
+                    .forget(&resolved, resolved.namespaced.then_some(ns), name);
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
     if spec.wait {
         let gone = Until {
             deleted: Some(true),
             ..Default::default()
         };
-        for name in &names {
+        for name in &deleted {
             wait_for(api.clone(), name, &gone, ctx.timeout, ctx.cancel).await?;
             ctx.cleanup
                 .forget(&resolved, resolved.namespaced.then_some(ns), name);
@@ -127,4 +151,24 @@ async fn run(ctx: &StepCtx<'_>, spec: &DeleteSpec) -> Result<Output, StepError> 
         out.notes.push("no object matched the selector".into());
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ignore_not_found_is_read_written_and_summarised() {
+        let spec: DeleteSpec =
+            serde_yaml::from_str("{object: v1/ConfigMap/gone, ignoreNotFound: true}").unwrap();
+        assert!(spec.ignore_not_found);
+        assert_eq!(spec.summary(), "v1/ConfigMap/gone (if present)");
+        assert_eq!(
+            serde_yaml::to_string(&spec).unwrap(),
+            "object: v1/ConfigMap/gone\nignoreNotFound: true\n"
+        );
+        let plain: DeleteSpec = serde_yaml::from_str("{object: pod/x}").unwrap();
+        assert!(!plain.ignore_not_found);
+        assert_eq!(serde_yaml::to_string(&plain).unwrap(), "object: pod/x\n");
+    }
 }

@@ -72,11 +72,13 @@ async fn run(ctx: &StepCtx<'_>, spec: &WaitSpec) -> Result<Output, StepError> {
         &resolved,
         spec.namespace.as_deref().unwrap_or(ctx.namespace),
     );
+    // `until.expr` sees the scenario's variables
+    let until = spec.until.with_vars(ctx.vars);
     let result = match (&spec.target, &spec.selector) {
-        (Some(t), _) => wait_for(api, &t.name, &spec.until, ctx.timeout, ctx.cancel).await,
+        (Some(t), _) => wait_for(api, &t.name, &until, ctx.timeout, ctx.cancel).await,
         (None, Some(sel)) => {
             let kind = resolved.ar.kind.to_ascii_lowercase();
-            wait_for_selector(api, &kind, sel, &spec.until, ctx.timeout, ctx.cancel)
+            wait_for_selector(api, &kind, sel, &until, ctx.timeout, ctx.cancel)
                 .await
                 // one match is an object `save` can read; many are not
                 .map(|seen| match seen.len() {

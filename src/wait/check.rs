@@ -52,6 +52,9 @@ impl Until {
                     .map(ToString::to_string),
             );
         }
+        if let Some(e) = &self.expr {
+            bad.extend(super::expr::unmet(e, obj, &self.vars));
+        }
         bad
     }
 
@@ -60,7 +63,7 @@ impl Until {
     /// a Deployment past its progress deadline. The wait then ends at once instead of
     /// at its timeout.
     pub fn hopeless(&self, obj: &Value) -> Option<String> {
-        if self.deleted.is_some() || self.matches.is_some() {
+        if self.deleted.is_some() || self.matches.is_some() || self.expr.is_some() {
             return None;
         }
         let cond = |t: &str| {
@@ -281,6 +284,33 @@ mod tests {
                 ]
             }
         })
+    }
+
+    #[test]
+    fn expr_sees_the_object_and_the_variables() {
+        let p = crashing_pod();
+        let u =
+            until("{expr: \"self.status.containerStatuses.all(c, c.restartCount < int(MAX))\"}");
+        let vars = [("MAX".to_string(), "3".to_string())].into();
+        assert!(u.with_vars(&vars).check(Some(&p)).is_empty());
+        let vars = [("MAX".to_string(), "2".to_string())].into();
+        let bad = u.with_vars(&vars).check(Some(&p));
+        assert_eq!(bad.len(), 1);
+        assert!(
+            bad[0].starts_with(
+                "`self.status.containerStatuses.all(c, c.restartCount < int(MAX))` is false"
+            ),
+            "{bad:?}"
+        );
+        // a failed expression never makes a wait hopeless: it may be what is awaited
+        assert_eq!(
+            until("{expr: \"self.status.phase == 'Failed'\"}")
+                .hopeless(&json!({"status": {"phase": "Failed"}})),
+            None
+        );
+        assert!(until("{expr: 'self.x == 1', phase: Running}")
+            .summary()
+            .contains("expr `self.x == 1`"));
     }
 
     #[test]

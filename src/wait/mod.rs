@@ -3,12 +3,14 @@
 //! passes, the last mismatch and the object it is about are the evidence.
 //!
 //! - [`until`]: what an object must look like, as scenario files write it;
+//! - [`expr`]: CEL expressions on the object (`expr:` of `until` and `assert`);
 //! - [`check`]: how one object is checked against it;
 //! - [`watch`]: the one loop behind every wait, fed by a stream of watch events (a
 //!   real watch, or a replayed sequence in tests);
 //! - [`target`]: waits for one object by name, or for every match of a selector.
 
 mod check;
+pub mod expr;
 mod target;
 mod until;
 mod watch;
@@ -16,6 +18,7 @@ mod watch;
 #[cfg(test)]
 mod replay;
 
+pub use expr::Expr;
 pub use target::{
     check_all, judge_all, settle_object, settle_selector, wait_for, wait_for_selector,
 };

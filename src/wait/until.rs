@@ -30,6 +30,14 @@ pub struct Until {
     pub matches: Option<Value>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub any_order: bool,
+    /// A CEL expression on the object (`self`) that must be true; the scenario's
+    /// variables are CEL variables by name (docs/scenario-format.md, Expressions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expr: Option<super::Expr>,
+    /// The variables `expr` sees, set when the step runs ([`Until::with_vars`]).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub vars: std::sync::Arc<std::collections::BTreeMap<String, String>>,
 }
 
 /// A status condition.
@@ -228,6 +236,15 @@ impl<'de> Deserialize<'de> for ConditionSpec {
 }
 
 impl Until {
+    /// This condition with the variables its `expr` sees.
+    pub fn with_vars(&self, vars: &std::collections::BTreeMap<String, String>) -> Until {
+        let mut u = self.clone();
+        if u.expr.is_some() {
+            u.vars = std::sync::Arc::new(vars.clone());
+        }
+        u
+    }
+
     /// Short text for progress lines and labels.
     pub fn summary(&self) -> String {
         let mut parts = Vec::new();
@@ -267,6 +284,9 @@ impl Until {
         }
         if self.matches.is_some() {
             parts.push("matches".into());
+        }
+        if let Some(e) = &self.expr {
+            parts.push(format!("expr `{e}`"));
         }
         if parts.is_empty() {
             "exists".into()

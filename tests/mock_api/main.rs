@@ -7,4 +7,5 @@ mod mock;
 
 mod apply;
 mod cleanup;
+mod steps;
 mod waits;

@@ -132,6 +132,8 @@ fn assert_spec(
         quantifier: None,
         count: None,
         namespace: ns,
+        expr: None,
+        vars: Default::default(),
     }
 }
 
@@ -2064,6 +2066,8 @@ impl Tr<'_> {
                     namespace: ns,
                     wait: true,
                     propagation: None,
+                    // kubectl fails on a missing object unless told otherwise
+                    ignore_not_found: k.has("ignore-not-found"),
                 })))
             };
         // objects of a manifest
@@ -2874,6 +2878,8 @@ impl Tr<'_> {
             quantifier: Some(crate::steps::assert::Quantifier::Any),
             count: None,
             namespace: if nodes { None } else { place.field() },
+            expr: None,
+            vars: Default::default(),
         };
         Outcome::Steps(vec![super::spec::with_timeout(spec::step(Action::Assert(a)), 120)
             .into_emit()
