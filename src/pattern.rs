@@ -83,9 +83,11 @@ pub fn line_matches(pattern: &str, line: &str) -> bool {
 pub fn keep_wildcards(stored: &str, new: &str) -> String {
     use similar::{DiffOp, TextDiff};
     let diff = TextDiff::from_lines(stored, new);
-    let old: Vec<&str> = stored.lines().collect();
-    let fresh: Vec<&str> = new.lines().collect();
-    let mut out: Vec<&str> = Vec::new();
+    // The diff's own lines, with their endings: it also ends a line at a lone `\r`,
+    // which `str::lines` does not, so its indexes only fit its own slices.
+    let old = diff.old_slices();
+    let fresh = diff.new_slices();
+    let mut out = String::with_capacity(new.len());
     for op in diff.ops() {
         match *op {
             DiffOp::Equal { new_index, len, .. }
@@ -94,7 +96,7 @@ pub fn keep_wildcards(stored: &str, new: &str) -> String {
                 new_len: len,
                 ..
             } => {
-                out.extend(&fresh[new_index..new_index + len]);
+                out.extend(fresh[new_index..new_index + len].iter().copied());
             }
             DiffOp::Delete { .. } => {}
             DiffOp::Replace {
@@ -104,20 +106,29 @@ pub fn keep_wildcards(stored: &str, new: &str) -> String {
                 new_len,
             } => {
                 for i in 0..new_len {
-                    let line = fresh[new_index + i];
+                    let (line, ending) = split_ending(fresh[new_index + i]);
                     let kept = (i < old_len)
-                        .then(|| old[old_index + i])
+                        .then(|| split_ending(old[old_index + i]).0)
                         .filter(|p| p.contains("[..]") && line_matches(p, line));
-                    out.push(kept.unwrap_or(line));
+                    out.push_str(kept.unwrap_or(line));
+                    out.push_str(ending);
                 }
             }
         }
     }
-    let mut text = out.join("\n");
-    if new.ends_with('\n') {
-        text.push('\n');
-    }
-    text
+    out
+}
+
+/// A line of the diff and its ending: `\r\n`, `\n`, `\r` or none (the last line).
+fn split_ending(line: &str) -> (&str, &str) {
+    let cut = if line.ends_with("\r\n") {
+        2
+    } else if line.ends_with(['\n', '\r']) {
+        1
+    } else {
+        0
+    };
+    line.split_at(line.len() - cut)
 }
 
 #[cfg(test)]
@@ -179,5 +190,26 @@ mod tests {
             "NAME   READY   AGE\nweb    1/1     [..]\ndb     0/1     7s\ncache  1/1     2s\n"
         );
         assert_eq!(keep_wildcards("a\nb\n", "a\nc\n"), "a\nc\n");
+    }
+
+    #[test]
+    fn updates_survive_a_lone_carriage_return() {
+        // found by fuzzing (fuzz/seeds/pattern/crash-*): the diff ends a line at a lone
+        // `\r`, `str::lines` does not, and indexing one by the other panicked
+        for (stored, new) in [
+            ("x[..]\n", "x1\ry\n"),
+            ("a\rb[..]\r", "a\rb2\rc"),
+            ("", "\r\r"),
+        ] {
+            let kept = keep_wildcards(stored, new);
+            assert!(
+                matches(&kept, new),
+                "{stored:?} updated by {new:?}: {kept:?}"
+            );
+        }
+        assert_eq!(
+            keep_wildcards("a\r\nb[..]\r\n", "a\r\nb7\r\n"),
+            "a\r\nb[..]\r\n"
+        );
     }
 }

@@ -144,6 +144,18 @@ pub fn check_name(name: &str) -> Result<(), VarsError> {
     }
 }
 
+/// Which scalars were quoted in the file, by path (`wait.for`, `expect.stdout`).
+pub trait Quoted {
+    fn is_quoted(&self, path: &str) -> bool;
+}
+
+/// A set of paths written out (what the unit tests give).
+impl Quoted for std::collections::BTreeSet<String> {
+    fn is_quoted(&self, path: &str) -> bool {
+        self.contains(path)
+    }
+}
+
 /// Expand `${NAME}` in every string of a YAML value, keys included, the way YAML
 /// would read the text had it been written there: a plain scalar is read again for
 /// its type (`replicas: ${N}` becomes a number), a quoted one (its path, relative to
@@ -152,13 +164,13 @@ pub fn expand_value(
     value: &serde_yaml::Value,
     vars: &Vars,
     at: &str,
-    quoted: &std::collections::BTreeSet<String>,
+    quoted: &impl Quoted,
 ) -> Result<serde_yaml::Value, VarsError> {
     use serde_yaml::Value;
     Ok(match value {
         Value::String(s) if s.contains("${") => {
             let text = expand(s, vars)?;
-            if quoted.contains(at) {
+            if quoted.is_quoted(at) {
                 Value::String(text)
             } else {
                 match serde_yaml::from_str::<Value>(&text) {
@@ -264,7 +276,8 @@ mod tests {
             "metadata: {namespace: '${NAMESPACE}'}\nreplicas: ${N}\nport: '${N}'\nx-${N}: a\n",
         )
         .unwrap();
-        let quoted = ["metadata.namespace".to_string(), "port".to_string()].into();
+        let quoted: std::collections::BTreeSet<String> =
+            ["metadata.namespace".to_string(), "port".to_string()].into();
         let e = expand_value(&v, &vars, "", &quoted).unwrap();
         assert_eq!(e["metadata"]["namespace"].as_str(), Some("kdrill-x-abcde"));
         assert_eq!(e["replicas"].as_u64(), Some(3));

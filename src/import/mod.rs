@@ -140,10 +140,8 @@ fn write(path: &Path, text: &str) -> Result<(), ImportError> {
 fn step_yaml(step: &StepSpec, comments: &[String]) -> Result<String, String> {
     let text = serde_yaml::to_string(step).map_err(|e| e.to_string())?;
     let mut out = String::new();
-    for c in comments {
-        for l in c.lines() {
-            let _ = writeln!(out, "  # {l}");
-        }
+    for c in comments.iter().filter(|c| !c.is_empty()) {
+        out.push_str(&crate::text::yaml_comment(crate::text::trim_nl(c), "  "));
     }
     for (i, line) in text.lines().enumerate() {
         out.push_str(if i == 0 { "  - " } else { "    " });
@@ -840,6 +838,45 @@ impl Draft<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_of_a_command_stay_out_of_the_yaml() {
+        // found by fuzzing: a backspace in a command went raw into the comment above
+        // its step, and the draft did not load ("control characters are not allowed")
+        let post = "# T\n\n```\n$ kubectl run web --image=nginx\n$ kubectl wait --for=conditio\u{8}n=Ready pod/web\npod/web condition met\n```\n";
+        let dir = tempfile::tempdir().unwrap();
+        let s = import("t.md", post, &dir.path().join("t")).expect("the draft loads");
+        let scenario = std::fs::read_to_string(&s.scenario).unwrap();
+        assert!(scenario.contains("conditio\\u{8}n=Ready"), "{scenario}");
+    }
+
+    #[test]
+    fn a_command_naming_no_resource_is_a_todo_not_a_broken_step() {
+        // found by fuzzing: `/etc/kubernetes/manifests` among a wait's positionals
+        // became `wait: {for: /etc/kubernetes/manifests}` and the draft did not load
+        let post = "# T\n\n```\n$ kubectl create deployment hello --image=nginx\n$ kubectl wait --for=condition=Available deployment/hello from /etc/kubernetes/manifests\n$ kubectl get pod/\n```\n";
+        let dir = tempfile::tempdir().unwrap();
+        let s = import("t.md", post, &dir.path().join("t")).expect("the draft loads");
+        let md = std::fs::read_to_string(dir.path().join("t/IMPORT.md")).unwrap();
+        assert!(
+            md.contains("(`/etc/kubernetes/manifests` names no resource)"),
+            "{md}"
+        );
+        assert!(md.contains("(`pod/` names no resource)"), "{md}");
+        let scenario = std::fs::read_to_string(&s.scenario).unwrap();
+        assert!(!scenario.contains("for: /etc"), "{scenario}");
+    }
+
+    #[test]
+    fn a_patch_that_is_not_json_or_yaml_is_a_todo() {
+        // found by fuzzing: a cut-off JSON patch went into a `patch` step as text and
+        // the draft did not load ("the patch text is not JSON or YAML")
+        let post = "# T\n\n```\n$ kubectl create deployment hello --image=nginx\n$ kubectl patch deployment hello --type=json -p '[{\"op\":\"add\",\"path\":\"/x\",\"value\":{\"a\": b: c'\n```\n";
+        let dir = tempfile::tempdir().unwrap();
+        import("t.md", post, &dir.path().join("t")).expect("the draft loads");
+        let md = std::fs::read_to_string(dir.path().join("t/IMPORT.md")).unwrap();
+        assert!(md.contains("(the patch is not JSON or YAML)"), "{md}");
+    }
 
     #[test]
     fn imports_the_seed_post() {

@@ -296,7 +296,8 @@ fn scenario_text(format: &str, t: &Test) -> String {
         top.push(("finally", Value::Sequence(t.finally.clone())));
     }
     let body = serde_yaml::to_string(&map(top)).unwrap_or_default();
-    format!("# kdrill migrate {format}: {}\n{body}", t.source.display())
+    let about = format!("kdrill migrate {format}: {}", t.source.display());
+    format!("{}{body}", crate::text::yaml_comment(&about, ""))
 }
 
 /// Write every test (scenario + files) under `out`, and `MIGRATION.md`.

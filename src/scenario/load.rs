@@ -284,18 +284,10 @@ pub(super) fn lower_step(
     let expect_value = fields.get("expect").cloned();
     let template = (mentions_vars(&action_value)
         || expect_value.as_ref().is_some_and(mentions_vars))
-    .then(|| {
-        let prefix = format!("{base}.");
-        Template {
-            action: action_value.clone(),
-            expect: expect_value.filter(mentions_vars),
-            quoted: ctx
-                .index
-                .quoted
-                .iter()
-                .filter_map(|p| p.strip_prefix(&prefix).map(str::to_string))
-                .collect(),
-        }
+    .then(|| Template {
+        action: action_value.clone(),
+        expect: expect_value.filter(mentions_vars),
+        quoted: ctx.index.quoted_below(&base),
     });
     let common: Option<StepCommon> = ctx.de(&base, serde_yaml::Value::Mapping(fields));
     let action = match Action::from_value(keyword, action_value) {

@@ -302,8 +302,8 @@ pub struct Step {
 pub struct Template {
     pub action: serde_yaml::Value,
     pub expect: Option<serde_yaml::Value>,
-    /// Paths (from the step: `wait.for`, `expect.stdout`) of quoted scalars.
-    pub quoted: std::collections::BTreeSet<String>,
+    /// Quoted scalars, by their paths from the step (`wait.for`, `expect.stdout`).
+    pub quoted: positions::QuotedPaths,
 }
 
 /// Why a step could not be made ready to run once its variables were replaced.

@@ -5,8 +5,14 @@
 //! document, and none to a `Deserialize` impl, so a span-aware event parser
 //! (yaml-rust2) walks the same text once to let every error, and every step at run
 //! time, name its exact place.
+//!
+//! No node stores its path: below long keys every path is long, and a path per node
+//! made memory grow with the product of the two (a 389 KB file took 2 GB). A node is
+//! keyed by the hash of its path instead, which continues its parent's hash, so the
+//! index is linear in the file's size and a lookup hashes the path it is given.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
@@ -17,17 +23,86 @@ pub struct Pos {
     pub col: usize,
 }
 
+/// A path's hash: 128-bit FNV-1a of its text, computed piece by piece as the
+/// parser goes down (`steps` → `steps[2]` → `steps[2].wait`), so a child's hash
+/// continues its parent's and no path is ever written out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct PathHash {
+    state: u128,
+    /// The empty path (the document's root): its children have no `.` before them.
+    root: bool,
+}
+
+impl PathHash {
+    const ROOT: PathHash = PathHash {
+        state: 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d,
+        root: true,
+    };
+
+    fn push(mut self, text: &str) -> PathHash {
+        for b in text.bytes() {
+            self.state ^= u128::from(b);
+            self.state = self
+                .state
+                .wrapping_mul(0x0000_0000_0100_0000_0000_0000_0000_013b);
+        }
+        self.root = self.root && text.is_empty();
+        self
+    }
+
+    /// `path` as a whole.
+    fn of(path: &str) -> PathHash {
+        PathHash::ROOT.push(path)
+    }
+
+    /// `path.key` (or `key` below the root).
+    fn key(self, key: &str) -> PathHash {
+        if self.root {
+            self.push(key)
+        } else {
+            self.push(".").push(key)
+        }
+    }
+
+    /// `path[n]`.
+    fn item(self, n: usize) -> PathHash {
+        self.push("[").push(&n.to_string()).push("]")
+    }
+}
+
 /// Where each path of the first document sits in the source.
 #[derive(Debug, Default)]
 pub struct PosIndex {
-    map: HashMap<String, Pos>,
+    map: HashMap<PathHash, Pos>,
     /// Number of documents in the stream.
     pub documents: usize,
     /// Start of the second document, if any.
     pub second_document: Option<Pos>,
-    /// Paths of quoted (or block) scalars that hold `${`: they stay strings once
-    /// their variables are replaced (see `vars::expand_value`).
-    pub quoted: std::collections::BTreeSet<String>,
+    /// Quoted (or block) scalars that hold `${`: they stay strings once their
+    /// variables are replaced (see `vars::expand_value`).
+    quoted: Arc<HashSet<PathHash>>,
+}
+
+/// The quoted scalars below one node (a step), by their path from it: what
+/// `vars::expand_value` asks when it replaces variables.
+#[derive(Debug, Clone, Default)]
+pub struct QuotedPaths {
+    /// The hash of `<node path>.`, from which relative paths continue.
+    base: Option<PathHash>,
+    all: Arc<HashSet<PathHash>>,
+}
+
+impl QuotedPaths {
+    /// Whether the scalar at `path` (relative to the node) was quoted.
+    pub fn contains(&self, path: &str) -> bool {
+        self.base.is_some_and(|b| self.all.contains(&b.push(path)))
+    }
+}
+
+impl crate::vars::Quoted for QuotedPaths {
+    fn is_quoted(&self, path: &str) -> bool {
+        self.contains(path)
+    }
 }
 
 /// A YAML syntax error with its position.
@@ -39,19 +114,20 @@ pub struct SyntaxError {
 
 enum Frame {
     Map {
-        path: String,
-        key: Option<String>,
+        path: PathHash,
+        key: Option<PathHash>,
         expect_key: bool,
         first_key_seen: bool,
     },
     Seq {
-        path: String,
+        path: PathHash,
         next: usize,
     },
 }
 
 struct Builder {
     index: PosIndex,
+    quoted: HashSet<PathHash>,
     stack: Vec<Frame>,
 }
 
@@ -63,29 +139,21 @@ fn pos(m: Marker) -> Pos {
     }
 }
 
-fn child(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}.{key}")
-    }
-}
-
 impl Builder {
     /// Path of the node that starts now; `None` when it is a mapping key.
-    fn enter_node(&mut self, at: Pos, scalar: Option<&str>) -> Option<String> {
+    fn enter_node(&mut self, at: Pos, scalar: Option<&str>) -> Option<PathHash> {
         if self.index.documents > 1 {
             return None;
         }
         match self.stack.last_mut() {
             None => {
-                self.index.map.entry(String::new()).or_insert(at);
-                Some(String::new())
+                self.index.map.entry(PathHash::ROOT).or_insert(at);
+                Some(PathHash::ROOT)
             }
             Some(Frame::Seq { path, next }) => {
-                let p = format!("{path}[{next}]");
+                let p = path.item(*next);
                 *next += 1;
-                self.index.map.insert(p.clone(), at);
+                self.index.map.insert(p, at);
                 Some(p)
             }
             Some(Frame::Map {
@@ -100,21 +168,20 @@ impl Builder {
                         // a block mapping's start event is marked at its first `:`;
                         // the first key is where a reader sees it begin
                         *first_key_seen = true;
-                        if let Some(p) = self.index.map.get_mut(path.as_str()) {
+                        if let Some(p) = self.index.map.get_mut(path) {
                             if (at.line, at.col) < (p.line, p.col) {
                                 *p = at;
                             }
                         }
                     }
-                    let k = scalar.unwrap_or("?").to_string();
+                    let k = path.key(scalar.unwrap_or("?"));
                     // the key's place is the best place for errors about the entry
-                    self.index.map.insert(child(path, &k), at);
+                    self.index.map.insert(k, at);
                     *key = Some(k);
                     None
                 } else {
                     *expect_key = true;
-                    let p = child(path, key.as_deref().unwrap_or("?"));
-                    Some(p)
+                    Some(key.unwrap_or_else(|| path.key("?")))
                 }
             }
         }
@@ -135,7 +202,7 @@ impl MarkedEventReceiver for Builder {
                 let path = self.enter_node(at, Some(&value));
                 if let Some(p) = path {
                     if style != TScalarStyle::Plain && value.contains("${") {
-                        self.index.quoted.insert(p);
+                        self.quoted.insert(p);
                     }
                 }
             }
@@ -143,11 +210,11 @@ impl MarkedEventReceiver for Builder {
                 self.enter_node(at, None);
             }
             Event::SequenceStart(..) => {
-                let p = self.enter_node(at, None).unwrap_or_default();
+                let p = self.enter_node(at, None).unwrap_or(PathHash::ROOT);
                 self.stack.push(Frame::Seq { path: p, next: 0 });
             }
             Event::MappingStart(..) => {
-                let p = self.enter_node(at, None).unwrap_or_default();
+                let p = self.enter_node(at, None).unwrap_or(PathHash::ROOT);
                 self.stack.push(Frame::Map {
                     path: p,
                     key: None,
@@ -168,6 +235,7 @@ impl PosIndex {
     pub fn build(text: &str) -> Result<PosIndex, SyntaxError> {
         let mut b = Builder {
             index: PosIndex::default(),
+            quoted: HashSet::new(),
             stack: Vec::new(),
         };
         let mut parser = Parser::new_from_str(text);
@@ -175,22 +243,35 @@ impl PosIndex {
             pos: pos(*e.marker()),
             message: e.info().to_string(),
         })?;
+        b.index.quoted = Arc::new(b.quoted);
         Ok(b.index)
     }
 
     /// Position of `path`, or of its nearest indexed ancestor.
     pub fn find(&self, path: &str) -> Pos {
-        let mut p = path.to_string();
+        let mut p = path;
         loop {
-            if let Some(pos) = self.map.get(&p) {
+            if let Some(pos) = self.map.get(&PathHash::of(p)) {
                 return *pos;
             }
-            let cut = p.rfind(['.', '[']);
-            match cut {
-                Some(i) => p.truncate(i),
-                None if !p.is_empty() => p.clear(),
+            match p.rfind(['.', '[']) {
+                Some(i) => p = &p[..i],
+                None if !p.is_empty() => p = "",
                 None => return Pos { line: 1, col: 1 },
             }
+        }
+    }
+
+    /// Whether the scalar at `path` was quoted (or a block scalar) and holds `${`.
+    pub fn is_quoted(&self, path: &str) -> bool {
+        !self.quoted.is_empty() && self.quoted.contains(&PathHash::of(path))
+    }
+
+    /// The quoted scalars below `path` (a step), by their paths from it.
+    pub fn quoted_below(&self, path: &str) -> QuotedPaths {
+        QuotedPaths {
+            base: (!self.quoted.is_empty()).then(|| PathHash::of(path).push(".")),
+            all: Arc::clone(&self.quoted),
         }
     }
 }
@@ -224,6 +305,32 @@ mod tests {
         let err = PosIndex::build("name: x\nsteps:\n  - apply: {file: a.yaml\n").unwrap_err();
         assert!(err.pos.line >= 3, "{err:?}");
         assert!(!err.message.is_empty());
+    }
+
+    #[test]
+    fn quoted_scalars_below_a_step_by_their_relative_paths() {
+        let doc = "steps:\n  - wait:\n      for: \"${P}\"\n      n: ${N}\n  - exec:\n      expect:\n        stdout: |\n          ${OUT}\n";
+        let idx = PosIndex::build(doc).unwrap();
+        let first = idx.quoted_below("steps[0]");
+        assert!(first.contains("wait.for"));
+        assert!(!first.contains("wait.n"), "a plain scalar is not quoted");
+        assert!(!first.contains("exec.expect.stdout"), "another step's path");
+        let second = idx.quoted_below("steps[1]");
+        assert!(
+            second.contains("exec.expect.stdout"),
+            "a block scalar counts as quoted"
+        );
+        assert!(!second.contains("wait.for"));
+        assert!(idx.is_quoted("steps[0].wait.for") && !idx.is_quoted("steps[0].wait.n"));
+        // the same path text, however it was reached, is the same node
+        assert_eq!(
+            idx.find("steps[1].exec.expect.stdout"),
+            Pos { line: 7, col: 9 }
+        );
+        assert!(!PosIndex::build("a: 1\n")
+            .unwrap()
+            .quoted_below("a")
+            .contains(""));
     }
 
     #[test]

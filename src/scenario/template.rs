@@ -243,7 +243,7 @@ fn substitute(ctx: &Ctx<'_>, at: &str, value: &Value, vars: &BTreeMap<String, St
     match value {
         Value::String(s) if s.contains("${") => {
             let text = crate::vars::expand_known(s, vars);
-            if text.contains("${") || ctx.index.quoted.contains(at) {
+            if text.contains("${") || ctx.index.is_quoted(at) {
                 return Value::String(text);
             }
             match serde_yaml::from_str::<Value>(&text) {

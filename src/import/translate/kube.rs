@@ -265,6 +265,36 @@ fn api_error(output: &str) -> Option<ErrorExpect> {
     })
 }
 
+/// A positional of a verb that names resources which is no `TYPE` or `TYPE/NAME`
+/// (`/etc/kubernetes/manifests`, `pod/`): kubectl refuses it, and written into a step
+/// it would make the draft fail to load.
+fn malformed_resource(k: &kubectl::Kubectl) -> Option<String> {
+    let names_resources = matches!(
+        k.verb.as_str(),
+        "get"
+            | "describe"
+            | "delete"
+            | "wait"
+            | "scale"
+            | "label"
+            | "annotate"
+            | "patch"
+            | "expose"
+            | "autoscale"
+            | "rollout"
+    );
+    if !names_resources {
+        return None;
+    }
+    k.resources().into_iter().find_map(|r| {
+        let ok = match &r.name {
+            Some(_) => crate::objref::ObjectRef::parse(&r.reference()).is_ok(),
+            None => crate::objref::KindRef::parse(&r.kind_name()).is_ok(),
+        };
+        (!ok).then(|| r.reference())
+    })
+}
+
 impl Tr<'_> {
     /// A kubectl command (its simple command `s`, argv without the program).
     pub(super) fn kubectl(
@@ -289,6 +319,13 @@ impl Tr<'_> {
         };
         if has_placeholder(&text) {
             return self.placeholder(&k, &text);
+        }
+        if let Some(bad) = malformed_resource(&k) {
+            return self.todo(
+                TodoReason::Unsupported,
+                format!("kubectl would not accept `{text}` (`{bad}` names no resource)"),
+                "fix the command as kubectl expects it, then translate it by hand",
+            );
         }
         if let Some(err) = output.lines().next().filter(|l| l.starts_with("error: ")) {
             return Outcome::Nothing(format!("kubectl refused it ({err}): it changed nothing"));
@@ -2401,7 +2438,7 @@ impl Tr<'_> {
         Outcome::Steps(steps)
     }
 
-    fn patch(&mut self, _i: usize, k: &Kubectl, place: &Place) -> Outcome {
+    fn patch(&mut self, i: usize, k: &Kubectl, place: &Place) -> Outcome {
         let res = k.resources();
         if let Some(o) = self.guard_write(k, place, &res) {
             return o;
@@ -2422,7 +2459,17 @@ impl Tr<'_> {
             Ok(v) if !v.is_string() => v,
             _ => match serde_yaml::from_str::<Value>(&p.replace("\\\"", "\"")) {
                 Ok(v) if !v.is_string() => v,
-                _ => s(p),
+                // kubectl refuses it too; written as text, the draft would not load
+                _ => {
+                    let text = self.t.commands[i].text.clone();
+                    return self.todo(
+                        TodoReason::Unsupported,
+                        format!(
+                            "kubectl would not accept `{text}` (the patch is not JSON or YAML)"
+                        ),
+                        "fix the patch as kubectl expects it, then translate it by hand",
+                    );
+                }
             },
         };
         let mut steps = Vec::new();
