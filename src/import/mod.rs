@@ -1058,4 +1058,18 @@ agent   3         3         3       3            3           <none>          12s
         assert!(!ds_part.contains("numberReady: 3"), "{ds_part}");
         crate::scenario::load_str(&s.scenario, &text).expect("loads");
     }
+
+    /// Found by the import fuzz target: kubectl refuses names with `-l`; the draft
+    /// had a `get` with both, which does not load.
+    #[test]
+    fn a_name_with_a_label_selector_is_a_todo_not_a_broken_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let post =
+            "```\n$ kubectl get endpointslices -l app=web web-abc\n$ kubectl get pods\n```\n";
+        let s = import("t.md", post, dir.path()).unwrap();
+        let text = std::fs::read_to_string(&s.scenario).unwrap();
+        crate::scenario::load_str(&s.scenario, &text).expect("the draft loads");
+        let md = std::fs::read_to_string(dir.path().join("IMPORT.md")).unwrap();
+        assert!(md.contains("a name together with a label selector"), "{md}");
+    }
 }

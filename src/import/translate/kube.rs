@@ -327,6 +327,19 @@ impl Tr<'_> {
                 "fix the command as kubectl expects it, then translate it by hand",
             );
         }
+        // kubectl refuses it ("name cannot be provided when a selector is specified")
+        if matches!(k.verb.as_str(), "get" | "describe" | "delete")
+            && k.selector().is_some()
+            && k.resources().iter().any(|r| r.name.is_some())
+        {
+            return self.todo(
+                TodoReason::Unsupported,
+                format!(
+                    "kubectl would not accept `{text}` (a name together with a label selector)"
+                ),
+                "keep either the names or `-l`, then translate it by hand",
+            );
+        }
         if let Some(err) = output.lines().next().filter(|l| l.starts_with("error: ")) {
             return Outcome::Nothing(format!("kubectl refused it ({err}): it changed nothing"));
         }
