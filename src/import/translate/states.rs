@@ -15,12 +15,16 @@ impl Table {
         self.header.iter().position(|h| h == name)
     }
 
-    /// The NAME cell of a row (the first cell when there is no NAME column).
+    /// The NAME cell of a row (the first cell when there is no NAME column); None
+    /// when it cannot be an object's name (a table cut or mixed with prose: nothing
+    /// to wait for).
     pub fn name<'a>(&self, row: &'a [String]) -> Option<&'a str> {
-        match self.col("NAME") {
+        let cell = match self.col("NAME") {
             Some(i) => row.get(i).map(String::as_str),
             None => row.first().map(String::as_str),
-        }
+        }?;
+        let base = cell.rsplit('/').next().unwrap_or(cell);
+        crate::objref::check_name(base).ok().map(|_| cell)
     }
 
     /// The value of column `name` in `row`.
@@ -299,6 +303,11 @@ mod tests {
         assert_eq!(tables(two).len(), 2);
         let w = "NAME    READY   STATUS\nweb-0   0/1     Pending\nweb-0   1/1     Running\n";
         assert_eq!(final_rows(&tables(w)[0])[0][2], "Running");
+        // found by the import fuzz target: a row mixed with prose names no object
+        let cut = "NAME   READY\nweb-0the author'   1/1\npod/web-1   1/1\n";
+        let t = &tables(cut)[0];
+        assert_eq!(t.name(&t.rows[0]), None);
+        assert_eq!(t.name(&t.rows[1]), Some("pod/web-1"));
     }
 
     #[test]
