@@ -1072,4 +1072,16 @@ agent   3         3         3       3            3           <none>          12s
         let md = std::fs::read_to_string(dir.path().join("IMPORT.md")).unwrap();
         assert!(md.contains("a name together with a label selector"), "{md}");
     }
+
+    /// Found by the import fuzz target: YAML with a non-string key is no JSON patch.
+    #[test]
+    fn a_patch_json_cannot_hold_is_a_todo_not_a_broken_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let post = "```\n$ kubectl patch deployment web -p '{[a, b]: 1}'\n$ kubectl get pods\n```\n";
+        let s = import("t.md", post, dir.path()).unwrap();
+        let text = std::fs::read_to_string(&s.scenario).unwrap();
+        crate::scenario::load_str(&s.scenario, &text).expect("the draft loads");
+        let md = std::fs::read_to_string(dir.path().join("IMPORT.md")).unwrap();
+        assert!(md.contains("the patch is not JSON or YAML"), "{md}");
+    }
 }

@@ -2468,10 +2468,13 @@ impl Tr<'_> {
             _ => PatchType::Strategic,
         };
         // PowerShell needs `\"` inside single quotes; the patch itself has plain quotes
+        // a patch is JSON to kubectl: YAML that JSON cannot hold (keys that are not
+        // strings) is refused as kubectl refuses it
+        let json = |v: &Value| !v.is_string() && serde_json::to_value(v).is_ok();
         let value: Value = match serde_yaml::from_str::<Value>(p) {
-            Ok(v) if !v.is_string() => v,
+            Ok(v) if json(&v) => v,
             _ => match serde_yaml::from_str::<Value>(&p.replace("\\\"", "\"")) {
-                Ok(v) if !v.is_string() => v,
+                Ok(v) if json(&v) => v,
                 // kubectl refuses it too; written as text, the draft would not load
                 _ => {
                     let text = self.t.commands[i].text.clone();
