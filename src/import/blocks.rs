@@ -77,11 +77,11 @@ impl Block {
         static TITLE: OnceLock<Regex> = OnceLock::new();
         let title = TITLE.get_or_init(|| Regex::new(r#"title="([^"]+)""#).expect("title regex"));
         if let Some(c) = title.captures(&self.info) {
-            return Some(c[1].to_string());
+            return (!c[1].chars().any(char::is_control)).then(|| c[1].to_string());
         }
         let first = self.info.split_whitespace().next()?;
         let (_, name) = first.split_once(':')?;
-        (name.contains('.') && !name.is_empty()).then(|| name.to_string())
+        (name.contains('.') && !name.chars().any(char::is_control)).then(|| name.to_string())
     }
 }
 

@@ -1077,7 +1077,8 @@ agent   3         3         3       3            3           <none>          12s
     #[test]
     fn a_patch_json_cannot_hold_is_a_todo_not_a_broken_step() {
         let dir = tempfile::tempdir().unwrap();
-        let post = "```\n$ kubectl patch deployment web -p '{[a, b]: 1}'\n$ kubectl get pods\n```\n";
+        let post =
+            "```\n$ kubectl patch deployment web -p '{[a, b]: 1}'\n$ kubectl get pods\n```\n";
         let s = import("t.md", post, dir.path()).unwrap();
         let text = std::fs::read_to_string(&s.scenario).unwrap();
         crate::scenario::load_str(&s.scenario, &text).expect("the draft loads");

@@ -3003,8 +3003,23 @@ fn is_shell_cmd(cmd: &[String]) -> bool {
     }) && !cmd.iter().any(|a| a == "-c" || a == "-s")
 }
 
+/// The file name of a path a post names, as the draft's file: control characters
+/// (NUL included, which no file system takes) become `_`.
 pub(super) fn base_name(path: &str) -> String {
-    path.rsplit(['/', '\\']).next().unwrap_or(path).to_string()
+    path.rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(path)
+        .chars()
+        .map(|c| if c.is_control() { '_' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+#[test]
+fn file_names_lose_control_characters() {
+    // found by the import fuzz target: `kubectl cp robo\0tts.txt ...`
+    assert_eq!(base_name("dir/robo\0tts.txt"), "robo_tts.txt");
+    assert_eq!(base_name("C:\\lab\\pod.yaml"), "pod.yaml");
 }
 
 /// `coredns-7db6d8ff4d-4wdbn` → `coredns-[..]` (a name pattern for a generated name
