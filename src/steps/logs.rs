@@ -13,7 +13,7 @@ use crate::expect::ExpectField;
 use super::{Output, Problem, StepCtx, StepError, StepKind};
 use k8s_openapi::api::core::v1::Pod;
 use crate::wait::{watch_until, Seen, Unmet};
-use kube::api::{Api, ListParams, LogParams};
+use kube::api::{Api, ApiResource, DynamicObject, ListParams, LogParams};
 use kube::runtime::watcher;
 use serde::Deserialize;
 
@@ -120,16 +120,10 @@ async fn readable(
     spec: &LogsSpec,
     pod: &str,
 ) -> Result<Option<String>, StepError> {
-    let pods = crate::objref::KindRef {
-        name: "pods".into(),
-        group: None,
-        version: Some("v1".into()),
-    };
-    let resolved = ctx.cluster.resolve(&pods).await?;
-    let api = ctx.cluster.api(
-        &resolved,
-        spec.namespace.as_deref().unwrap_or(ctx.namespace),
-    );
+    // a core kind: no discovery round-trip, as for `events`
+    let ar = ApiResource::erase::<Pod>(&());
+    let ns = spec.namespace.as_deref().unwrap_or(ctx.namespace);
+    let api: Api<DynamicObject> = Api::namespaced_with(ctx.cluster.client.clone(), ns, &ar);
     let cfg = watcher::Config::default().fields(&format!("metadata.name={pod}"));
     let judge = |seen: &Seen| Unmet::about(pod, log_missing(seen.get(pod), spec));
     let seen = watch_until(api, cfg, judge, ctx.timeout, ctx.cancel)

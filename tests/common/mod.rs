@@ -126,16 +126,20 @@ pub fn which(program: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// The testbed's namespaces, through a client of `kubeconfig`.
+async fn namespaces(kubeconfig: &Path) -> kube::Api<k8s_openapi::api::core::v1::Namespace> {
+    let kc = kube::config::Kubeconfig::read_from(kubeconfig).unwrap();
+    let cfg = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+        .await
+        .unwrap();
+    kube::Api::all(kube::Client::try_from(cfg).unwrap())
+}
+
 /// Namespaces still labelled with `run`, straight from the API.
 pub fn namespaces_of_run(kubeconfig: &Path, run: &str) -> Vec<String> {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let kc = kube::config::Kubeconfig::read_from(kubeconfig).unwrap();
-        let cfg = kube::Config::from_custom_kubeconfig(kc, &Default::default())
-            .await
-            .unwrap();
-        let client = kube::Client::try_from(cfg).unwrap();
-        let api: kube::Api<k8s_openapi::api::core::v1::Namespace> = kube::Api::all(client);
+        let api = namespaces(kubeconfig).await;
         api.list(&kube::api::ListParams::default().labels(&format!("kdrill.dev/run={run}")))
             .await
             .unwrap()
@@ -153,12 +157,7 @@ pub fn first_namespace_of_run(kubeconfig: &Path, run: &str) -> String {
     use kube::runtime::{watcher, WatchStreamExt};
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let kc = kube::config::Kubeconfig::read_from(kubeconfig).unwrap();
-        let cfg = kube::Config::from_custom_kubeconfig(kc, &Default::default())
-            .await
-            .unwrap();
-        let api: kube::Api<k8s_openapi::api::core::v1::Namespace> =
-            kube::Api::all(kube::Client::try_from(cfg).unwrap());
+        let api = namespaces(kubeconfig).await;
         let cfg = watcher::Config::default().labels(&format!("kdrill.dev/run={run}"));
         let mut stream = watcher(api, cfg).applied_objects().boxed();
         let first = tokio::time::timeout(std::time::Duration::from_secs(60), stream.next())
