@@ -16,6 +16,34 @@ pub enum Signal {
     Hangup,
 }
 
+/// The signals that stop kdrill, listened to for as long as it lives.
+pub struct Signals {
+    int: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    /// Listen for SIGINT, SIGTERM and SIGHUP (None when the runtime refuses).
+    pub fn listen() -> Option<Signals> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Some(Signals {
+            int: signal(SignalKind::interrupt()).ok()?,
+            term: signal(SignalKind::terminate()).ok()?,
+            hup: signal(SignalKind::hangup()).ok()?,
+        })
+    }
+
+    /// The next signal received.
+    pub async fn next(&mut self) -> Signal {
+        tokio::select! {
+            _ = self.int.recv() => Signal::Interrupt,
+            _ = self.term.recv() => Signal::Terminate,
+            _ = self.hup.recv() => Signal::Hangup,
+        }
+    }
+}
+
 impl Signal {
     /// 128 + the signal number, as shells report a process a signal ended.
     pub fn exit_code(self) -> u8 {

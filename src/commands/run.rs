@@ -14,7 +14,7 @@ use crate::report::{Display, ReportTarget, Reporter};
 use crate::scenario::Scenario;
 use crate::snapshot::{self, UpdateMode};
 use crate::steps::RunInfo;
-use crate::stop::{Reason, Signal, Stop};
+use crate::stop::{Reason, Stop};
 use std::io::IsTerminal;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -24,22 +24,13 @@ use tokio::sync::mpsc;
 /// one hurries cleanup (deletes sent, not waited for), and if the run still has
 /// not ended 5 s later, kdrill exits at once.
 fn watch_signals(stop: Arc<Stop>, run_id: String) {
-    use tokio::signal::unix::{signal, SignalKind};
     tokio::spawn(async move {
-        let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-            signal(SignalKind::hangup()),
-        ) else {
+        let Some(mut signals) = crate::stop::Signals::listen() else {
             return;
         };
         let mut count = 0;
         loop {
-            let sig = tokio::select! {
-                _ = int.recv() => Signal::Interrupt,
-                _ = term.recv() => Signal::Terminate,
-                _ = hup.recv() => Signal::Hangup,
-            };
+            let sig = signals.next().await;
             count += 1;
             if count == 1 {
                 eprintln!("kdrill: {}: stopping, cleaning up (a second signal stops waiting for deletions)", sig.name());

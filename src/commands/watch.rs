@@ -49,22 +49,13 @@ impl Session {
 }
 
 fn watch_signals(session: Arc<Session>) {
-    use tokio::signal::unix::{signal, SignalKind};
     tokio::spawn(async move {
-        let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-            signal(SignalKind::hangup()),
-        ) else {
+        let Some(mut signals) = crate::stop::Signals::listen() else {
             return;
         };
         let mut count = 0;
         loop {
-            let sig = tokio::select! {
-                _ = int.recv() => Signal::Interrupt,
-                _ = term.recv() => Signal::Terminate,
-                _ = hup.recv() => Signal::Hangup,
-            };
+            let sig = signals.next().await;
             count += 1;
             let current = {
                 let current = session.current.lock().unwrap_or_else(|e| e.into_inner());
