@@ -6,12 +6,28 @@
 //! a confirmation (`pod/x created`) from the same kubectl as a server-side dry run
 //! just before them. Everything else is marked not checked, with why.
 
-use super::{pipelines, Emit, Outcome, Place, Tr};
+use super::command_line::pipelines;
+use super::{Emit, Outcome, Place, Tr};
 use crate::expect::{SnapshotName, TextMatch, TextRules};
 use crate::import::kubectl::Kubectl;
 use crate::import::shell::Script;
 use crate::steps::Action;
 use std::collections::BTreeMap;
+
+/// Why a server-side dry run cannot replay a command's confirmation (`pod/x created`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+enum NoDryRun {
+    #[error("a dry run of its own")]
+    OwnDryRun,
+    #[error("it reads files on the author's machine")]
+    ReadsLocalFiles,
+    #[error("it reads its objects from standard input or several files")]
+    StdinOrSeveralFiles,
+    #[error("its file is not one the draft applies as written")]
+    FileNotApplied,
+    #[error("its file names the scenario's namespace")]
+    FileNamesNamespace,
+}
 
 /// Where a run finds the text of one output of the post.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -267,18 +283,18 @@ impl Tr<'_> {
         k: &Kubectl,
         emits: &[Emit],
         before: Option<&BTreeMap<String, String>>,
-    ) -> Result<Kubectl, String> {
+    ) -> Result<Kubectl, NoDryRun> {
         let mut k = k.clone();
         if k.dry_run() {
-            return Err("a dry run of its own".into());
+            return Err(NoDryRun::OwnDryRun);
         }
         if ["from-file", "from-env-file"].iter().any(|f| k.has(f)) {
-            return Err("it reads files on the author's machine".into());
+            return Err(NoDryRun::ReadsLocalFiles);
         }
         let files = k.files();
         if !files.is_empty() {
             if files.len() > 1 || files[0] == "-" {
-                return Err("it reads its objects from standard input or several files".into());
+                return Err(NoDryRun::StdinOrSeveralFiles);
             }
             let applied: Vec<&String> = emits
                 .iter()
@@ -288,7 +304,7 @@ impl Tr<'_> {
                 })
                 .collect();
             let [file] = applied.as_slice() else {
-                return Err("its file is not one the draft applies as written".into());
+                return Err(NoDryRun::FileNotApplied);
             };
             let name = file.trim_start_matches("manifests/");
             if self
@@ -297,7 +313,7 @@ impl Tr<'_> {
                 .get(name)
                 .is_some_and(|f| f.content.contains("${"))
             {
-                return Err("its file names the scenario's namespace".into());
+                return Err(NoDryRun::FileNamesNamespace);
             }
             for (n, v) in k.flags.iter_mut() {
                 if n == "filename" {
