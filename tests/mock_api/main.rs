@@ -7,5 +7,6 @@ mod mock;
 
 mod apply;
 mod cleanup;
+mod run;
 mod steps;
 mod waits;
