@@ -4,7 +4,7 @@
 use super::transcript::{self, Role};
 use super::translate::{self, Emit, Outcome};
 use super::{code, span, Draft, ImportError};
-use crate::snapshot::{self};
+use crate::snapshot;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 

@@ -25,7 +25,7 @@ mod tests;
 
 use super::blocks::{find_blocks, Block};
 use super::kubectl;
-use super::prompt::{self};
+use super::prompt;
 use super::shell::{self, Open, Script};
 pub use classify::is_result_line;
 use same_as::same_as;

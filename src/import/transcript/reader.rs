@@ -5,7 +5,7 @@ use super::blanks::blanks_inside_outputs;
 use super::classify::{classify_yaml, comment_line, result_verb, Yaml};
 use super::{Manifest, PostFile, Reader, Reference, Role};
 use crate::import::blocks::Block;
-use crate::import::prompt::{self};
+use crate::import::prompt;
 use regex::Regex;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;

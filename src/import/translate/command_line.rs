@@ -1,7 +1,7 @@
 //! A command line typed on the author's machine: a loop expanded, the pipelines of a
 //! line, the program of each and the filters after it.
 
-use super::kube::{self};
+use super::kube;
 use super::{spec, Emit, Outcome, TodoReason, Tr};
 use crate::import::shell::{self, Script, Simple};
 use crate::steps::Action;

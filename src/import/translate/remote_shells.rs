@@ -1,7 +1,7 @@
 //! Commands that run elsewhere than the author's machine: `minikube` (its `ssh` and
 //! `cp` reach the node), commands typed in a container shell or on a node.
 
-use super::kube::{self};
+use super::kube;
 use super::{spec, Outcome, TodoReason, Tr};
 
 impl Tr<'_> {

@@ -4,8 +4,8 @@
 use super::{base_name, Stdin};
 use crate::import::kubectl::Kubectl;
 use crate::import::shell::Simple;
-use crate::import::translate::objects::{self};
-use crate::import::translate::spec::{self};
+use crate::import::translate::objects;
+use crate::import::translate::spec;
 use crate::import::translate::{Emit, FileOut, Outcome, Place, TodoReason, Tr};
 use crate::steps::apply::{ApplyMode, ApplySpec};
 use crate::steps::Action;

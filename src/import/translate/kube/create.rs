@@ -3,7 +3,7 @@
 
 use super::base_name;
 use crate::import::kubectl::Kubectl;
-use crate::import::translate::objects::{self};
+use crate::import::translate::objects;
 use crate::import::translate::spec::s;
 use crate::import::translate::{FileOut, Outcome, Place, TodoReason, Tr};
 use crate::steps::apply::ApplyMode;

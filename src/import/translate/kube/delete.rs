@@ -1,8 +1,8 @@
 //! `kubectl delete`: a `delete` step for what the scenario owns.
 
 use crate::import::kubectl::Kubectl;
-use crate::import::translate::objects::{self};
-use crate::import::translate::spec::{self};
+use crate::import::translate::objects;
+use crate::import::translate::spec;
 use crate::import::translate::{Emit, Outcome, Place, TodoReason, Tr};
 use crate::steps::delete::DeleteSpec;
 use crate::steps::Action;

@@ -7,7 +7,7 @@ use super::{cluster_scoped, IntoEmit};
 use crate::import::kubectl::{Kubectl, Output, Resource};
 use crate::import::shell::Simple;
 use crate::import::translate::objects::looks_generated;
-use crate::import::translate::spec::{self};
+use crate::import::translate::spec;
 use crate::import::translate::states::{self, PodState};
 use crate::import::translate::{Emit, Outcome, Place, TodoReason, Tr};
 use crate::steps::assert::AssertSpec;

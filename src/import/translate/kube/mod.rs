@@ -21,7 +21,7 @@ mod state_steps;
 mod table_states;
 mod wait;
 
-use super::spec::{self};
+use super::spec;
 use super::{sh_quote, Emit, Outcome, Place, TodoReason, Tr};
 use crate::command_line::CommandLine;
 use crate::expect::Expect;

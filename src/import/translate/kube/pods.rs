@@ -7,7 +7,7 @@ use crate::command_line::CommandLine;
 use crate::import::kubectl::{self, canonical_kind, Kubectl};
 use crate::import::shell::Simple;
 use crate::import::translate::objects::Obj;
-use crate::import::translate::spec::{self};
+use crate::import::translate::spec;
 use crate::import::translate::{http, Emit, Outcome, Place, TodoReason, Tr};
 use crate::steps::logs::LogsSpec;
 use crate::steps::Action;

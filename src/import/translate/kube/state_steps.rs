@@ -1,7 +1,7 @@
 //! The `wait` and `assert` steps the verbs build for the states a post shows (a pod
 //! Ready, a rollout ended, a DaemonSet settled).
 
-use crate::import::translate::spec::{self};
+use crate::import::translate::spec;
 use crate::import::translate::states::PodState;
 use crate::import::translate::Emit;
 use crate::steps::assert::AssertSpec;

@@ -7,7 +7,7 @@ use super::state_steps::{
 };
 use crate::import::kubectl::canonical_kind;
 use crate::import::translate::objects::{self, looks_generated, Obj};
-use crate::import::translate::spec::{self};
+use crate::import::translate::spec;
 use crate::import::translate::states::{self, PodState, Table};
 use crate::import::translate::{objects_kind, Emit, Place, Tr};
 use crate::steps::Action;
