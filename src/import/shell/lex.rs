@@ -95,6 +95,30 @@ pub(super) fn placeholder_len(chars: &[char], i: usize) -> Option<usize> {
     None
 }
 
+/// A substitution at `at` whose inside starts at `inner`, added to the word `w` with
+/// its inside; one never closed takes the rest of the line and leaves it open. Returns
+/// where reading goes on.
+fn substitution(
+    chars: &[char],
+    at: usize,
+    inner: usize,
+    w: &mut Word,
+    open: &mut Option<Open>,
+) -> usize {
+    match balanced(chars, inner) {
+        Some((text, end)) => {
+            w.value.extend(&chars[at..end]);
+            w.subs.push(text);
+            end
+        }
+        None => {
+            w.value.extend(&chars[at..]);
+            *open = Some(Open::Substitution);
+            chars.len()
+        }
+    }
+}
+
 /// Read a balanced `(...)` starting after the `(` at `chars[i]`; returns the inner
 /// text and the index after `)`, or None when it is not closed.
 pub(super) fn balanced(chars: &[char], mut i: usize) -> Option<(String, usize)> {
@@ -286,31 +310,11 @@ pub fn lex(text: &str) -> Lexed {
                         i += 1;
                     }
                 },
-                '$' if chars.get(i + 1) == Some(&'(') => match balanced(&chars, i + 2) {
-                    Some((inner, end)) => {
-                        w.value.extend(&chars[i..end]);
-                        w.subs.push(inner);
-                        i = end;
-                    }
-                    None => {
-                        w.value.extend(&chars[i..]);
-                        i = chars.len();
-                        open = Some(Open::Substitution);
-                    }
-                },
-                '(' if i == start => match balanced(&chars, i + 1) {
-                    // fish command substitution, a subshell, a PowerShell expression
-                    Some((inner, end)) => {
-                        w.value.extend(&chars[i..end]);
-                        w.subs.push(inner);
-                        i = end;
-                    }
-                    None => {
-                        w.value.extend(&chars[i..]);
-                        i = chars.len();
-                        open = Some(Open::Substitution);
-                    }
-                },
+                '$' if chars.get(i + 1) == Some(&'(') => {
+                    i = substitution(&chars, i, i + 2, &mut w, &mut open);
+                }
+                // fish command substitution, a subshell, a PowerShell expression
+                '(' if i == start => i = substitution(&chars, i, i + 1, &mut w, &mut open),
                 '`' => match chars[i + 1..].iter().position(|&d| d == '`') {
                     Some(p) => {
                         let inner: String = chars[i + 1..i + 1 + p].iter().collect();

@@ -8,7 +8,7 @@
 
 use super::command_line::pipelines;
 use super::{Emit, Outcome, Place, Tr};
-use crate::expect::{SnapshotName, TextMatch, TextRules};
+use crate::expect::{Expect, SnapshotName, TextMatch, TextRules};
 use crate::import::kubectl::Kubectl;
 use crate::import::shell::Script;
 use crate::steps::Action;
@@ -90,6 +90,13 @@ fn with_snapshot(m: Option<TextMatch>, name: &str) -> TextMatch {
             TextMatch::Rules(r)
         }
     }
+}
+
+/// A host step's standard error captured too, under `NAME-stderr`: that name.
+fn capture_stderr(expect: &mut Expect, name: &str) -> String {
+    let err = format!("{name}-stderr");
+    expect.stderr = Some(with_snapshot(expect.stderr.take(), &err));
+    err
 }
 
 /// Every line is kubectl's confirmation of a change, or its refusal.
@@ -410,10 +417,7 @@ impl Tr<'_> {
                     let (name, _) = emits[*k].snapshot.clone().unwrap_or_default();
                     let mut stderr = None;
                     if emits[*k].host {
-                        let err = format!("{name}-stderr");
-                        emits[*k].step.expect.stderr =
-                            Some(with_snapshot(emits[*k].step.expect.stderr.take(), &err));
-                        stderr = Some(err);
+                        stderr = Some(capture_stderr(&mut emits[*k].step.expect, &name));
                     }
                     return (
                         Outcome::Steps(emits),
@@ -450,9 +454,7 @@ impl Tr<'_> {
                     match &step.action {
                         Action::Exec(_) | Action::Command(_) => {
                             e.stdout = Some(with_snapshot(e.stdout.take(), &name));
-                            let err = format!("{name}-stderr");
-                            e.stderr = Some(with_snapshot(e.stderr.take(), &err));
-                            stderr = Some(err);
+                            stderr = Some(capture_stderr(e, &name));
                         }
                         Action::Http(_) => e.body = Some(with_snapshot(e.body.take(), &name)),
                         _ => e.output = Some(with_snapshot(e.output.take(), &name)),

@@ -1,7 +1,7 @@
 //! `kubectl describe`: what the description shows (conditions, events, endpoints) as
 //! asserts and waits.
 
-use super::state_steps::{assert_spec, condition, wait};
+use super::state_steps::{assert_spec, condition, phase, restarted, wait};
 use super::IntoEmit;
 use crate::import::kubectl::Kubectl;
 use crate::import::shell::Simple;
@@ -11,7 +11,7 @@ use crate::import::translate::{Emit, Outcome, Place, TodoReason, Tr};
 use crate::steps::events::EventsSpec;
 use crate::steps::get::{GetFormat, GetSpec};
 use crate::steps::Action;
-use crate::wait::{CmpOp, Comparison, ConditionSpec, ContainerUntil, Until};
+use crate::wait::{CmpOp, Comparison, ConditionSpec, Until};
 
 impl Tr<'_> {
     pub(super) fn describe(
@@ -51,13 +51,7 @@ impl Tr<'_> {
         match kind.as_str() {
             "pod" => {
                 if let Some(p) = fields.get("Status") {
-                    steps.push(by(
-                        self,
-                        Until {
-                            phase: Some(p.clone()),
-                            ..Until::default()
-                        },
-                    ));
+                    steps.push(by(self, phase(p)));
                 }
                 let restarts: Vec<i64> = output
                     .lines()
@@ -65,26 +59,7 @@ impl Tr<'_> {
                     .filter_map(|v| v.trim().parse().ok())
                     .collect();
                 if restarts.iter().any(|r| *r > 0) {
-                    steps.push(
-                        spec::with_timeout(
-                            by(
-                                self,
-                                Until {
-                                    container: Some(ContainerUntil {
-                                        restart_count: Some(Comparison {
-                                            op: CmpOp::Ge,
-                                            value: 1,
-                                        }),
-                                        ..ContainerUntil::default()
-                                    }),
-                                    ..Until::default()
-                                },
-                            )
-                            .step,
-                            180,
-                        )
-                        .into_emit(),
-                    );
+                    steps.push(spec::with_timeout(by(self, restarted(1)).step, 180).into_emit());
                 }
                 let ann = states::describe_map(output, "Annotations");
                 if !ann.is_empty() {

@@ -2,7 +2,7 @@
 //! asserts, waits or `get` steps with a snapshot.
 
 use super::shown::{object_shown, partial_from_path, table_text_without_kind, varies};
-use super::state_steps::{assert_spec, wait};
+use super::state_steps::{assert_spec, restarted, wait};
 use super::{cluster_scoped, IntoEmit};
 use crate::import::kubectl::{Kubectl, Output, Resource};
 use crate::import::shell::Simple;
@@ -14,7 +14,7 @@ use crate::steps::assert::AssertSpec;
 use crate::steps::events::EventsSpec;
 use crate::steps::get::{GetFormat, GetSpec};
 use crate::steps::Action;
-use crate::wait::{CmpOp, Comparison, ContainerUntil, Until};
+use crate::wait::{CmpOp, Comparison, Until};
 use regex::Regex;
 use std::collections::BTreeMap;
 
@@ -329,16 +329,7 @@ impl Tr<'_> {
             }
             for (name, (first, last)) in seen {
                 if last > first && !looks_generated(&name) {
-                    let until = Until {
-                        container: Some(ContainerUntil {
-                            restart_count: Some(Comparison {
-                                op: CmpOp::Ge,
-                                value: last,
-                            }),
-                            ..ContainerUntil::default()
-                        }),
-                        ..Until::default()
-                    };
+                    let until = restarted(last);
                     steps.push(
                         spec::with_timeout(
                             wait(Some(("pod", &name)), None, until, place.field()).step,

@@ -88,6 +88,20 @@ pub(super) fn phase(p: &str) -> Until {
     }
 }
 
+/// An `until:` of a container restarted at least `times` times.
+pub(super) fn restarted(times: i64) -> Until {
+    Until {
+        container: Some(ContainerUntil {
+            restart_count: Some(Comparison {
+                op: CmpOp::Ge,
+                value: times,
+            }),
+            ..ContainerUntil::default()
+        }),
+        ..Until::default()
+    }
+}
+
 pub(super) fn until_for(state: &PodState) -> Option<Until> {
     Some(match state {
         PodState::Ready => Until {
@@ -98,16 +112,7 @@ pub(super) fn until_for(state: &PodState) -> Option<Until> {
         PodState::Succeeded => phase("Succeeded"),
         PodState::Failed => phase("Failed"),
         PodState::Pending => phase("Pending"),
-        PodState::Crashing { .. } => Until {
-            container: Some(ContainerUntil {
-                restart_count: Some(Comparison {
-                    op: CmpOp::Ge,
-                    value: 1,
-                }),
-                ..ContainerUntil::default()
-            }),
-            ..Until::default()
-        },
+        PodState::Crashing { .. } => restarted(1),
     })
 }
 
