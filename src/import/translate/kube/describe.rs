@@ -1,5 +1,6 @@
-//! `kubectl describe`: what the description shows (conditions, events, endpoints) as
-//! asserts and waits.
+//! `kubectl describe`: what the description shows (a pod's status and restarts, a
+//! workload's replicas, a Service's type and endpoints, a pod's events beyond the
+//! routine ones) as waits, asserts and `events` steps.
 
 use super::state_steps::{assert_spec, condition, phase, restarted, wait};
 use super::IntoEmit;
