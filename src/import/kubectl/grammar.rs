@@ -274,6 +274,8 @@ pub(super) fn short_flag(c: char, verb: &str) -> Option<(&'static str, bool)> {
         'o' => ("output", true),
         'l' => ("selector", true),
         'L' => ("label-columns", true),
+        // `set resources|env -c`: the containers to change; elsewhere, the container
+        'c' if verb == "set" => ("containers", true),
         'c' => ("container", true),
         'k' => ("kustomize", true),
         's' => ("server", true),

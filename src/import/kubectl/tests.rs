@@ -81,6 +81,9 @@ fn verb_specific_short_flags() {
     assert_eq!(k.args, vec!["counter"]);
     let k = p("kubectl logs web -p");
     assert!(k.has("previous"));
+    let k = p("kubectl set resources deployment/web -c nginx --limits=cpu=200m");
+    assert_eq!(k.flag("containers"), Some("nginx"));
+    assert_eq!(k.flag("container"), None);
     let k = p("kubectl patch svc nginx -p '{\"spec\":{}}'");
     assert_eq!(k.flag("patch"), Some("{\"spec\":{}}"));
     let k = p("kubectl exec -it web -- /bin/bash");
