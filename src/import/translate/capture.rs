@@ -217,14 +217,13 @@ impl Tr<'_> {
         } else {
             self.filters_of(i)
         };
-        let mut e = self.host_kubectl(k, place, &filters);
+        // a flag of kubectl's, so before any `--` (after it, `create job x -- echo hi`
+        // would hand it to the container and really create the job)
+        let mut k = k.clone();
         if dry_run {
-            if let Action::Command(c) = &mut e.step.action {
-                if let crate::command_line::CommandLine::Shell(s) = &mut c.run {
-                    s.push_str(" --dry-run=server");
-                }
-            }
+            k.flags.push(("dry-run".into(), Some("server".into())));
         }
+        let mut e = self.host_kubectl(&k, place, &filters);
         let name = self.capture_name(&format!("kubectl {}", k.verb));
         let err = format!("{name}-stderr");
         e.step.expect.stdout = Some(with_snapshot(None, &name));
