@@ -253,3 +253,15 @@ fn a_dry_run_flag_goes_before_the_containers_command() {
     let sep = line.find(" -- ").unwrap_or_else(|| panic!("{line}"));
     assert!(dry < sep, "{line}");
 }
+
+#[test]
+fn a_filter_the_runs_sh_lacks_is_not_checked() {
+    // fish's `string match` is a builtin: under sh it is "string: not found"
+    let post = "```\n$ kubectl describe job oops | string match -r 'Pods Statuses'\nPods Statuses:  0 Active (0 Ready) / 0 Succeeded / 2 Failed\n$ kubectl describe job oops | grep 'Pods Statuses'\nPods Statuses:  0 Active (0 Ready) / 0 Succeeded / 2 Failed\n```\n";
+    let (_, outs) = read(post, true);
+    match &outs[0].printed {
+        Printed::NotChecked(why) => assert!(why.contains("`string`"), "{why}"),
+        p => panic!("{p:?}"),
+    }
+    assert!(matches!(outs[1].printed, Printed::Step { .. }), "{outs:#?}");
+}
