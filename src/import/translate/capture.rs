@@ -79,6 +79,16 @@ fn with_snapshot(m: Option<TextMatch>, name: &str) -> TextMatch {
     }
 }
 
+/// Step `emit` of the command's steps prints the output itself (no dry run).
+fn printed_by(emit: usize, name: String, stderr: Option<String>) -> Option<Capture> {
+    Some(Capture::Emit {
+        emit,
+        name,
+        stderr,
+        dry_run: false,
+    })
+}
+
 /// A host step's standard error captured too, under `NAME-stderr`: that name.
 fn capture_stderr(expect: &mut Expect, name: &str) -> String {
     let err = format!("{name}-stderr");
@@ -353,15 +363,7 @@ impl Tr<'_> {
                     if emits[*k].host {
                         stderr = Some(capture_stderr(&mut emits[*k].step.expect, &name));
                     }
-                    return (
-                        Outcome::Steps(emits),
-                        Some(Capture::Emit {
-                            emit: *k,
-                            name,
-                            stderr,
-                            dry_run: false,
-                        }),
-                    );
+                    return (Outcome::Steps(emits), printed_by(*k, name, stderr));
                 }
                 let filtered = !self.filters_of(i).is_empty();
                 // a step that prints text, whose text the draft checks another way
@@ -393,15 +395,7 @@ impl Tr<'_> {
                         Action::Http(_) => e.body = Some(with_snapshot(e.body.take(), &name)),
                         _ => e.output = Some(with_snapshot(e.output.take(), &name)),
                     }
-                    return (
-                        Outcome::Steps(emits),
-                        Some(Capture::Emit {
-                            emit: *k,
-                            name,
-                            stderr,
-                            dry_run: false,
-                        }),
-                    );
+                    return (Outcome::Steps(emits), printed_by(*k, name, stderr));
                 }
                 let Some(k) = main else {
                     return (
