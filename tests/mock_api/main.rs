@@ -8,4 +8,5 @@ mod mock;
 mod apply;
 mod cleanup;
 mod steps;
+mod throttle;
 mod waits;
