@@ -9,4 +9,5 @@ mod apply;
 mod cleanup;
 mod run;
 mod steps;
+mod throttle;
 mod waits;
