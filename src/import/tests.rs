@@ -54,6 +54,17 @@ fn a_patch_that_is_not_json_or_yaml_is_a_todo() {
 }
 
 #[test]
+fn a_json_patch_that_is_no_list_of_operations_is_a_todo() {
+    // found by fuzzing: a path without its leading slash (`L"/spec/..."`) parsed as
+    // YAML, and the draft's patch step did not load ("json pointer failed to parse")
+    let post = "# T\n\n```\n$ kubectl create deployment hello --image=nginx\n$ kubectl patch deployment hello --type=json -p '[{\"op\":\"add\",\"path\":\"spec/x\",\"value\":1}]'\n```\n";
+    let dir = tempfile::tempdir().unwrap();
+    import("t.md", post, &dir.path().join("t")).expect("the draft loads");
+    let md = std::fs::read_to_string(dir.path().join("t/IMPORT.md")).unwrap();
+    assert!(md.contains("(not a JSON patch: "), "{md}");
+}
+
+#[test]
 fn imports_the_seed_post() {
     let post = include_str!("../../tests/fixtures/posts/working-with-pods.md");
     let dir = tempfile::tempdir().unwrap();
@@ -257,4 +268,44 @@ fn a_patch_json_cannot_hold_is_a_todo_not_a_broken_step() {
     crate::scenario::load_str(&s.scenario, &text).expect("the draft loads");
     let md = std::fs::read_to_string(dir.path().join("IMPORT.md")).unwrap();
     assert!(md.contains("the patch is not JSON or YAML"), "{md}");
+}
+
+#[test]
+fn a_table_of_failed_job_pods_is_waited_for_to_its_count() {
+    // the post shows both pods of a Job with backoffLimit 1; the selector wait holds
+    // with the first, so the table the run prints (and `kdrill check` compares) had one
+    let post = include_str!("../../tests/fixtures/tutorials/fish-starship-jobs.md");
+    let dir = tempfile::tempdir().unwrap();
+    let s = import("fish.md", post, &dir.path().join("t")).unwrap();
+    let scenario = std::fs::read_to_string(&s.scenario).unwrap();
+    let at = scenario
+        .find("# post line 67: kubectl get pods -l job-name=oops")
+        .unwrap_or_else(|| panic!("{scenario}"));
+    let next = scenario[at..]
+        .find("\n  # post line")
+        .map_or(scenario.len(), |n| at + n);
+    let steps = &scenario[at..next];
+    assert!(steps.contains("phase: Failed"), "{steps}");
+    assert!(steps.contains("count: 2"), "{steps}");
+}
+
+#[test]
+fn logs_tail_of_a_pod_still_writing_waits_for_the_lines_the_post_shows() {
+    // a clock printing every 5 s: right after it starts, its log has one line
+    let post = "# T\n\n```\n$ kubectl run clock --image=busybox:1.28 --restart=Never -- sh -c 'while true; do date; sleep 5; done'\npod/clock created\n$ kubectl logs clock --tail=3\nThu Nov  2 19:40:05 UTC 2023\nThu Nov  2 19:40:10 UTC 2023\nThu Nov  2 19:40:15 UTC 2023\n$ kubectl logs clock --tail=1\nThu Nov  2 19:40:20 UTC 2023\n```\n";
+    let dir = tempfile::tempdir().unwrap();
+    let s = import("t.md", post, &dir.path().join("t")).unwrap();
+    let scenario = std::fs::read_to_string(&s.scenario).unwrap();
+    let three = scenario
+        .find("kubectl logs clock --tail=3")
+        .unwrap_or_else(|| panic!("{scenario}"));
+    let one = scenario.find("kubectl logs clock --tail=1").unwrap();
+    let (first, second) = (&scenario[three..one], &scenario[one..]);
+    assert!(
+        first.contains("matches: |-\n          [..]\n          [..]\n          [..]")
+            || first.contains("matches: \"[..]\\n[..]\\n[..]\""),
+        "{first}"
+    );
+    assert!(first.contains("attempts: 30"), "{first}");
+    assert!(!second.contains("attempts:"), "{second}");
 }

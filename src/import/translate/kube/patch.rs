@@ -338,6 +338,19 @@ impl Tr<'_> {
                 }
             },
         };
+        // a JSON patch must be operations kubectl (and the `patch` step) can read
+        if t == PatchType::Json {
+            let ops =
+                serde_json::to_value(&value).and_then(serde_json::from_value::<json_patch::Patch>);
+            if let Err(e) = ops {
+                let text = self.t.commands[i].text.clone();
+                return self.todo(
+                    TodoReason::Unsupported,
+                    format!("kubectl would not accept `{text}` (not a JSON patch: {e})"),
+                    "fix the patch as kubectl expects it, then translate it by hand",
+                );
+            }
+        }
         let mut steps = Vec::new();
         for (kind, name) in targets {
             steps.push(self.patch_step(&kind, &name, t, value.clone(), place, None));

@@ -142,6 +142,23 @@ impl Tr<'_> {
                 k.args.first().cloned().unwrap_or_default()
             ));
             e.step.expect = spec::expect_output(spec::snapshot(&name));
+            // `--tail=N` and the post shows N lines: the pod had printed that many when
+            // the author looked (a clock that prints every few seconds). A log is not
+            // watchable, so the step reads it again until it has as many lines
+            let tail = k.flag("tail").and_then(|t| t.parse::<usize>().ok());
+            let shown = output.lines().filter(|l| !l.trim().is_empty()).count();
+            if tail == Some(shown) && shown > 1 && !previous && !k.has("follow") {
+                if let Some(crate::expect::TextMatch::Rules(r)) = &mut e.step.expect.output {
+                    r.matches = Some(vec!["[..]"; shown].join("\n"));
+                }
+                e.step.retry = Some(crate::scenario::Retry {
+                    attempts: 30,
+                    backoff: crate::duration::HumanDuration(std::time::Duration::from_secs(1)),
+                });
+                e = e.note(format!(
+                    "read again (up to 30 s) until the log has the {shown} lines the post shows"
+                ));
+            }
             e.snapshot = Some((name, output.to_string()));
         }
         if k.has("follow") {

@@ -274,7 +274,14 @@ impl Tr<'_> {
                         120,
                     ));
                 }
-                if states.len() > 1 && states[0] == PodState::Ready {
+                // as many as the post shows: a Job's failed pods come one per retry, a
+                // Deployment's Ready ones one by one, and the selector wait above holds
+                // with the first
+                let settled = matches!(
+                    states[0],
+                    PodState::Ready | PodState::Succeeded | PodState::Failed
+                );
+                if states.len() > 1 && settled {
                     let mut a = assert_spec(
                         None,
                         Some((&kind, Some(&found_by))),
