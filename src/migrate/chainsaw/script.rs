@@ -1,0 +1,253 @@
+//! Chainsaw's `script` and `command` operations as kdrill `command` steps: the argv or
+//! the script, its `env` from bindings, `outputs` saved, and `check` on `$error`,
+//! `$stdout` and `$stderr` as the command's exit rule and `expect` text rules.
+
+use super::ctx::Ctx;
+use super::with_timeout;
+use crate::import::translate::{map, s};
+use crate::migrate::jmespath;
+use crate::migrate::ledger::Fate;
+use crate::migrate::str_of;
+use serde_yaml::Value;
+
+/// A `script` or `command` operation (`kind`) with the body `body`, as one step with
+/// the exec timeout `timeout`.
+pub(super) fn convert(
+    ctx: &mut Ctx<'_>,
+    kind: &str,
+    body: &Value,
+    timeout: Option<String>,
+) -> Vec<Value> {
+    let run = if kind == "script" {
+        ctx.acc(&["content"], Fate::Converted);
+        s(str_of(body, "content").unwrap_or_default())
+    } else {
+        ctx.acc(&["entrypoint"], Fate::Converted);
+        ctx.acc(&["args"], Fate::Converted);
+        let mut argv = vec![str_of(body, "entrypoint").unwrap_or_default().to_string()];
+        argv.extend(
+            body.get("args")
+                .and_then(Value::as_sequence)
+                .into_iter()
+                .flatten()
+                .filter_map(|a| match a {
+                    Value::String(t) => Some(t.clone()),
+                    Value::Number(n) => Some(n.to_string()),
+                    Value::Bool(b) => Some(b.to_string()),
+                    _ => None,
+                }),
+        );
+        if argv.iter().any(|a| a.contains('$')) {
+            // Chainsaw expands `$NAMESPACE` and its env in the argv itself: a
+            // shell line with the same expansion
+            s(&argv
+                .iter()
+                .map(|a| crate::migrate::shell::word(&crate::migrate::shell::expand_parts(a)))
+                .collect::<Vec<_>>()
+                .join(" "))
+        } else {
+            Value::Sequence(argv.iter().map(|a| s(a)).collect())
+        }
+    };
+    // files the script names travel with the test
+    if let Some(text) = run.as_str() {
+        crate::migrate::copy_referenced(
+            text,
+            ctx.dir,
+            std::path::Path::new(""),
+            ctx.files,
+            ctx.ledger,
+        );
+    }
+    let mut cmd = vec![("run", run)];
+    if let Some(env) = body.get("env").and_then(Value::as_sequence) {
+        let mut vars = Vec::new();
+        for (i, e) in env.iter().enumerate() {
+            let (Some(n), Some(v)) = (str_of(e, "name"), e.get("value")) else {
+                continue;
+            };
+            let at = ctx.at.child("env").child(&format!("[{i}]"));
+            let folded = ctx.fold_values(v, &at);
+            match folded {
+                Value::String(t) if jmespath::expression_of(&t).is_none() => {
+                    ctx.ledger
+                        .account(&at.file, at.doc, &at.path, Fate::Converted);
+                    vars.push((n.to_string(), s(&t)));
+                }
+                Value::Number(_) | Value::Bool(_) => {
+                    ctx.ledger
+                        .account(&at.file, at.doc, &at.path, Fate::Converted);
+                    let t = serde_yaml::to_string(&folded).unwrap_or_default();
+                    vars.push((n.to_string(), s(t.trim())));
+                }
+                _ => {}
+            }
+        }
+        ctx.ledger.account_key(
+            &ctx.at.file,
+            ctx.at.doc,
+            &ctx.at.child("env").path,
+            Fate::Converted,
+        );
+        if !vars.is_empty() {
+            cmd.push((
+                "env",
+                Value::Mapping(vars.into_iter().map(|(k, v)| (s(&k), v)).collect()),
+            ));
+        }
+    }
+    let mut step = vec![("command", map(cmd))];
+    let mut save = Vec::new();
+    for (i, o) in body
+        .get("outputs")
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let here = ctx.at.child("outputs").child(&format!("[{i}]"));
+        let name = str_of(o, "name").unwrap_or_default();
+        let value = str_of(o, "value").unwrap_or_default().replace(' ', "");
+        let source = match value.as_str() {
+            "($stdout)" | "(json_parse($stdout))" => Some("stdout"),
+            "($stderr)" | "(json_parse($stderr))" => Some("stderr"),
+            _ => None,
+        };
+        match source {
+            Some(src) if crate::vars::check_name(name).is_ok() => {
+                ctx.ledger.account(&here.file, here.doc, &here.path, Fate::Converted);
+                save.push((s(name), s(src)));
+                ctx.outputs.push(name.to_string());
+            }
+            _ => ctx.note_place(&here, true, format!("the output `{name}` ({value}) is not the command's output as it is: not converted")),
+        }
+    }
+    if body.get("outputs").is_some() {
+        ctx.ledger.account_key(
+            &ctx.at.file,
+            ctx.at.doc,
+            &ctx.at.child("outputs").path,
+            Fate::Converted,
+        );
+    }
+    if !save.is_empty() {
+        step.push(("save", Value::Mapping(save.into_iter().collect())));
+    }
+    if let Some(check) = body.get("check").and_then(Value::as_mapping) {
+        ctx.acc(&["check"], Fate::Converted);
+        let mut expect = Vec::new();
+        // text rules of each stream: `contains`, `equals`, `regex`, `json`
+        let mut rules: [Vec<(&str, Value)>; 2] = [Vec::new(), Vec::new()];
+        let mut contains: [Vec<Value>; 2] = [Vec::new(), Vec::new()];
+        let mut error_key = false;
+        let mut must_fail = false;
+        for (k, v) in check {
+            let k = k.as_str().unwrap_or_default();
+            let truth = v.as_bool() == Some(true);
+            let compact = k.replace(' ', "");
+            let stream = |name: &str| match name {
+                "stdout" => Some(0),
+                "stderr" => Some(1),
+                _ => None,
+            };
+            let plain_text = match v {
+                Value::String(t) if jmespath::expression_of(t).is_none() => Some(t.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                Value::Bool(b) => Some(b.to_string()),
+                _ => None,
+            };
+            if compact == "($error!=null)" && truth {
+                // any non-zero exit: the script negated by the shell (`! (...)`)
+                error_key = true;
+                must_fail = true;
+            } else if (compact == "($error==null)" && truth)
+                || (compact == "($error)" && v.is_null())
+            {
+                error_key = true;
+            } else if let Some((which, inner)) = ["stdout", "stderr"].iter().find_map(|st| {
+                k.strip_prefix(&format!("(contains(${st}, '"))
+                    .and_then(|r| r.strip_suffix("'))"))
+                    .filter(|_| truth)
+                    .map(|i| (stream(st), i))
+            }) {
+                if let Some(i) = which {
+                    contains[i].push(s(inner));
+                }
+            } else if let (Some(i), Some(t)) = (
+                compact
+                    .strip_prefix("($")
+                    .and_then(|r| r.strip_suffix(')'))
+                    .and_then(stream),
+                plain_text.clone(),
+            ) {
+                // `($stdout): text`: the whole output
+                rules[i].push(("equals", s(&t)));
+            } else if let (Some(i), Some(t)) = (
+                compact
+                    .strip_prefix("(trim_space($")
+                    .and_then(|r| r.strip_suffix("))"))
+                    .and_then(stream),
+                plain_text,
+            ) {
+                rules[i].push(("regex", s(&format!("^\\s*{}\\s*$", regex::escape(&t)))));
+            } else if let (Some(i), Value::Mapping(_)) = (
+                compact
+                    .strip_prefix("(json_parse($")
+                    .and_then(|r| r.strip_suffix("))"))
+                    .and_then(stream),
+                v,
+            ) {
+                // a partial object, matched as `assert` matches
+                let at = ctx.at.child("check").child(k);
+                let folded = ctx.fold_values(v, &at);
+                rules[i].push(("json", folded));
+            } else {
+                ctx.note_at(&["check", k], format!("the check `{k}` is a JMESPath expression: not converted; write it as `expect.stdout` / `expect.stderr` rules"));
+            }
+        }
+        // without an `$error` key Chainsaw's check replaces "the command must
+        // succeed": any exit code is fine, the output rules still hold. A
+        // subshell keeps the script's own `exit` from ending the wrapper.
+        let wrap = if must_fail {
+            Some(("! (\n", "\n)\n"))
+        } else if !error_key {
+            Some(("(\n", "\n) || :\n"))
+        } else {
+            None
+        };
+        if let Some((pre, post)) = wrap {
+            if let Some(Value::Mapping(c)) = step.first_mut().map(|(_, v)| v) {
+                let text = match c.get("run") {
+                    Some(Value::String(t)) => Some(t.clone()),
+                    Some(Value::Sequence(argv)) => Some(
+                        argv.iter()
+                            .filter_map(Value::as_str)
+                            .map(crate::migrate::shell::quote)
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    ),
+                    _ => None,
+                };
+                if let Some(t) = text {
+                    c.insert(s("run"), s(&format!("{pre}{}{post}", t.trim_end())));
+                }
+            }
+        }
+        for (i, name) in ["stdout", "stderr"].into_iter().enumerate() {
+            let mut r = std::mem::take(&mut rules[i]);
+            if !contains[i].is_empty() {
+                r.push((
+                    "contains",
+                    Value::Sequence(std::mem::take(&mut contains[i])),
+                ));
+            }
+            if !r.is_empty() {
+                expect.push((name, map(r)));
+            }
+        }
+        if !expect.is_empty() {
+            step.push(("expect", map(expect)));
+        }
+    }
+    vec![with_timeout(step, timeout)]
+}
