@@ -252,7 +252,7 @@ const FORMS: &[(&str, &str, &str)] = &[
     ("kuttl", "TestSuite `parallel`, `namespace`, `suppress`", "(kdrill's own `-j`, a namespace per scenario)"),
     ("kuttl", "a TestStep document", "the step's place among the test's steps"),
     ("kuttl", "TestStep `apply`, `assert`, `error`", "`apply`, `assert`, `assert` with `match: none`"),
-    ("kuttl", "TestStep `delete`", "`delete` with `ignoreNotFound: true`"),
+    ("kuttl", "TestStep `delete`", "`delete` with `ignoreNotFound: true`; a whole kind (no name, no labels) `kubectl delete KIND --all` in the namespace, waiting"),
     ("kuttl", "TestStep `commands`", "`command: {run}` (`$VAR` expanded as KUTTL does, `ignoreFailure` as `allowFailure`)"),
     ("kuttl", "a TestAssert document, `timeout`", "the assert steps' `timeout`"),
     ("kuttl", "TestAssert `commands`", "`command` retried until the timeout (`retry`)"),

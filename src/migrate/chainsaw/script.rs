@@ -5,7 +5,7 @@
 use super::ctx::Ctx;
 use super::with_timeout;
 use crate::import::translate::{map, s};
-use crate::migrate::jmespath;
+use crate::migrate::jmespath::{self, Known, Part};
 use crate::migrate::ledger::Fate;
 use crate::migrate::str_of;
 use serde_yaml::Value;
@@ -150,10 +150,23 @@ pub(super) fn convert(
                 "stderr" => Some(1),
                 _ => None,
             };
-            let plain_text = match v {
-                Value::String(t) if jmespath::expression_of(t).is_none() => Some(t.clone()),
-                Value::Number(n) => Some(n.to_string()),
-                Value::Bool(b) => Some(b.to_string()),
+            // the expected text: as written, or an expression folded at migration time
+            // (literal parts, and `${NAMESPACE}` for the test's namespace)
+            let plain_text: Option<Vec<Part>> = match v {
+                Value::String(t) => match jmespath::expression_of(t) {
+                    None => Some(vec![Part::Lit(t.clone())]),
+                    Some(e) => jmespath::parse(e)
+                        .ok()
+                        .and_then(|j| jmespath::fold(&j, &ctx.scope).ok().flatten())
+                        .and_then(|k| k.as_text_parts())
+                        .filter(|parts| {
+                            parts.iter().all(|p| {
+                                matches!(p, Part::Lit(_)) || *p == Part::Var("NAMESPACE".into())
+                            })
+                        }),
+                },
+                Value::Number(n) => Some(vec![Part::Lit(n.to_string())]),
+                Value::Bool(b) => Some(vec![Part::Lit(b.to_string())]),
                 _ => None,
             };
             if compact == "($error!=null)" && truth {
@@ -181,7 +194,7 @@ pub(super) fn convert(
                 plain_text.clone(),
             ) {
                 // `($stdout): text`: the whole output
-                rules[i].push(("equals", s(&t)));
+                rules[i].push(("equals", s(&Known::Text(t).text().unwrap_or_default())));
             } else if let (Some(i), Some(t)) = (
                 compact
                     .strip_prefix("(trim_space($")
@@ -189,7 +202,19 @@ pub(super) fn convert(
                     .and_then(stream),
                 plain_text,
             ) {
-                rules[i].push(("regex", s(&format!("^\\s*{}\\s*$", regex::escape(&t)))));
+                // a regex is checked before variables are known: the namespace in it is
+                // any word, and the exact text is also required (`contains`)
+                let pattern: String = t
+                    .iter()
+                    .map(|p| match p {
+                        Part::Lit(l) => regex::escape(l),
+                        Part::Var(_) => "\\S+".into(),
+                    })
+                    .collect();
+                rules[i].push(("regex", s(&format!("^\\s*{pattern}\\s*$"))));
+                if t.iter().any(|p| matches!(p, Part::Var(_))) {
+                    contains[i].push(s(&Known::Text(t).text().unwrap_or_default()));
+                }
             } else if let (Some(i), Value::Mapping(_)) = (
                 compact
                     .strip_prefix("(json_parse($")

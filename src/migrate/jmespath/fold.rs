@@ -42,7 +42,8 @@ impl Known {
         })
     }
 
-    fn as_text_parts(&self) -> Option<Vec<Part>> {
+    /// As text parts: constants as literal text, variables as themselves.
+    pub fn as_text_parts(&self) -> Option<Vec<Part>> {
         match self {
             Known::Json(Value::String(s)) => Some(vec![Part::Lit(s.clone())]),
             Known::Json(v @ (Value::Number(_) | Value::Bool(_))) => {

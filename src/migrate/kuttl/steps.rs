@@ -129,15 +129,44 @@ fn ref_assert(target: &str, expr: &str, timeout: &str) -> Value {
     map(vec![("assert", map(a)), ("timeout", s(timeout))])
 }
 
-/// A TestStep `delete` entry: by name, or every object of a kind with labels.
+/// A TestStep `delete` entry: by name, or every object of a kind with labels, or
+/// every object of a kind in the namespace.
 pub(super) fn delete_step(d: &Value, timeout: &str) -> Option<Value> {
-    let mut del = delete_target(d)?;
+    let Some(mut del) = delete_target(d) else {
+        return delete_kind_step(d, timeout);
+    };
     if let Some(ns) = str_of(d, "namespace") {
         del.push(("namespace", s(ns)));
     }
     // KUTTL's delete accepts an object that is already gone
     del.push(("ignoreNotFound", Value::Bool(true)));
     Some(map(vec![("delete", map(del)), ("timeout", s(timeout))]))
+}
+
+/// A delete of every object of a kind (no name, no labels): kdrill's `delete` never
+/// deletes a whole kind, so the test's own kubectl does, in the test's namespace (the
+/// scenario's, as KUTTL's was the test's), waiting until they are gone as KUTTL waits.
+fn delete_kind_step(d: &Value, timeout: &str) -> Option<Value> {
+    let kind = str_of(d, "kind")?.to_ascii_lowercase();
+    let group = str_of(d, "apiVersion")?
+        .rsplit_once('/')
+        .map(|(g, _)| g.to_string());
+    let resource = match group {
+        Some(g) => format!("{kind}.{g}"),
+        None => kind,
+    };
+    let ns = match str_of(d, "namespace") {
+        Some(n) => crate::migrate::shell::quote(n),
+        None => "\"${NAMESPACE}\"".to_string(),
+    };
+    let run = format!(
+        "kubectl delete {} --all --namespace {ns} --ignore-not-found --wait=true",
+        crate::migrate::shell::quote(&resource)
+    );
+    Some(map(vec![
+        ("command", map(vec![("run", s(&run))])),
+        ("timeout", s(timeout)),
+    ]))
 }
 
 /// A TestStep/TestAssert command: `script` (a shell script, as it is) or `command`
@@ -248,5 +277,15 @@ mod tests {
             serde_yaml::to_string(&delete_step(&d, "30s").unwrap()).unwrap(),
             "delete:\n  kind: v1/Pod\n  selector: app=x\n  ignoreNotFound: true\ntimeout: 30s\n"
         );
+        // a whole kind: kubectl deletes them all in the scenario's namespace and waits
+        let d: Value = serde_yaml::from_str("{apiVersion: apps/v1, kind: Deployment}").unwrap();
+        assert_eq!(
+            serde_yaml::to_string(&delete_step(&d, "30s").unwrap()).unwrap(),
+            "command:\n  run: kubectl delete deployment.apps --all --namespace \"${NAMESPACE}\" --ignore-not-found --wait=true\ntimeout: 30s\n"
+        );
+        let d: Value = serde_yaml::from_str("{apiVersion: v1, kind: Pod}").unwrap();
+        assert!(serde_yaml::to_string(&delete_step(&d, "30s").unwrap())
+            .unwrap()
+            .contains("kubectl delete pod --all"));
     }
 }

@@ -124,11 +124,7 @@ pub(super) fn read_test(
                         r.notes.push(Note {
                             file: f.clone(),
                             line,
-                            text: if crate::migrate::kind_of(del).is_some() {
-                                "a TestStep delete of every object of a kind (no name, no labels): kdrill refuses to delete a whole kind; not converted (give the objects a label and delete by `labels`)".into()
-                            } else {
-                                "a TestStep delete without apiVersion/kind: not converted".into()
-                            },
+                            text: "a TestStep delete without apiVersion/kind: not converted".into(),
                         });
                         r.ledger.account(f, d, &at, Fate::Listed);
                     }
