@@ -7,6 +7,7 @@ use super::with_timeout;
 use crate::import::translate::{map, s};
 use crate::migrate::jmespath::{self, Known, Part};
 use crate::migrate::ledger::Fate;
+use crate::migrate::shell;
 use crate::migrate::str_of;
 use serde_yaml::Value;
 
@@ -42,7 +43,7 @@ pub(super) fn convert(
             // shell line with the same expansion
             s(&argv
                 .iter()
-                .map(|a| crate::migrate::shell::word(&crate::migrate::shell::expand_parts(a)))
+                .map(|a| shell::word(&shell::expand_parts(a)))
                 .collect::<Vec<_>>()
                 .join(" "))
         } else {
@@ -59,9 +60,13 @@ pub(super) fn convert(
             ctx.ledger,
         );
     }
-    let mut cmd = vec![("run", run)];
+    let mut run = run;
+    let mut cmd = Vec::new();
     if let Some(env) = body.get("env").and_then(Value::as_sequence) {
         let mut vars = Vec::new();
+        // values that hold the scenario's variables: kdrill passes `env` verbatim, so
+        // the shell sets them from its environment, where the variables are
+        let mut exports = Vec::new();
         for (i, e) in env.iter().enumerate() {
             let (Some(n), Some(v)) = (str_of(e, "name"), e.get("value")) else {
                 continue;
@@ -72,7 +77,12 @@ pub(super) fn convert(
                 Value::String(t) if jmespath::expression_of(&t).is_none() => {
                     ctx.ledger
                         .account(&at.file, at.doc, &at.path, Fate::Converted);
-                    vars.push((n.to_string(), s(&t)));
+                    let parts = var_parts(&t);
+                    if parts.iter().any(|p| matches!(p, Part::Var(_))) {
+                        exports.push(format!("export {n}={}", shell::word(&parts)));
+                    } else {
+                        vars.push((n.to_string(), s(&t)));
+                    }
                 }
                 Value::Number(_) | Value::Bool(_) => {
                     ctx.ledger
@@ -89,6 +99,18 @@ pub(super) fn convert(
             &ctx.at.child("env").path,
             Fate::Converted,
         );
+        if !exports.is_empty() {
+            let text = match &run {
+                Value::Sequence(argv) => argv
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(shell::quote)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                other => other.as_str().unwrap_or_default().to_string(),
+            };
+            run = s(&format!("{}\n{text}", exports.join("\n")));
+        }
         if !vars.is_empty() {
             cmd.push((
                 "env",
@@ -96,6 +118,7 @@ pub(super) fn convert(
             ));
         }
     }
+    cmd.insert(0, ("run", run));
     let mut step = vec![("command", map(cmd))];
     let mut save = Vec::new();
     for (i, o) in body
@@ -247,7 +270,7 @@ pub(super) fn convert(
                     Some(Value::Sequence(argv)) => Some(
                         argv.iter()
                             .filter_map(Value::as_str)
-                            .map(crate::migrate::shell::quote)
+                            .map(shell::quote)
                             .collect::<Vec<_>>()
                             .join(" "),
                     ),
@@ -275,4 +298,54 @@ pub(super) fn convert(
         }
     }
     vec![with_timeout(step, timeout)]
+}
+
+/// Scenario text (`lit ${VAR} $${lit}`) as literal parts and variables.
+fn var_parts(text: &str) -> Vec<Part> {
+    let mut parts = Vec::new();
+    let mut lit = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find('$') {
+        lit.push_str(&rest[..i]);
+        let after = &rest[i..];
+        if let Some(r) = after.strip_prefix("$${") {
+            lit.push_str("${");
+            rest = r;
+        } else if let Some((name, r)) = after.strip_prefix("${").and_then(|r| r.split_once('}')) {
+            if !lit.is_empty() {
+                parts.push(Part::Lit(std::mem::take(&mut lit)));
+            }
+            parts.push(Part::Var(name.to_string()));
+            rest = r;
+        } else {
+            lit.push('$');
+            rest = &after[1..];
+        }
+    }
+    lit.push_str(rest);
+    if !lit.is_empty() {
+        parts.push(Part::Lit(lit));
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scenario_text_splits_into_literals_and_variables() {
+        assert_eq!(
+            var_parts("a=${subnet}-$${HOME}-$x"),
+            vec![
+                Part::Lit("a=".into()),
+                Part::Var("subnet".into()),
+                Part::Lit("-${HOME}-$x".into())
+            ]
+        );
+        assert_eq!(
+            shell::word(&var_parts("ns=${NAMESPACE}")),
+            "\"ns=${NAMESPACE}\""
+        );
+    }
 }
