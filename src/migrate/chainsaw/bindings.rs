@@ -2,6 +2,7 @@
 //! into the scope at migration time, and step templates (`use:`) inlined.
 
 use super::{sections, Env, Place};
+use crate::import::translate::{map, s};
 use crate::migrate::jmespath::{self, Known, Scope};
 use crate::migrate::ledger::{Fate, Ledger};
 use crate::migrate::{documents, str_of, Note};
@@ -9,13 +10,16 @@ use serde_yaml::Value;
 use std::path::Path;
 
 /// Chainsaw bindings (`[{name, value}]`) added to `scope`: values known before the test
-/// runs are folded; the rest are listed.
+/// runs are folded; text only the running scenario knows (string functions of the
+/// namespace) is computed by a step pushed to `computed`, which saves it; the rest
+/// are listed.
 pub(super) fn bind(
     list: Option<&Value>,
     scope: &mut Scope,
     at: &Place,
     ledger: &mut Ledger,
     notes: &mut Vec<Note>,
+    computed: &mut Vec<Value>,
 ) {
     if list.is_some() {
         ledger.account_key(&at.file, at.doc, &at.path, Fate::Converted);
@@ -40,12 +44,31 @@ pub(super) fn bind(
             Some(v) => serde_json::to_value(v).ok().map(Known::Json),
             None => None,
         };
-        match known {
-            Some(k) => {
+        let shell = match (&known, b.get("value")) {
+            (None, Some(Value::String(t))) if crate::vars::check_name(name).is_ok() => {
+                jmespath::expression_of(t)
+                    .and_then(|e| jmespath::parse(e).ok())
+                    .and_then(|j| jmespath::to_shell(&j, scope))
+            }
+            _ => None,
+        };
+        match (known, shell) {
+            (Some(k), _) => {
                 scope.insert(name.to_string(), k);
                 ledger.account(&here.file, here.doc, &here.path, Fate::Converted);
             }
-            None => {
+            (None, Some(sh)) => {
+                computed.push(map(vec![
+                    (
+                        "command",
+                        map(vec![("run", s(&format!("printf '%s' \"{sh}\"")))]),
+                    ),
+                    ("save", map(vec![(name, s("stdout"))])),
+                ]));
+                scope.insert(name.to_string(), Known::Saved(name.to_string()));
+                ledger.account(&here.file, here.doc, &here.path, Fate::Converted);
+            }
+            (None, None) => {
                 notes.push(Note {
                     file: here.file.clone(),
                     line: ledger.line(&here.file, here.doc, &here.path),
@@ -116,12 +139,14 @@ pub(super) fn use_template(env: &mut Env<'_>, u: &Value, at: &Place, scope: &mut
     let spec = tpl.get("spec").cloned().unwrap_or(Value::Null);
     // the template's defaults first, then what the caller passes
     let mut tscope = scope.clone();
+    let mut computed = Vec::new();
     bind(
         spec.get("bindings"),
         &mut tscope,
         &tpl_at.child("spec").child("bindings"),
         env.ledger,
         env.notes,
+        &mut computed,
     );
     if let Some(w) = u.get("with") {
         key(env.ledger, &at.child("with"));
@@ -131,8 +156,10 @@ pub(super) fn use_template(env: &mut Env<'_>, u: &Value, at: &Place, scope: &mut
             &at.child("with").child("bindings"),
             env.ledger,
             env.notes,
+            &mut computed,
         );
     }
+    env.test.steps.extend(computed);
     sections(env, &spec, &tpl_at.child("spec"), &mut tscope);
     for (k, v) in tscope {
         if matches!(v, Known::Saved(_)) {

@@ -179,13 +179,16 @@ fn read_test(
         "namespace".into(),
         Known::Text(vec![Part::Var("NAMESPACE".into())]),
     );
+    let mut computed = Vec::new();
     bind(
         spec.get("bindings"),
         &mut scope,
         &at.child("spec").child("bindings"),
         ledger,
         notes,
+        &mut computed,
     );
+    t.steps.extend(computed);
     // a fixed namespace: the scenario's fresh one stands for it (objects that name it
     // land in the scenario's), as every test of it ran alone in it
     let fixed_ns = str_of(&spec, "namespace").map(str::to_string);
@@ -235,13 +238,16 @@ fn read_test(
         if step.get("name").is_some() {
             key(env.ledger, &step_at.child("name"));
         }
+        let mut computed = Vec::new();
         bind(
             step.get("bindings"),
             &mut step_scope,
             &step_at.child("bindings"),
             env.ledger,
             env.notes,
+            &mut computed,
         );
+        env.test.steps.extend(computed);
         // a step's own timeouts win over the test's, for its operations
         let merged = step.get("timeouts").map(|st| {
             key(env.ledger, &step_at.child("timeouts"));
@@ -342,12 +348,14 @@ fn sections(env: &mut Env<'_>, step: &Value, at: &Place, scope: &mut Scope) {
             }
             let body = op.get(kind).cloned().unwrap_or(Value::Null);
             let mut op_scope = scope.clone();
+            let mut computed = Vec::new();
             bind(
                 body.get("bindings"),
                 &mut op_scope,
                 &op_at.child(kind).child("bindings"),
                 env.ledger,
                 env.notes,
+                &mut computed,
             );
             let body_at = op_at.child(kind);
             env.ledger
@@ -367,7 +375,8 @@ fn sections(env: &mut Env<'_>, step: &Value, at: &Place, scope: &mut Scope) {
                 outputs: Vec::new(),
                 fixed_ns: env.fixed_ns.clone(),
             };
-            let steps = operation(&mut ctx, kind, &body, op);
+            let mut steps = computed;
+            steps.extend(operation(&mut ctx, kind, &body, op));
             // what an operation outputs, the operations and steps after it see
             for o in std::mem::take(&mut ctx.outputs) {
                 scope.insert(o.clone(), Known::Saved(o));

@@ -245,10 +245,18 @@ pub(super) fn convert(
                     .and_then(stream),
                 v,
             ) {
-                // a partial object, matched as `assert` matches
+                // a partial object, matched as `assert` matches; its JMESPath keys
+                // (`(length(items)): 1`) as CEL on the parsed output
                 let at = ctx.at.child("check").child(k);
-                let folded = ctx.fold_values(v, &at);
-                rules[i].push(("json", folded));
+                ctx.exprs.clear();
+                let clean = ctx.without_expressions(v, &at, Some("self"));
+                if clean.as_mapping().is_some_and(|m| !m.is_empty()) {
+                    rules[i].push(("json", clean));
+                }
+                let exprs = std::mem::take(&mut ctx.exprs);
+                if !exprs.is_empty() {
+                    rules[i].push(("expr", s(&exprs.join(" && "))));
+                }
             } else {
                 ctx.note_at(&["check", k], format!("the check `{k}` is a JMESPath expression: not converted; write it as `expect.stdout` / `expect.stderr` rules"));
             }

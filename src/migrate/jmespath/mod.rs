@@ -12,12 +12,15 @@
 //! projections `[*]`, `| [0]`, comparisons, `&&`, `||`, `!`.
 //!
 //! One module per stage: [`parse`] (text to [`J`]), [`fold`] (migration-time values),
-//! `translate` (CEL on the object under assertion).
+//! `translate` (CEL on the object under assertion), `runtime` (text the scenario's shell
+//! computes when it runs, [`to_shell`]).
 
 mod fold;
 mod parse;
+mod runtime;
 mod translate;
 
 pub use fold::{escape_vars, fold, Known, Part, Scope};
 pub use parse::{expression_of, parse, JError, J};
+pub use runtime::to_shell;
 pub use translate::{cel_field, cel_literal, cel_string, is_boolean, to_cel, to_cel_bool, Cx};
