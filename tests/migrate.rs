@@ -231,7 +231,7 @@ const FORMS: &[(&str, &str, &str)] = &[
     ("chainsaw", "step `use` (step templates)", "the template's operations inlined, its bindings as defaults under `with`"),
     ("chainsaw", "`catch` (test, step)", "the scenario's `catch`"),
     ("chainsaw", "step `finally`, `cleanup`", "the scenario's `finally`"),
-    ("chainsaw", "`apply`", "`apply: {mode: merge}`; `expect` of `$error != null` is `expect: {error: {}}`"),
+    ("chainsaw", "`apply`", "`apply: {mode: merge}`; `expect` of `$error != null` is `expect: {error: {}}`; `outputs` of the applied object (`(@)`) fold its written fields where used"),
     ("chainsaw", "`create`", "`apply: {mode: create}`"),
     ("chainsaw", "`update`", "`apply: {mode: replace}`"),
     ("chainsaw", "`patch`", "`patch: {type: merge}` per document, `subresource` kept"),

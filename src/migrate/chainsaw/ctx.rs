@@ -26,8 +26,9 @@ pub(super) struct Ctx<'a> {
     pub(super) scope: Scope,
     /// CEL collected from JMESPath keys while an assertion's document is cleaned.
     pub(super) exprs: Vec<String>,
-    /// Variables the operation saves (Chainsaw `outputs`).
-    pub(super) outputs: Vec<String>,
+    /// What the operation outputs (Chainsaw `outputs`): a variable it saves, or an
+    /// object it applied.
+    pub(super) outputs: Vec<(String, Known)>,
     /// The test's `spec.namespace`: the scenario's own namespace stands for it.
     pub(super) fixed_ns: Option<String>,
 }

@@ -378,8 +378,8 @@ fn sections(env: &mut Env<'_>, step: &Value, at: &Place, scope: &mut Scope) {
             let mut steps = computed;
             steps.extend(operation(&mut ctx, kind, &body, op));
             // what an operation outputs, the operations and steps after it see
-            for o in std::mem::take(&mut ctx.outputs) {
-                scope.insert(o.clone(), Known::Saved(o));
+            for (name, k) in std::mem::take(&mut ctx.outputs) {
+                scope.insert(name, k);
             }
             match target {
                 0 => env.test.steps.extend(steps),

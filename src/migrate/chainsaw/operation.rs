@@ -103,11 +103,9 @@ pub(super) fn operation(ctx: &mut Ctx<'_>, kind: &str, body: &Value, op: &Value)
                     ctx.note_at(&["expect"], format!("`{kind}` with `expect` checks on the applied object: not converted; add an `assert` step"));
                 }
             }
-            if body.get("outputs").is_some() {
-                ctx.note_at(&["outputs"], format!("`outputs` of `{kind}`: kdrill saves from a `get` or `command` step; not converted"));
-            }
             let docs = ctx.docs(body);
             let folded: Vec<Value> = docs.iter().map(|(at, d)| ctx.fold_values(d, at)).collect();
+            applied_outputs(ctx, kind, body, &folded);
             let unchanged = docs.iter().map(|(_, d)| d).eq(folded.iter());
             let source = match ctx.file_of(body) {
                 Some(f) => {
@@ -337,6 +335,44 @@ pub(super) fn operation(ctx: &mut Ctx<'_>, kind: &str, body: &Value, op: &Value)
                 ),
             );
             Vec::new()
+        }
+    }
+}
+
+/// `outputs` of an apply/create/update: `{name, match: {partial}, value: (@)}`, the
+/// applied object the partial matches. Its fields are the ones the test wrote (known
+/// now, folded where used); what the server adds is not, and is listed where used.
+fn applied_outputs(ctx: &mut Ctx<'_>, kind: &str, body: &Value, docs: &[Value]) {
+    let Some(list) = body.get("outputs") else {
+        return;
+    };
+    ctx.ledger.account_key(
+        &ctx.at.file,
+        ctx.at.doc,
+        &ctx.at.child("outputs").path,
+        Fate::Converted,
+    );
+    for (i, o) in list.as_sequence().into_iter().flatten().enumerate() {
+        let here = ctx.at.child("outputs").child(&format!("[{i}]"));
+        let name = str_of(o, "name").unwrap_or_default();
+        let whole = str_of(o, "value").is_some_and(|v| v.replace(' ', "") == "(@)");
+        let want = o
+            .get("match")
+            .and_then(|m| serde_json::to_value(m).ok())
+            .unwrap_or(serde_json::Value::Null);
+        let matched = docs
+            .iter()
+            .filter_map(|d| serde_json::to_value(d).ok())
+            .filter(|d| want.is_null() || crate::subset::diff(&want, d, false).is_empty())
+            .collect::<Vec<_>>();
+        match (whole, matched.as_slice()) {
+            (true, [doc]) => {
+                ctx.ledger
+                    .account(&here.file, here.doc, &here.path, Fate::Converted);
+                ctx.outputs
+                    .push((name.to_string(), Known::Json(doc.clone())));
+            }
+            _ => ctx.note_place(&here, true, format!("the output `{name}` of `{kind}` is not one applied object as written (`value: (@)` with a `match` of exactly one): not converted; save it from a `get` step")),
         }
     }
 }

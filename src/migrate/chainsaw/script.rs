@@ -140,7 +140,8 @@ pub(super) fn convert(
             Some(src) if crate::vars::check_name(name).is_ok() => {
                 ctx.ledger.account(&here.file, here.doc, &here.path, Fate::Converted);
                 save.push((s(name), s(src)));
-                ctx.outputs.push(name.to_string());
+                ctx.outputs
+                    .push((name.to_string(), Known::Saved(name.to_string())));
             }
             _ => ctx.note_place(&here, true, format!("the output `{name}` ({value}) is not the command's output as it is: not converted")),
         }
