@@ -163,6 +163,8 @@ pub(super) fn convert(
         // text rules of each stream: `contains`, `equals`, `regex`, `json`
         let mut rules: [Vec<(&str, Value)>; 2] = [Vec::new(), Vec::new()];
         let mut contains: [Vec<Value>; 2] = [Vec::new(), Vec::new()];
+        // CEL on each stream parsed as JSON, joined into one `expr`
+        let mut cel: [Vec<String>; 2] = [Vec::new(), Vec::new()];
         let mut error_key = false;
         let mut must_fail = false;
         for (k, v) in check {
@@ -254,9 +256,21 @@ pub(super) fn convert(
                 if clean.as_mapping().is_some_and(|m| !m.is_empty()) {
                     rules[i].push(("json", clean));
                 }
-                let exprs = std::mem::take(&mut ctx.exprs);
-                if !exprs.is_empty() {
-                    rules[i].push(("expr", s(&exprs.join(" && "))));
+                cel[i].append(&mut ctx.exprs);
+            } else if let Some((i, e)) =
+                ["stdout", "stderr"].iter().enumerate().find_map(|(i, st)| {
+                    // a function of the parsed output, `(f(json_parse($stdout).x)): value`:
+                    // CEL on the output (`self`)
+                    let whole = format!("json_parse(${st})");
+                    let inner = jmespath::expression_of(k)?;
+                    inner
+                        .contains(&whole)
+                        .then(|| (i, inner.replace(&whole, "@")))
+                })
+            {
+                match ctx.key_to_cel(&e, v, Some("self")) {
+                    Ok(c) => cel[i].push(c),
+                    Err(why) => ctx.note_at(&["check", k], format!("the check `{k}` {why}: not converted; write it as `expect.stdout` / `expect.stderr` rules")),
                 }
             } else {
                 ctx.note_at(&["check", k], format!("the check `{k}` is a JMESPath expression: not converted; write it as `expect.stdout` / `expect.stderr` rules"));
@@ -292,6 +306,9 @@ pub(super) fn convert(
         }
         for (i, name) in ["stdout", "stderr"].into_iter().enumerate() {
             let mut r = std::mem::take(&mut rules[i]);
+            if !cel[i].is_empty() {
+                r.push(("expr", s(&cel[i].join(" && "))));
+            }
             if !contains[i].is_empty() {
                 r.push((
                     "contains",
