@@ -816,7 +816,8 @@ fn migrated_corpus_keeps_the_source_verdicts() {
                     copy_tree(&corpus.join(&suite), &input.join(&suite));
                 }
                 let dir = if mutant.is_some() {
-                    let copy = format!("{path}--{variant}");
+                    // the migrated scenario is named after its directory (one dash: a slug)
+                    let copy = format!("{path}-{variant}");
                     copy_tree(&corpus.join(&path), &input.join(&copy));
                     copy
                 } else {

@@ -36,8 +36,9 @@ fn chainsaw_suite_converts_to_the_committed_tree() {
     ] {
         assert!(md.contains(needle), "{needle}\n{md}");
     }
-    // `($error != null)`: any non-zero exit, the script negated by the shell
-    assert!(tree.contains("! (\n"), "{tree}");
+    // `($error != null)`: any non-zero exit, or Chainsaw's timeout, the script negated
+    // by the shell and stopped at that timeout
+    assert!(tree.contains("! timeout 20 sh -c 'exit 1'"), "{tree}");
     // a JMESPath assertion key became CEL on the object
     assert!(
         tree.contains("expr: size(self.data.namespace) > 0"),

@@ -157,6 +157,8 @@ pub(super) fn convert(
     if !save.is_empty() {
         step.push(("save", Value::Mapping(save.into_iter().collect())));
     }
+    // where the command must fail before Chainsaw's timeout: that timeout, for the shell
+    let mut deadline = None;
     if let Some(check) = body.get("check").and_then(Value::as_mapping) {
         ctx.acc(&["check"], Fate::Converted);
         let mut expect = Vec::new();
@@ -279,10 +281,20 @@ pub(super) fn convert(
         // without an `$error` key Chainsaw's check replaces "the command must
         // succeed": any exit code is fine, the output rules still hold. A
         // subshell keeps the script's own `exit` from ending the wrapper.
-        let wrap = if must_fail {
-            Some(("! (\n", "\n)\n"))
+        // Chainsaw's timeout is one more way to fail: where the command must fail, the
+        // shell stops it at that timeout (a failure the negation accepts), and kdrill's
+        // step timeout leaves it the time to
+        deadline = timeout
+            .as_deref()
+            .and_then(|t| crate::duration::parse_duration(t).ok())
+            .filter(|_| must_fail);
+        let timed = deadline.map(|d| d.as_secs_f64());
+        let wrap = if let Some(secs) = timed {
+            Some((format!("! timeout {secs} sh -c "), "\n".to_string()))
+        } else if must_fail {
+            Some(("! (\n".into(), "\n)\n".into()))
         } else if !error_key {
-            Some(("(\n", "\n) || :\n"))
+            Some(("(\n".into(), "\n) || :\n".into()))
         } else {
             None
         };
@@ -300,7 +312,11 @@ pub(super) fn convert(
                     _ => None,
                 };
                 if let Some(t) = text {
-                    c.insert(s("run"), s(&format!("{pre}{}{post}", t.trim_end())));
+                    let body = match timed {
+                        Some(_) => shell::quote(t.trim_end()),
+                        None => t.trim_end().to_string(),
+                    };
+                    c.insert(s("run"), s(&format!("{pre}{body}{post}")));
                 }
             }
         }
@@ -323,6 +339,13 @@ pub(super) fn convert(
             step.push(("expect", map(expect)));
         }
     }
+    // with the shell's own deadline, kdrill's is a little later
+    let timeout = match deadline {
+        Some(d) => Some(crate::duration::spec_text(
+            d + std::time::Duration::from_secs(5),
+        )),
+        None => timeout,
+    };
     vec![with_timeout(step, timeout)]
 }
 
