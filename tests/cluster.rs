@@ -844,8 +844,9 @@ fn migrated_corpus_keeps_the_source_verdicts() {
         &kc,
         &[
             out.to_str().unwrap(),
+            // most of the time is mutants waiting for their assertions' timeouts
             "-j",
-            "4",
+            "8",
             "--report",
             &format!("json={}", report.display()),
         ],
