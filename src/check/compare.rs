@@ -135,10 +135,17 @@ impl Norm {
             &ctx,
             &self.rules,
         );
+        // blank lines that close a block (kubectl's trailing newline, copied along)
+        // are invisible to a reader; the cluster's side drops them too
+        let last = lines.iter().rposition(|l| !l.trim().is_empty());
         Side {
             text: lines.to_vec(),
             keys: keys_of(&normalised, lines.len()),
-            ignored: lines.iter().map(|l| is_progress_meter(l)).collect(),
+            ignored: lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| is_progress_meter(l) || last.is_none_or(|z| i > z))
+                .collect(),
         }
     }
 
@@ -543,6 +550,24 @@ mod tests {
         );
         assert_eq!(cluster.text[1], "Namespace:    default");
         assert_eq!(cluster.text[2], "Node:         minikube/10.0.0.5");
+    }
+
+    #[test]
+    fn a_blank_line_that_closes_the_posts_block_is_not_meaning() {
+        let n = norm();
+        // `kubectl rollout history` ends with an empty line, which authors copy along
+        let mut shown = lines(
+            "deployment.apps/web\nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>",
+        );
+        shown.push(String::new());
+        let post = n.post(&shown);
+        assert_eq!(post.ignored, vec![false, false, false, false, true]);
+        let cluster = n.cluster(
+            "deployment.apps/web\nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n\n",
+        );
+        assert!(same_meaning(&post, &cluster, &[5]));
+        let third = n.cluster("deployment.apps/web\nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n3         <none>\n");
+        assert!(!same_meaning(&post, &third, &[5]));
     }
 
     #[test]

@@ -205,3 +205,63 @@ fn a_namespace_the_post_deletes_is_dry_run_under_the_runs_name() {
         "{draft}"
     );
 }
+
+#[test]
+fn the_clusters_nodes_are_not_checked_named_or_not() {
+    let post = "```\n$ kubectl get nodes\nNAME             STATUS   ROLES           AGE   VERSION\ndocker-desktop   Ready    control-plane   12d   v1.29.2\n$ kubectl get node docker-desktop -o wide\nNAME             STATUS   ROLES\ndocker-desktop   Ready    control-plane\n$ kubectl get pods\nNo resources found in default namespace.\n```\n";
+    let (_, outs) = read(post, true);
+    let why: Vec<String> = outs
+        .iter()
+        .map(|o| match &o.printed {
+            Printed::NotChecked(w) => w.clone(),
+            Printed::Step { .. } => "checked".into(),
+        })
+        .collect();
+    assert!(why[0].contains("the cluster's nodes"), "{why:?}");
+    assert!(why[1].contains("the cluster's nodes"), "{why:?}");
+    assert_eq!(why[2], "checked");
+}
+
+#[test]
+fn set_resources_dry_run_keeps_its_containers_flag() {
+    let post = "```\n$ kubectl create deployment web --image=nginx\ndeployment.apps/web created\n$ kubectl set resources deployment/web -c nginx --limits=cpu=200m\ndeployment.apps/web resource requirements updated\n```\n";
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("p");
+    crate::import::import_for_check("p.md", post, &out, true).unwrap();
+    let draft = std::fs::read_to_string(out.join("p.yaml")).unwrap();
+    assert!(
+        draft.contains("kubectl set resources deployment/web --containers=nginx "),
+        "{draft}"
+    );
+}
+
+#[test]
+fn a_dry_run_flag_goes_before_the_containers_command() {
+    // after `--` it would be the container's argument, and kubectl would create the job
+    let post = "```\n$ kubectl create job hello --image=busybox:1.28 -- echo \"hello from a job\"\njob.batch/hello created\n```\n";
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("p");
+    crate::import::import_for_check("p.md", post, &out, true).unwrap();
+    let draft = std::fs::read_to_string(out.join("p.yaml")).unwrap();
+    let line = draft
+        .lines()
+        .find(|l| l.contains("run: kubectl create job hello"))
+        .unwrap_or_else(|| panic!("{draft}"));
+    let dry = line
+        .find("--dry-run=server")
+        .unwrap_or_else(|| panic!("{line}"));
+    let sep = line.find(" -- ").unwrap_or_else(|| panic!("{line}"));
+    assert!(dry < sep, "{line}");
+}
+
+#[test]
+fn a_filter_the_runs_sh_lacks_is_not_checked() {
+    // fish's `string match` is a builtin: under sh it is "string: not found"
+    let post = "```\n$ kubectl describe job oops | string match -r 'Pods Statuses'\nPods Statuses:  0 Active (0 Ready) / 0 Succeeded / 2 Failed\n$ kubectl describe job oops | grep 'Pods Statuses'\nPods Statuses:  0 Active (0 Ready) / 0 Succeeded / 2 Failed\n```\n";
+    let (_, outs) = read(post, true);
+    match &outs[0].printed {
+        Printed::NotChecked(why) => assert!(why.contains("`string`"), "{why}"),
+        p => panic!("{p:?}"),
+    }
+    assert!(matches!(outs[1].printed, Printed::Step { .. }), "{outs:#?}");
+}

@@ -291,6 +291,8 @@ fn short_flag(c: char, verb: &str) -> Option<(&'static str, bool)> {
         'o' => ("output", true),
         'l' => ("selector", true),
         'L' => ("label-columns", true),
+        // `set resources|env -c`: the containers to change; elsewhere, the container
+        'c' if verb == "set" => ("containers", true),
         'c' => ("container", true),
         'k' => ("kustomize", true),
         's' => ("server", true),
@@ -810,6 +812,9 @@ mod tests {
         assert_eq!(k.args, vec!["counter"]);
         let k = p("kubectl logs web -p");
         assert!(k.has("previous"));
+        let k = p("kubectl set resources deployment/web -c nginx --limits=cpu=200m");
+        assert_eq!(k.flag("containers"), Some("nginx"));
+        assert_eq!(k.flag("container"), None);
         let k = p("kubectl patch svc nginx -p '{\"spec\":{}}'");
         assert_eq!(k.flag("patch"), Some("{\"spec\":{}}"));
         let k = p("kubectl exec -it web -- /bin/bash");

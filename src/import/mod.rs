@@ -851,6 +851,21 @@ mod tests {
     }
 
     #[test]
+    fn an_export_of_no_variable_name_is_a_todo() {
+        // found by fuzzing: a control character in an exported name went raw into the
+        // draft's `vars:` and the draft did not load
+        let post =
+            "# T\n\n```sh\nexport \u{14}PROJECT_ID=x\nexport REGION=eu\nkubectl get pods\n```\n";
+        let dir = tempfile::tempdir().unwrap();
+        let s = import("t.md", post, &dir.path().join("t")).expect("the draft loads");
+        let scenario = std::fs::read_to_string(&s.scenario).unwrap();
+        assert!(scenario.contains("REGION: eu"), "{scenario}");
+        assert!(!scenario.contains("PROJECT_ID"), "{scenario}");
+        let md = std::fs::read_to_string(dir.path().join("t/IMPORT.md")).unwrap();
+        assert!(md.contains("which is not a variable name"), "{md}");
+    }
+
+    #[test]
     fn a_command_naming_no_resource_is_a_todo_not_a_broken_step() {
         // found by fuzzing: `/etc/kubernetes/manifests` among a wait's positionals
         // became `wait: {for: /etc/kubernetes/manifests}` and the draft did not load

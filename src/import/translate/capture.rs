@@ -88,6 +88,12 @@ fn confirmation(output: &str) -> bool {
         })
 }
 
+/// Text filters a post pipes kubectl into that print the same under any POSIX `sh`.
+const TEXT_FILTERS: &[&str] = &[
+    "grep", "egrep", "fgrep", "head", "tail", "sort", "uniq", "wc", "awk", "sed", "cut", "tr",
+    "jq", "column", "cat", "nl", "base64", "less", "more",
+];
+
 /// Cluster-scoped kinds whose unnamed listing shows the whole cluster (`get ns`).
 const CLUSTER_LISTS: &[&str] = &[
     "namespace",
@@ -217,14 +223,13 @@ impl Tr<'_> {
         } else {
             self.filters_of(i)
         };
-        let mut e = self.host_kubectl(k, place, &filters);
+        // a flag of kubectl's, so before any `--` (after it, `create job x -- echo hi`
+        // would hand it to the container and really create the job)
+        let mut k = k.clone();
         if dry_run {
-            if let Action::Command(c) = &mut e.step.action {
-                if let crate::command_line::CommandLine::Shell(s) = &mut c.run {
-                    s.push_str(" --dry-run=server");
-                }
-            }
+            k.flags.push(("dry-run".into(), Some("server".into())));
         }
+        let mut e = self.host_kubectl(&k, place, &filters);
         let name = self.capture_name(&format!("kubectl {}", k.verb));
         let err = format!("{name}-stderr");
         e.step.expect.stdout = Some(with_snapshot(None, &name));
@@ -244,6 +249,16 @@ impl Tr<'_> {
                 dry_run,
             },
         )
+    }
+
+    /// The first filter after the kubectl of command `i` that is not a portable text
+    /// tool: a shell's builtin (fish's `string match`), Windows' `findstr`, anything
+    /// whose output the run's `sh` would not reproduce.
+    fn foreign_filter(&self, i: usize) -> Option<String> {
+        self.filters_of(i)
+            .iter()
+            .map(|f| f.argv().first().cloned().unwrap_or_default())
+            .find(|p| !TEXT_FILTERS.contains(&p.as_str()))
     }
 
     /// The filters after the kubectl of command `i` (`| grep x`).
@@ -386,6 +401,22 @@ impl Tr<'_> {
                 }
             }
             Outcome::Steps(mut emits) => {
+                // a node's roles, version, age and capacity are the machine's, named or not
+                let nodes = main.as_ref().is_some_and(|k| {
+                    matches!(k.verb.as_str(), "get" | "describe" | "top")
+                        && k.resources()
+                            .iter()
+                            .any(|r| crate::import::kubectl::canonical_kind(&r.kind).0 == "node")
+                });
+                if nodes {
+                    return (
+                        Outcome::Steps(emits),
+                        Some(Capture::NotChecked(
+                            "it shows the cluster's nodes, which differ from cluster to cluster"
+                                .into(),
+                        )),
+                    );
+                }
                 // a step that prints the post's output already
                 let printed: Vec<usize> = (0..emits.len())
                     .filter(|&k| emits[k].snapshot.is_some())
@@ -507,6 +538,14 @@ impl Tr<'_> {
                     }
                     if !kubectl {
                         return (Outcome::Steps(emits), Some(Capture::NotChecked(no_kubectl)));
+                    }
+                    if let Some(p) = self.foreign_filter(i) {
+                        return (
+                            Outcome::Steps(emits),
+                            Some(Capture::NotChecked(format!(
+                                "its output goes through `{p}`, which is not a text filter kdrill runs the same everywhere (grep, sed, awk, head, jq, ...)"
+                            ))),
+                        );
                     }
                     let (e, mut cap) = self.kubectl_capture(&k, &place, i, false);
                     if let Capture::Emit { emit, .. } = &mut cap {

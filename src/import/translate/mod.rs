@@ -701,6 +701,16 @@ impl Tr<'_> {
             "export" | "set" | "setx" => {
                 for a in &args {
                     if let Some((k, v)) = a.split_once('=') {
+                        // a shell variable's name, or nothing kdrill can name as ${NAME}
+                        let name = k.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                            && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                        if !name {
+                            return self.todo(
+                                TodoReason::Blocking,
+                                format!("`{text}` sets `{k}`, which is not a variable name (letters, digits, `_`)"),
+                                "set the variable under the scenario's `vars:` by the name the later commands use",
+                            );
+                        }
                         let v = if v.contains("$(") || v.contains('`') {
                             format!("TODO: the value `{v}` gives on your machine")
                         } else {
