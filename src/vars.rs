@@ -173,10 +173,7 @@ pub fn expand_value(
             if quoted.is_quoted(at) {
                 Value::String(text)
             } else {
-                match serde_yaml::from_str::<Value>(&text) {
-                    Ok(v @ (Value::Number(_) | Value::Bool(_))) => v,
-                    _ => Value::String(text),
-                }
+                plain_scalar(text)
             }
         }
         Value::Sequence(items) => Value::Sequence(
@@ -215,6 +212,16 @@ pub fn parse_set(s: &str) -> Result<(String, String), VarsError> {
     match s.split_once('=') {
         Some((k, v)) if check_name(k).is_ok() => Ok((k.to_string(), v.to_string())),
         _ => Err(VarsError::NotASetting(s.to_string())),
+    }
+}
+
+/// A plain scalar's expanded text read again for its type, as YAML reads it: `3` is a
+/// number and `true` a bool; anything else stays the string.
+pub(crate) fn plain_scalar(text: String) -> serde_yaml::Value {
+    use serde_yaml::Value;
+    match serde_yaml::from_str::<Value>(&text) {
+        Ok(v @ (Value::Number(_) | Value::Bool(_))) => v,
+        _ => Value::String(text),
     }
 }
 

@@ -1,6 +1,6 @@
 //! `kdrill import` on arbitrary markdown: never panics, and never reaches the two
 //! errors that say "this is a bug of kdrill import" (a line of a code block left
-//! unaccounted for, a draft that would not load).
+//! unaccounted for, a draft that would not load, a step that would not serialize).
 #![no_main]
 
 use kdrill::import::{import, ImportError};
@@ -25,7 +25,11 @@ fuzz_target!(|data: &[u8]| {
     let result = import("post.md", post, &out);
     let _ = std::fs::remove_dir_all(&out);
     match result {
-        Err(e @ (ImportError::Unaccounted { .. } | ImportError::Invalid { .. })) => {
+        Err(
+            e @ (ImportError::Unaccounted { .. }
+            | ImportError::Invalid { .. }
+            | ImportError::StepYaml { .. }),
+        ) => {
             panic!("{e}")
         }
         Err(ImportError::Io { path, source }) => {

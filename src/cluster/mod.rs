@@ -20,6 +20,36 @@ use kube::{Client, Config};
 use std::path::PathBuf;
 use tokio::sync::Mutex;
 
+/// The client, with a bounded retry policy: a request the API server throttles (429,
+/// API Priority and Fairness) or cannot serve for a moment (503, 504) is sent again
+/// after an exponential backoff that honours `Retry-After`, up to [`RETRIES`] times,
+/// then its answer is the step's error. kube's default policy (15 retries, backoff up
+/// to 1,000 s) could hold one request for many minutes, past any step's timeout. Retry
+/// needs a cloneable service, hence the buffer beneath it (as kube documents); a
+/// request whose body is a stream is not retried.
+fn client_for(mut config: Config) -> Result<Client, ClusterError> {
+    use kube::client::retry::RetryPolicy;
+    config.default_retry = false;
+    let policy = RetryPolicy::new(
+        std::time::Duration::from_millis(100),
+        std::time::Duration::from_secs(2),
+        RETRIES,
+        true,
+    )
+    .map_err(|e| ClusterError::Config(format!("retry policy: {e}")))?;
+    let builder = kube::client::ClientBuilder::try_from(config)
+        .map_err(|e| ClusterError::Config(e.to_string()))?;
+    Ok(builder
+        .with_layer(&tower::buffer::BufferLayer::new(1024))
+        .with_layer(&tower::retry::RetryLayer::new(policy))
+        .build())
+}
+
+/// How often a throttled request is sent again: backoffs of 0.1 s doubling to 2 s,
+/// each stretched by a random jitter of up to 2x, so 5-15 s in all before the API's
+/// answer is the step's error.
+pub const RETRIES: u32 = 6;
+
 /// Errors of cluster access.
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
@@ -153,7 +183,7 @@ impl Cluster {
         {
             config.headers.push((http::header::USER_AGENT, v));
         }
-        let client = Client::try_from(config).map_err(|e| ClusterError::Config(e.to_string()))?;
+        let client = client_for(config)?;
         Ok(Cluster {
             client,
             target,

@@ -23,18 +23,33 @@ fn files_in(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
     Ok(out)
 }
 
-fn read_inputs(paths: &[std::path::PathBuf]) -> Result<Vec<Input>, String> {
+/// Why the report files named on the command line cannot be merged.
+#[derive(Debug, thiserror::Error)]
+enum InputError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Report(#[from] merge::MergeError),
+}
+
+fn read_inputs(paths: &[std::path::PathBuf]) -> Result<Vec<Input>, InputError> {
+    let read = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| InputError::Read { path, source }
+    };
     let mut out = Vec::new();
     for p in paths {
         let files = if p.is_dir() {
-            files_in(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?
+            files_in(p).map_err(read(p))?
         } else {
             vec![p.clone()]
         };
         for f in files {
-            let text = std::fs::read_to_string(&f)
-                .map_err(|e| format!("cannot read {}: {e}", f.display()))?;
-            out.push(merge::classify(&f.display().to_string(), &text).map_err(|e| e.to_string())?);
+            let text = std::fs::read_to_string(&f).map_err(read(&f))?;
+            out.push(merge::classify(&f.display().to_string(), &text)?);
         }
     }
     Ok(out)

@@ -266,11 +266,8 @@ fn check_container(c: &ContainerUntil, obj: &Value, bad: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wait::replay::until;
     use serde_json::json;
-
-    fn until(yaml: &str) -> Until {
-        serde_yaml::from_str(yaml).unwrap()
-    }
 
     fn crashing_pod() -> Value {
         json!({

@@ -2,7 +2,9 @@
 //! watcher produces (a complete re-list, a change, a deletion) and the API errors
 //! it meets, fed to [`super::settle`] as a stream.
 
+use super::until::Until;
 use super::watch::WatchItem;
+use super::WaitError;
 use futures::{stream, Stream, StreamExt};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::DynamicObject;
@@ -70,4 +72,23 @@ pub fn api_error(code: u16, message: &str) -> kube::Error {
 /// One sequence of the parts, in order.
 pub fn sequence<const N: usize>(parts: [Vec<WatchItem>; N]) -> Vec<WatchItem> {
     parts.into_iter().flatten().collect()
+}
+
+/// `yaml` as an `until:`.
+pub fn until(yaml: &str) -> Until {
+    serde_yaml::from_str(yaml).expect("a valid until")
+}
+
+/// The reason and the evidence of a wait that ended hopeless; any other end fails the
+/// test.
+pub fn expect_hopeless<T: std::fmt::Debug>(
+    r: Result<T, WaitError>,
+) -> (String, Box<serde_json::Value>) {
+    match r {
+        Err(WaitError::Hopeless {
+            reason,
+            last_object: Some(o),
+        }) => (reason, o),
+        other => panic!("expected hopeless with evidence, got {other:?}"),
+    }
 }

@@ -130,12 +130,29 @@ pub async fn settle_selector(
 mod tests {
     use super::*;
     use crate::wait::replay::{
-        applied, deleted, object, object_with, relist, replay, sequence, BRIEF, PATIENT,
+        applied, deleted, expect_hopeless, object, object_with, relist, replay, sequence, until,
+        BRIEF, PATIENT,
     };
     use serde_json::json;
 
-    fn until(yaml: &str) -> Until {
-        serde_yaml::from_str(yaml).unwrap()
+    /// A wait for every pod of a selector, over the replayed `events`.
+    async fn pods(
+        events: Vec<WatchItem>,
+        yaml: &str,
+        timeout: Duration,
+    ) -> Result<Seen, WaitError> {
+        let cancel = CancellationToken::new();
+        settle_selector(replay(events), "pod", &until(yaml), timeout, &cancel).await
+    }
+
+    /// A wait for the pod `web`, over the replayed `events`.
+    async fn web(
+        events: Vec<WatchItem>,
+        yaml: &str,
+        timeout: Duration,
+    ) -> Result<Option<Value>, WaitError> {
+        let cancel = CancellationToken::new();
+        settle_object(replay(events), "web", &until(yaml), timeout, &cancel).await
     }
 
     #[test]
@@ -171,14 +188,7 @@ mod tests {
             json!({"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}),
         );
         let events = relist(vec![crashing, healthy]);
-        let r = settle_selector(
-            replay(events),
-            "pod",
-            &until("{condition: Ready}"),
-            BRIEF,
-            &CancellationToken::new(),
-        )
-        .await;
+        let r = pods(events, "{condition: Ready}", BRIEF).await;
         match r {
             Err(WaitError::Timeout {
                 last_mismatch,
@@ -204,39 +214,19 @@ mod tests {
             relist(vec![object("a", "Running"), object("b", "Pending")]),
             applied(object("b", "Running")),
         ]);
-        let seen = settle_selector(
-            replay(events),
-            "pod",
-            &until("{phase: Running}"),
-            PATIENT,
-            &CancellationToken::new(),
-        )
-        .await
-        .expect("both run");
+        let seen = pods(events, "{phase: Running}", PATIENT)
+            .await
+            .expect("both run");
         assert_eq!(seen.len(), 2);
     }
 
     #[tokio::test]
     async fn a_selector_wait_fails_at_once_when_a_match_never_can() {
         let events = relist(vec![object("a", "Running"), object("b", "Succeeded")]);
-        let r = settle_selector(
-            replay(events),
-            "pod",
-            &until("{phase: Running}"),
-            PATIENT,
-            &CancellationToken::new(),
-        )
-        .await;
-        match r {
-            Err(WaitError::Hopeless {
-                reason,
-                last_object: Some(o),
-            }) => {
-                assert_eq!(reason, "pod/b: the pod has terminated (phase Succeeded)");
-                assert_eq!(o["metadata"]["name"], "b");
-            }
-            other => panic!("expected hopeless, got {other:?}"),
-        }
+        let r = pods(events, "{phase: Running}", PATIENT).await;
+        let (reason, o) = expect_hopeless(r);
+        assert_eq!(reason, "pod/b: the pod has terminated (phase Succeeded)");
+        assert_eq!(o["metadata"]["name"], "b");
     }
 
     #[tokio::test]
@@ -245,29 +235,16 @@ mod tests {
             relist(vec![object("web", "Running")]),
             deleted(object("web", "Running")),
         ]);
-        let last = settle_object(
-            replay(events),
-            "web",
-            &until("{deleted: true}"),
-            PATIENT,
-            &CancellationToken::new(),
-        )
-        .await
-        .expect("deleted");
+        let last = web(events, "{deleted: true}", PATIENT)
+            .await
+            .expect("deleted");
         assert_eq!(last, None);
     }
 
     #[tokio::test]
     async fn a_timed_out_object_wait_shows_the_object_as_last_seen() {
         let events = sequence([relist(vec![]), applied(object("web", "Pending"))]);
-        let r = settle_object(
-            replay(events),
-            "web",
-            &until("{phase: Running}"),
-            BRIEF,
-            &CancellationToken::new(),
-        )
-        .await;
+        let r = web(events, "{phase: Running}", BRIEF).await;
         match r {
             Err(WaitError::Timeout {
                 last_mismatch,

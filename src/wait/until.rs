@@ -299,10 +299,7 @@ impl Until {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn until(yaml: &str) -> Until {
-        serde_yaml::from_str(yaml).unwrap()
-    }
+    use crate::wait::replay::until;
 
     #[test]
     fn comparisons() {

@@ -199,7 +199,8 @@ fn refused(e: &watcher::Error) -> Option<String> {
 mod tests {
     use super::*;
     use crate::wait::replay::{
-        api_error, applied, deleted, ended, object, relist, replay, sequence, BRIEF, PATIENT,
+        api_error, applied, deleted, ended, expect_hopeless, object, relist, replay, sequence,
+        BRIEF, PATIENT,
     };
     use serde_json::json;
 
@@ -404,16 +405,9 @@ mod tests {
             &CancellationToken::new(),
         )
         .await;
-        match r {
-            Err(WaitError::Hopeless {
-                reason,
-                last_object: Some(o),
-            }) => {
-                assert_eq!(reason, "the pod failed");
-                assert_eq!(o["metadata"]["name"], "web");
-            }
-            other => panic!("expected hopeless, got {other:?}"),
-        }
+        let (reason, o) = expect_hopeless(r);
+        assert_eq!(reason, "the pod failed");
+        assert_eq!(o["metadata"]["name"], "web");
     }
 
     #[tokio::test]

@@ -51,6 +51,9 @@ struct State {
     journal: Vec<String>,
     requests: Vec<Recorded>,
     deletion_delay: Duration,
+    /// How many of the next requests of a method are refused with 429 (API Priority
+    /// and Fairness).
+    throttled: Option<(String, u32)>,
 }
 
 pub struct Store {
@@ -84,6 +87,12 @@ impl Store {
     }
 
     /// Deleted objects stay (with a deletionTimestamp) this long before they are gone.
+    /// Refuse the next `n` requests of `method` with 429 Too Many Requests, as a busy
+    /// API server's Priority and Fairness does.
+    pub fn throttle(&self, method: &str, n: u32) {
+        self.state().throttled = Some((method.to_string(), n));
+    }
+
     pub fn set_deletion_delay(&self, d: Duration) {
         self.state().deletion_delay = d;
     }
@@ -114,6 +123,21 @@ impl Store {
             content_type: req.header("content-type").map(str::to_string),
             body: serde_json::from_slice(&req.body).ok(),
         });
+        {
+            let mut st = self.state();
+            if let Some((_, n)) = st
+                .throttled
+                .as_mut()
+                .filter(|(m, n)| *m == req.method && *n > 0)
+            {
+                *n -= 1;
+                return failure(
+                    429,
+                    "TooManyRequests",
+                    "Too many requests, please try again later.",
+                );
+            }
+        }
         match req.path.as_str() {
             "/api" => return ok(resources::discovery(true)),
             "/apis" => return ok(resources::discovery(false)),

@@ -3,97 +3,13 @@
 //! on failure too; `--keep` leaves everything.
 
 use crate::mock::FakeApi;
-use kdrill::executor::event::{CleanupResult, StepResult};
-use kdrill::executor::{Event, Executor, Options};
-use kdrill::steps::RunInfo;
-use std::sync::Arc;
+use crate::run::{run, Run};
+use kdrill::executor::event::CleanupResult;
 use std::time::Duration;
-use tokio::sync::mpsc;
-
-/// The scenario's namespace and the events of its run.
-struct Run {
-    namespace: String,
-    events: Vec<Event>,
-}
-
-impl Run {
-    fn cleanup(&self) -> &CleanupResult {
-        self.events
-            .iter()
-            .find_map(|e| match e {
-                Event::ScenarioFinished { cleanup, .. } => Some(cleanup),
-                _ => None,
-            })
-            .expect("the scenario finished")
-    }
-
-    fn failures(&self) -> Vec<String> {
-        self.events
-            .iter()
-            .filter_map(|e| match e {
-                Event::StepFinished {
-                    result: StepResult::Failed(f),
-                    ..
-                } => Some(f.message.clone()),
-                _ => None,
-            })
-            .collect()
-    }
-}
 
 /// Run the scenario `steps` (YAML list items) with the executor against `api`.
 async fn run_scenario(api: &FakeApi, steps: &str, keep: bool) -> Run {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("scenario.yaml");
-    let text = format!(
-        "apiVersion: kdrill.dev/v1alpha1\nkind: Scenario\nname: cleanup order\nsteps:\n{steps}"
-    );
-    std::fs::write(&file, text).unwrap();
-    let scenario = kdrill::scenario::load_file(&file).expect("a valid scenario");
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let exec = Arc::new(Executor::new(
-        Arc::new(api.cluster().await),
-        RunInfo {
-            run_id: "mockrun2".into(),
-            private_dir: Err(Arc::new(std::io::Error::other("no host programs here"))),
-            sets: Default::default(),
-            read_only: false,
-        },
-        Options {
-            parallel: 1,
-            fail_fast: false,
-            keep,
-            namespace: None,
-            default_timeout: Duration::from_secs(10),
-            kind_timeouts: Default::default(),
-            namespace_prefix: "kdrill".into(),
-            snapshots: kdrill::snapshot::Settings {
-                mode: kdrill::snapshot::UpdateMode::No,
-                ci: true,
-                colour: false,
-            },
-            artifacts: None,
-            // the default: the slot is free at the verdict, the run waits for cleanup
-            cleanup: Default::default(),
-            unreachable_after: Duration::from_secs(60),
-            retries: 0,
-        },
-        Arc::new(kdrill::stop::Stop::default()),
-        tx,
-    ));
-    exec.run_all(vec![scenario], "v1.34.0-fake".into()).await;
-    let mut events = Vec::new();
-    while let Ok(e) = rx.try_recv() {
-        events.push(e.event);
-    }
-    let namespace = events
-        .iter()
-        .find_map(|e| match e {
-            Event::ScenarioStarted { namespace, .. } => Some(namespace.clone()),
-            _ => None,
-        })
-        .expect("the scenario started");
-    Run { namespace, events }
+    run(api, "cleanup order", steps, keep).await
 }
 
 /// Where `entry` is in `journal` (it must be there).

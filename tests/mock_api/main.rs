@@ -7,5 +7,7 @@ mod mock;
 
 mod apply;
 mod cleanup;
+mod run;
 mod steps;
+mod throttle;
 mod waits;

@@ -3,69 +3,13 @@
 //! at its step's timeout.
 
 use crate::mock::FakeApi;
-use kdrill::executor::event::StepResult;
-use kdrill::executor::{Event, Executor, Options};
-use kdrill::steps::RunInfo;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
+use crate::run::run;
+use std::time::Duration;
 
 /// The failure messages of the steps of a run of `steps`, in order, and how long it took.
 async fn failures(api: &FakeApi, steps: &str) -> (Vec<String>, Duration) {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("scenario.yaml");
-    std::fs::write(
-        &file,
-        format!("apiVersion: kdrill.dev/v1alpha1\nkind: Scenario\nname: steps\nsteps:\n{steps}"),
-    )
-    .unwrap();
-    let scenario = kdrill::scenario::load_file(&file).expect("a valid scenario");
-    let private = dir.path().join("private");
-    std::fs::create_dir_all(&private).unwrap();
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let exec = Arc::new(Executor::new(
-        Arc::new(api.cluster().await),
-        RunInfo {
-            run_id: "mockrun3".into(),
-            private_dir: Ok(private),
-            sets: Default::default(),
-            read_only: false,
-        },
-        Options {
-            parallel: 1,
-            fail_fast: false,
-            keep: false,
-            namespace: None,
-            default_timeout: Duration::from_secs(10),
-            kind_timeouts: Default::default(),
-            namespace_prefix: "kdrill".into(),
-            snapshots: kdrill::snapshot::Settings {
-                mode: kdrill::snapshot::UpdateMode::No,
-                ci: true,
-                colour: false,
-            },
-            artifacts: None,
-            cleanup: Default::default(),
-            unreachable_after: Duration::from_secs(60),
-            retries: 0,
-        },
-        Arc::new(kdrill::stop::Stop::default()),
-        tx,
-    ));
-    let t0 = Instant::now();
-    exec.run_all(vec![scenario], "v1.34.0-fake".into()).await;
-    let took = t0.elapsed();
-    let mut out = Vec::new();
-    while let Ok(e) = rx.try_recv() {
-        if let Event::StepFinished {
-            result: StepResult::Failed(f),
-            ..
-        } = e.event
-        {
-            out.push(f.message.clone());
-        }
-    }
-    (out, took)
+    let run = run(api, "steps", steps, false).await;
+    (run.failures(), run.took)
 }
 
 #[tokio::test]

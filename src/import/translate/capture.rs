@@ -6,12 +6,15 @@
 //! a confirmation (`pod/x created`) from the same kubectl as a server-side dry run
 //! just before them. Everything else is marked not checked, with why.
 
-use super::{pipelines, Emit, Outcome, Place, Tr};
-use crate::expect::{SnapshotName, TextMatch, TextRules};
+use super::command_line::pipelines;
+use super::{Emit, Outcome, Place, Tr};
+use crate::expect::{Expect, SnapshotName, TextMatch, TextRules};
 use crate::import::kubectl::Kubectl;
 use crate::import::shell::Script;
 use crate::steps::Action;
 use std::collections::BTreeMap;
+
+mod dry_run;
 
 /// Where a run finds the text of one output of the post.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +77,23 @@ fn with_snapshot(m: Option<TextMatch>, name: &str) -> TextMatch {
             TextMatch::Rules(r)
         }
     }
+}
+
+/// Step `emit` of the command's steps prints the output itself (no dry run).
+fn printed_by(emit: usize, name: String, stderr: Option<String>) -> Option<Capture> {
+    Some(Capture::Emit {
+        emit,
+        name,
+        stderr,
+        dry_run: false,
+    })
+}
+
+/// A host step's standard error captured too, under `NAME-stderr`: that name.
+fn capture_stderr(expect: &mut Expect, name: &str) -> String {
+    let err = format!("{name}-stderr");
+    expect.stderr = Some(with_snapshot(expect.stderr.take(), &err));
+    err
 }
 
 /// Every line is kubectl's confirmation of a change, or its refusal.
@@ -275,90 +295,6 @@ impl Tr<'_> {
         Vec::new()
     }
 
-    /// `k` as a dry run can send it: its `-f FILE` replaced by the file the draft
-    /// applies, a namespace the post creates under the scenario's name for it.
-    fn dry_runnable(
-        &self,
-        k: &Kubectl,
-        emits: &[Emit],
-        before: Option<&BTreeMap<String, String>>,
-    ) -> Result<Kubectl, String> {
-        let mut k = k.clone();
-        if k.dry_run() {
-            return Err("a dry run of its own".into());
-        }
-        if ["from-file", "from-env-file"].iter().any(|f| k.has(f)) {
-            return Err("it reads files on the author's machine".into());
-        }
-        let files = k.files();
-        if !files.is_empty() {
-            if files.len() > 1 || files[0] == "-" {
-                return Err("it reads its objects from standard input or several files".into());
-            }
-            let applied: Vec<&String> = emits
-                .iter()
-                .filter_map(|e| match &e.step.action {
-                    Action::Apply(a) => a.file.as_ref(),
-                    _ => None,
-                })
-                .collect();
-            let [file] = applied.as_slice() else {
-                return Err("its file is not one the draft applies as written".into());
-            };
-            let name = file.trim_start_matches("manifests/");
-            if self
-                .plan
-                .files
-                .get(name)
-                .is_some_and(|f| f.content.contains("${"))
-            {
-                return Err("its file names the scenario's namespace".into());
-            }
-            for (n, v) in k.flags.iter_mut() {
-                if n == "filename" {
-                    *v = Some((*file).clone());
-                }
-            }
-        }
-        // namespaces the post names (`create ns dev`, `delete ns dev`, `delete
-        // namespace/dev`, `delete ns a b`) under the run's names for them
-        let of_namespaces = k.sub.as_deref() == Some("namespace")
-            || (k.verb == "delete"
-                && k.args.first().is_some_and(|a| {
-                    !a.contains('/')
-                        && a.split(',')
-                            .all(|t| crate::import::kubectl::canonical_kind(t).0 == "namespace")
-                }));
-        let lookup = |name: &str| -> Option<String> {
-            self.plan
-                .namespaces
-                .get(name)
-                .or_else(|| before.and_then(|b| b.get(name)))
-                .filter(|m| !m.is_empty())
-                .cloned()
-        };
-        let first_name = usize::from(k.verb == "delete" && of_namespaces);
-        for (n, a) in k.args.iter_mut().enumerate() {
-            let slashed = ["namespace/", "namespaces/", "ns/"]
-                .iter()
-                .find_map(|p| a.strip_prefix(p).map(|rest| (*p, rest.to_string())));
-            match slashed {
-                Some((prefix, name)) => {
-                    if let Some(m) = lookup(&name) {
-                        *a = format!("{prefix}{m}");
-                    }
-                }
-                None if of_namespaces && n >= first_name => {
-                    if let Some(m) = lookup(a) {
-                        *a = m;
-                    }
-                }
-                None => {}
-            }
-        }
-        Ok(k)
-    }
-
     /// Command `i`'s outcome, with what a check run needs to capture its output.
     pub(super) fn capture(
         &mut self,
@@ -425,20 +361,9 @@ impl Tr<'_> {
                     let (name, _) = emits[*k].snapshot.clone().unwrap_or_default();
                     let mut stderr = None;
                     if emits[*k].host {
-                        let err = format!("{name}-stderr");
-                        emits[*k].step.expect.stderr =
-                            Some(with_snapshot(emits[*k].step.expect.stderr.take(), &err));
-                        stderr = Some(err);
+                        stderr = Some(capture_stderr(&mut emits[*k].step.expect, &name));
                     }
-                    return (
-                        Outcome::Steps(emits),
-                        Some(Capture::Emit {
-                            emit: *k,
-                            name,
-                            stderr,
-                            dry_run: false,
-                        }),
-                    );
+                    return (Outcome::Steps(emits), printed_by(*k, name, stderr));
                 }
                 let filtered = !self.filters_of(i).is_empty();
                 // a step that prints text, whose text the draft checks another way
@@ -465,22 +390,12 @@ impl Tr<'_> {
                     match &step.action {
                         Action::Exec(_) | Action::Command(_) => {
                             e.stdout = Some(with_snapshot(e.stdout.take(), &name));
-                            let err = format!("{name}-stderr");
-                            e.stderr = Some(with_snapshot(e.stderr.take(), &err));
-                            stderr = Some(err);
+                            stderr = Some(capture_stderr(e, &name));
                         }
                         Action::Http(_) => e.body = Some(with_snapshot(e.body.take(), &name)),
                         _ => e.output = Some(with_snapshot(e.output.take(), &name)),
                     }
-                    return (
-                        Outcome::Steps(emits),
-                        Some(Capture::Emit {
-                            emit: *k,
-                            name,
-                            stderr,
-                            dry_run: false,
-                        }),
-                    );
+                    return (Outcome::Steps(emits), printed_by(*k, name, stderr));
                 }
                 let Some(k) = main else {
                     return (
@@ -593,40 +508,4 @@ impl Tr<'_> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn confirmations_are_kubectls_own_lines() {
-        assert!(confirmation("pod/nginx created\n"));
-        assert!(confirmation("deployment.apps/web scaled\n\n"));
-        assert!(confirmation(
-            "Error from server (Forbidden): pods \"x\" is forbidden: exceeded quota\n"
-        ));
-        assert!(!confirmation("NAME   READY\nweb    1/1\n"));
-        assert!(!confirmation(""));
-    }
-
-    #[test]
-    fn curl_options_that_print_more_than_the_body() {
-        let w = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();
-        assert_eq!(curl_prints_more(&w("curl -s localhost")), None);
-        assert_eq!(curl_prints_more(&w("curl -sSL --max-time=5 x")), None);
-        assert_eq!(curl_prints_more(&w("curl -I x")), Some("-I".into()));
-        assert_eq!(curl_prints_more(&w("curl -si x")), Some("-si".into()));
-        assert_eq!(
-            curl_prints_more(&w("curl --include x")),
-            Some("--include".into())
-        );
-    }
-
-    #[test]
-    fn a_snapshot_joins_what_a_step_already_expects() {
-        let m = with_snapshot(Some(TextMatch::Pattern("a[..]".into())), "n");
-        let TextMatch::Rules(r) = m else {
-            panic!("rules")
-        };
-        assert_eq!(r.matches.as_deref(), Some("a[..]"));
-        assert_eq!(r.snapshot, Some(SnapshotName::Named("n".into())));
-    }
-}
+mod tests;

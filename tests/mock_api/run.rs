@@ -1,0 +1,111 @@
+//! One scenario run by kdrill's executor against the fake API: what the tests of this
+//! tier that go through the executor share.
+
+use crate::mock::FakeApi;
+use kdrill::executor::event::{CleanupResult, StepResult};
+use kdrill::executor::{Event, Executor, Options};
+use kdrill::steps::RunInfo;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// The events of one run of a scenario, and how long it took.
+pub struct Run {
+    /// The scenario's namespace.
+    pub namespace: String,
+    pub events: Vec<Event>,
+    pub took: Duration,
+}
+
+impl Run {
+    /// How its scenario's cleanup ended.
+    pub fn cleanup(&self) -> &CleanupResult {
+        self.events
+            .iter()
+            .find_map(|e| match e {
+                Event::ScenarioFinished { cleanup, .. } => Some(cleanup),
+                _ => None,
+            })
+            .expect("the scenario finished")
+    }
+
+    /// The failure messages of its steps, in order.
+    pub fn failures(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                Event::StepFinished {
+                    result: StepResult::Failed(f),
+                    ..
+                } => Some(f.message.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Run the scenario `name` of `steps` (YAML list items) against `api`, one at a time,
+/// snapshots never written; `keep` is `--keep`. Host commands run in a private
+/// directory of the run.
+pub async fn run(api: &FakeApi, name: &str, steps: &str, keep: bool) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("scenario.yaml");
+    std::fs::write(
+        &file,
+        format!("apiVersion: kdrill.dev/v1alpha1\nkind: Scenario\nname: {name}\nsteps:\n{steps}"),
+    )
+    .unwrap();
+    let scenario = kdrill::scenario::load_file(&file).expect("a valid scenario");
+    let private = dir.path().join("private");
+    std::fs::create_dir_all(&private).unwrap();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let exec = Arc::new(Executor::new(
+        Arc::new(api.cluster().await),
+        RunInfo {
+            run_id: "mockrun2".into(),
+            private_dir: Ok(private),
+            sets: Default::default(),
+            read_only: false,
+        },
+        Options {
+            parallel: 1,
+            fail_fast: false,
+            keep,
+            namespace: None,
+            default_timeout: Duration::from_secs(10),
+            kind_timeouts: Default::default(),
+            namespace_prefix: "kdrill".into(),
+            snapshots: kdrill::snapshot::Settings {
+                mode: kdrill::snapshot::UpdateMode::No,
+                ci: true,
+                colour: false,
+            },
+            artifacts: None,
+            // the default: the slot is free at the verdict, the run waits for cleanup
+            cleanup: Default::default(),
+            unreachable_after: Duration::from_secs(60),
+            retries: 0,
+        },
+        Arc::new(kdrill::stop::Stop::default()),
+        tx,
+    ));
+    let t0 = Instant::now();
+    exec.run_all(vec![scenario], "v1.34.0-fake".into()).await;
+    let took = t0.elapsed();
+    let mut events = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        events.push(e.event);
+    }
+    let namespace = events
+        .iter()
+        .find_map(|e| match e {
+            Event::ScenarioStarted { namespace, .. } => Some(namespace.clone()),
+            _ => None,
+        })
+        .expect("the scenario started");
+    Run {
+        namespace,
+        events,
+        took,
+    }
+}
