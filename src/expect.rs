@@ -123,6 +123,10 @@ pub struct TextRules {
     /// Parse the text as YAML; it must contain this partial object (rules of `assert`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub yaml: Option<serde_json::Value>,
+    /// Parse the text as JSON; this CEL expression must hold of it (`self`), as
+    /// `assert`'s `expr` of an object.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expr: Option<crate::wait::Expr>,
 }
 
 /// One string or a list of strings.
@@ -169,7 +173,7 @@ impl<'de> Deserialize<'de> for TextMatch {
             type Value = TextMatch;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str(
-                    "a text pattern, or a map with equals/contains/notContains/matches/regex/snapshot/json/yaml",
+                    "a text pattern, or a map with equals/contains/notContains/matches/regex/snapshot/json/yaml/expr",
                 )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<TextMatch, E> {
@@ -191,9 +195,10 @@ impl<'de> Deserialize<'de> for TextMatch {
                     && rules.snapshot.is_none()
                     && rules.json.is_none()
                     && rules.yaml.is_none()
+                    && rules.expr.is_none()
                 {
                     return Err(de::Error::custom(
-                        "a text expectation needs at least one of equals, contains, notContains, matches, regex, snapshot, json, yaml",
+                        "a text expectation needs at least one of equals, contains, notContains, matches, regex, snapshot, json, yaml, expr",
                     ));
                 }
                 Ok(TextMatch::Rules(Box::new(rules)))
@@ -306,6 +311,9 @@ impl fmt::Display for TextMatch {
                         parts.push(format!("{lang} containing {v}"));
                     }
                 }
+                if let Some(e) = &r.expr {
+                    parts.push(format!("JSON where `{e}` holds"));
+                }
                 f.write_str(&parts.join(", "))
             }
         }
@@ -411,6 +419,19 @@ impl TextMatch {
                         Err(e) => failed.push(format!("to be YAML ({e})")),
                     }
                 }
+                if let Some(e) = &r.expr {
+                    use crate::wait::expr::Verdict;
+                    match serde_json::from_str::<serde_json::Value>(actual) {
+                        Ok(v) => match e.eval(&v, &Default::default()) {
+                            Verdict::Holds => {}
+                            Verdict::Fails(parts) => {
+                                failed.push(format!("`{e}` to hold, got {}", parts.join(", ")))
+                            }
+                            Verdict::Error(m) => failed.push(format!("`{e}` to hold: {m}")),
+                        },
+                        Err(err) => failed.push(format!("to be JSON ({err})")),
+                    }
+                }
             }
         }
         if failed.is_empty() {
@@ -479,6 +500,15 @@ mod tests {
             .unwrap_err();
         assert_eq!(e, vec![r#"as JSON, items[0].name: expected "a", got "b""#]);
         assert!(m.check("not json").unwrap_err()[0].starts_with("to be JSON"));
+        let m: TextMatch =
+            serde_yaml::from_str("{expr: \"size(self.items) == 1 && self.items[0].name == 'a'\"}")
+                .unwrap();
+        assert!(m.check(r#"{"items": [{"name": "a"}]}"#).is_ok());
+        let gaps = m
+            .check(r#"{"items": [{"name": "a"}, {"name": "b"}]}"#)
+            .unwrap_err();
+        assert!(gaps[0].contains("size(self.items) = 2"), "{gaps:?}");
+        assert!(serde_yaml::from_str::<TextMatch>("{expr: 'size(self.items) =='}").is_err());
         let y: TextMatch = serde_yaml::from_str("{yaml: {kind: Pod}}").unwrap();
         assert!(y.check("kind: Pod\nmetadata: {name: x}\n").is_ok());
     }

@@ -28,6 +28,8 @@ pub struct Walked {
     pub keys: BTreeMap<(usize, Path_), usize>,
     /// First line of each non-empty document.
     pub doc_lines: Vec<usize>,
+    /// document → its top-level `kind`, when it has a text one.
+    pub kinds: BTreeMap<usize, String>,
 }
 
 /// Every key of a YAML text, with its line, from the parser's events (an unreadable
@@ -114,6 +116,11 @@ pub fn walk(text: &str) -> Walked {
                 }
                 Some(_) => {
                     let pushed = enter(&mut stack, &mut path);
+                    if let (Some(d), [k]) = (doc, path.as_slice()) {
+                        if k == "kind" && stack.len() == 1 {
+                            w.kinds.insert(d, value.clone());
+                        }
+                    }
                     leave(&mut stack, &mut path, pushed);
                 }
                 None => {
@@ -135,9 +142,22 @@ pub fn walk(text: &str) -> Walked {
     }
     if failed {
         w.keys.clear();
+        w.kinds.clear();
         w.keys.insert((0, Vec::new()), 1);
     }
     w
+}
+
+/// One walked key and what became of it.
+#[derive(Debug, Clone)]
+pub struct Entry<'a> {
+    pub file: &'a Path,
+    pub doc: usize,
+    /// The `kind` of the key's document (`Test`, `TestStep`, `ConfigMap`), when it says.
+    pub kind: Option<&'a str>,
+    pub path: &'a [String],
+    pub line: usize,
+    pub fate: Option<Fate>,
 }
 
 /// The accounts of one migration.
@@ -284,28 +304,46 @@ impl Ledger {
         }
     }
 
+    /// Every walked key with its line, its document's `kind` and its fate (None: nothing
+    /// accounts for it), file by file in order.
+    pub fn entries(&self) -> Vec<Entry<'_>> {
+        let mut out = Vec::new();
+        for (file, w) in &self.files {
+            for ((doc, path), line) in &w.keys {
+                out.push(Entry {
+                    file,
+                    doc: *doc,
+                    kind: w.kinds.get(doc).map(String::as_str),
+                    path,
+                    line: *line,
+                    fate: self.fate_of(file, *doc, path),
+                });
+            }
+        }
+        out
+    }
+
     /// Count every walked key by its fate.
     pub fn tally(&self) -> Tally {
         let mut t = Tally {
             files: self.files.len(),
             ..Tally::default()
         };
-        for (file, w) in &self.files {
-            for ((doc, path), line) in &w.keys {
-                t.read += 1;
-                match self.fate_of(file, *doc, path) {
-                    Some(Fate::Converted) => t.converted += 1,
-                    Some(Fate::Listed) => t.listed += 1,
-                    None => t.lost.push(format!(
-                        "{}:{line}: `{}`",
-                        shown(file),
-                        if path.is_empty() {
-                            "(the file)".to_string()
-                        } else {
-                            path.join(".")
-                        }
-                    )),
-                }
+        for e in self.entries() {
+            t.read += 1;
+            match e.fate {
+                Some(Fate::Converted) => t.converted += 1,
+                Some(Fate::Listed) => t.listed += 1,
+                None => t.lost.push(format!(
+                    "{}:{}: `{}`",
+                    shown(e.file),
+                    e.line,
+                    if e.path.is_empty() {
+                        "(the file)".to_string()
+                    } else {
+                        e.path.join(".")
+                    }
+                )),
             }
         }
         t
@@ -336,6 +374,9 @@ mod tests {
             ]
         );
         assert_eq!(w.doc_lines, vec![2, 8]);
+        let w =
+            walk("kind: Test\nspec: {kind: Inner}\n---\nitems: [{kind: X}]\n---\nkind: TestStep\n");
+        assert_eq!(w.kinds, [(0, "Test".into()), (2, "TestStep".into())].into());
     }
 
     #[test]
