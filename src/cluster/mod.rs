@@ -45,6 +45,9 @@ fn client_for(mut config: Config) -> Result<Client, ClusterError> {
         .build())
 }
 
+/// How long a kind its CRD defines may take to appear in discovery.
+pub const CRD_SERVED_WITHIN: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// How often a throttled request is sent again: backoffs of 0.1 s doubling to 2 s,
 /// each stretched by a random jitter of up to 2x, so 5-15 s in all before the API's
 /// answer is the step's error.
@@ -210,19 +213,62 @@ impl Cluster {
 
     /// Resolve a kind as written by the user.
     pub async fn resolve(&self, kind: &KindRef) -> Result<Resolved, ClusterError> {
-        let mut guard = self.discovery.lock().await;
-        for attempt in 0..2 {
-            if guard.is_none() || attempt == 1 {
-                *guard = Some(self.discover().await?);
+        {
+            let mut guard = self.discovery.lock().await;
+            for attempt in 0..2 {
+                if guard.is_none() || attempt == 1 {
+                    *guard = Some(self.discover().await?);
+                }
+                if let Some(d) = guard.as_ref() {
+                    if let Some(r) = find_kind(d, kind)? {
+                        return Ok(r);
+                    }
+                }
             }
-            if let Some(d) = guard.as_ref() {
-                if let Some(r) = find_kind(d, kind)? {
+        }
+        // A CRD created a moment ago is Established before discovery serves its kind
+        // (seen on the testbed: "unknown kind" for the custom resource applied right
+        // after its CRD). Discovery has no watch: when a CRD names the kind, read it
+        // again every 250 ms for up to CRD_SERVED_WITHIN, without holding the lock.
+        if self.crd_names(kind).await {
+            let deadline = tokio::time::Instant::now() + CRD_SERVED_WITHIN;
+            while tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                let d = self.discover().await?;
+                let found = find_kind(&d, kind)?;
+                *self.discovery.lock().await = Some(d);
+                if let Some(r) = found {
                     return Ok(r);
                 }
             }
         }
         Err(ClusterError::UnknownKind {
             kind: kind.to_string(),
+        })
+    }
+
+    /// Does a CustomResourceDefinition of the cluster define `kind` (by kind, plural,
+    /// singular or short name, and group when given)? A failed list says no: the
+    /// caller then reports the kind as unknown, as before.
+    async fn crd_names(&self, kind: &KindRef) -> bool {
+        use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+        let crds: Api<CustomResourceDefinition> = Api::all(self.client.clone());
+        let Ok(list) = crds.list(&Default::default()).await else {
+            return false;
+        };
+        list.items.iter().any(|crd| {
+            let n = &crd.spec.names;
+            let short: Vec<&str> = n
+                .short_names
+                .iter()
+                .flatten()
+                .map(String::as_str)
+                .chain(n.singular.as_deref())
+                .collect();
+            crd.spec
+                .versions
+                .iter()
+                .any(|v| kind.accepts(&n.kind, &n.plural, &crd.spec.group, &v.name, &short))
         })
     }
 

@@ -81,6 +81,24 @@ pub const RESOURCES: &[Resource] = &[
         namespaced: false,
         fields: &[],
     },
+    Resource {
+        group: "apiextensions.k8s.io",
+        version: "v1",
+        kind: "CustomResourceDefinition",
+        plural: "customresourcedefinitions",
+        namespaced: false,
+        fields: &[],
+    },
+    // a custom resource: discovery can be told to leave it out for a while, as the
+    // API server does for a CRD that was just created
+    Resource {
+        group: "example.com",
+        version: "v1",
+        kind: "Widget",
+        plural: "widgets",
+        namespaced: true,
+        fields: &[],
+    },
 ];
 
 impl Resource {
@@ -111,9 +129,13 @@ pub fn by_plural(group: &str, version: &str, plural: &str) -> Option<&'static Re
 }
 
 /// The aggregated discovery document of `/api` (core) or `/apis` (the others).
-pub fn discovery(core: bool) -> Value {
+/// The aggregated discovery of the core group (`core`) or the named groups, without
+/// the kinds in `hidden` (plurals).
+pub fn discovery(core: bool, hidden: &[&str]) -> Value {
+    let served = |r: &&Resource| !hidden.contains(&r.plural);
     let mut groups: Vec<&str> = RESOURCES
         .iter()
+        .filter(served)
         .map(|r| r.group)
         .filter(|g| g.is_empty() == core)
         .collect();
@@ -123,6 +145,7 @@ pub fn discovery(core: bool) -> Value {
         .map(|g| {
             let resources: Vec<Value> = RESOURCES
                 .iter()
+                .filter(served)
                 .filter(|r| r.group == *g)
                 .map(|r| {
                     json!({

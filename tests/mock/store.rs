@@ -54,6 +54,8 @@ struct State {
     /// How many of the next requests of a method are refused with 429 (API Priority
     /// and Fairness).
     throttled: Option<(String, u32)>,
+    /// A kind (plural) the next `n` answers of discovery leave out.
+    unserved: Option<(&'static str, u32)>,
 }
 
 pub struct Store {
@@ -91,6 +93,12 @@ impl Store {
     /// API server's Priority and Fairness does.
     pub fn throttle(&self, method: &str, n: u32) {
         self.state().throttled = Some((method.to_string(), n));
+    }
+
+    /// Leave `plural` out of the next `n` answers of `/apis` discovery, as the API
+    /// server does for a moment after its CRD is created.
+    pub fn unserved_for(&self, plural: &'static str, n: u32) {
+        self.state().unserved = Some((plural, n));
     }
 
     pub fn set_deletion_delay(&self, d: Duration) {
@@ -139,8 +147,18 @@ impl Store {
             }
         }
         match req.path.as_str() {
-            "/api" => return ok(resources::discovery(true)),
-            "/apis" => return ok(resources::discovery(false)),
+            "/api" => return ok(resources::discovery(true, &[])),
+            "/apis" => {
+                let mut st = self.state();
+                let hidden: Vec<&str> = match st.unserved.as_mut() {
+                    Some((plural, n)) if *n > 0 => {
+                        *n -= 1;
+                        vec![*plural]
+                    }
+                    _ => Vec::new(),
+                };
+                return ok(resources::discovery(false, &hidden));
+            }
             "/version" => {
                 return ok(
                     json!({"major": "1", "minor": "34", "gitVersion": "v1.34.0-fake", "platform": "linux/amd64"}),

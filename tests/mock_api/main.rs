@@ -7,6 +7,7 @@ mod mock;
 
 mod apply;
 mod cleanup;
+mod crd;
 mod run;
 mod steps;
 mod throttle;
