@@ -65,6 +65,22 @@ fn a_json_patch_that_is_no_list_of_operations_is_a_todo() {
 }
 
 #[test]
+fn set_image_of_no_valid_name_is_a_todo() {
+    // found by fuzzing: `deployment/hel?<lo-web` (a glob and a redirect in the name)
+    // became a patch of `hel?` and the draft did not load
+    let post = "# T\n\n```\n$ kubectl create deployment hello --image=nginx\n$ kubectl set image deployment/hel?lo nginx=nginx:1.27\n$ kubectl set image deployment/hello nginx=nginx:1.27\n```\n";
+    let dir = tempfile::tempdir().unwrap();
+    let s = import("t.md", post, &dir.path().join("t")).expect("the draft loads");
+    let md = std::fs::read_to_string(dir.path().join("t/IMPORT.md")).unwrap();
+    assert!(
+        md.contains("(`deployment/hel?lo` names no resource)"),
+        "{md}"
+    );
+    let scenario = std::fs::read_to_string(&s.scenario).unwrap();
+    assert!(scenario.contains("object: deployment/hello"), "{scenario}");
+}
+
+#[test]
 fn imports_the_seed_post() {
     let post = include_str!("../../tests/fixtures/posts/working-with-pods.md");
     let dir = tempfile::tempdir().unwrap();

@@ -98,6 +98,7 @@ fn malformed_resource(k: &kubectl::Kubectl) -> Option<String> {
             | "expose"
             | "autoscale"
             | "rollout"
+            | "set"
     );
     if !names_resources {
         return None;

@@ -21,6 +21,12 @@ pub(super) fn deployment_rolled_out(replicas: Option<i64>) -> Until {
         matches: replicas.map(|r| {
             serde_json::json!({"status": {"replicas": r, "updatedReplicas": r, "availableReplicas": r}})
         }),
+        // right after a change (`rollout resume`, `set image`) the status still
+        // describes the previous template until the controller has seen the new one
+        expr: crate::wait::Expr::parse(
+            "self.status.observedGeneration == self.metadata.generation",
+        )
+        .ok(),
         ..Until::default()
     }
 }
