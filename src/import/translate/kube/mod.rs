@@ -366,14 +366,41 @@ fn is_shell_cmd(cmd: &[String]) -> bool {
 }
 
 /// The file name of a path a post names, as the draft's file: control characters
-/// (NUL included, which no file system takes) become `_`.
+/// (NUL included, which no file system takes) become `_`, and a name longer than
+/// file systems take (255 bytes; a backquote can swallow the next lines into a word)
+/// is cut to 100 bytes and a hash of the whole, the same for every use of the name.
 pub(super) fn base_name(path: &str) -> String {
-    path.rsplit(['/', '\\'])
+    use std::hash::{Hash, Hasher};
+    let name: String = path
+        .rsplit(['/', '\\'])
         .next()
         .unwrap_or(path)
         .chars()
         .map(|c| if c.is_control() { '_' } else { c })
-        .collect()
+        .collect();
+    if name.len() <= 100 {
+        return name;
+    }
+    let mut cut = 100;
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    name.hash(&mut h);
+    format!("{}-{:08x}", &name[..cut], h.finish() as u32)
+}
+
+#[cfg(test)]
+#[test]
+fn file_names_too_long_for_a_file_system_are_cut_the_same_way_each_time() {
+    // found by the import fuzz target: `-f fast-web.ya```console` took the next lines
+    let long = format!("fast-web.ya{}", "é`x $ kubectl delete".repeat(20));
+    let a = base_name(&long);
+    assert!(a.len() <= 110, "{}", a.len());
+    assert!(a.starts_with("fast-web.ya"));
+    assert_eq!(base_name(&format!("dir/{long}")), a);
+    assert_ne!(base_name(&format!("{long}2")), a);
+    assert_eq!(base_name("web.yaml"), "web.yaml");
 }
 
 #[cfg(test)]
