@@ -288,17 +288,7 @@ pub fn norm(
     run: crate::snapshot::redact::Context,
     rules: Vec<crate::snapshot::redact::RedactRule>,
 ) -> Norm {
-    let names: Vec<(String, String)> = post_namespaces
-        .iter()
-        .map(|(ns, m)| {
-            let with = if m.is_empty() {
-                "[NAMESPACE]".to_string()
-            } else {
-                m.replace("${NAMESPACE}", "[NAMESPACE]")
-            };
-            (ns.clone(), with)
-        })
-        .collect();
+    let names = crate::import::draft::redacted_namespaces(post_namespaces);
     let mut back: Vec<(String, String)> = post_namespaces
         .iter()
         .map(|(ns, m)| {

@@ -192,19 +192,7 @@ impl Draft<'_> {
             nodes: self.plan.nodes.iter().cloned().collect(),
             run_id: String::new(),
         };
-        let names: Vec<(String, String)> = self
-            .plan
-            .namespaces
-            .iter()
-            .map(|(ns, m)| {
-                let with = if m.is_empty() {
-                    "[NAMESPACE]".to_string()
-                } else {
-                    m.replace("${NAMESPACE}", "[NAMESPACE]")
-                };
-                (ns.clone(), with)
-            })
-            .collect();
+        let names = redacted_namespaces(&self.plan.namespaces);
         let snap_dir = snapshot::dir_for(&self.scenario_path);
         for (name, body, line) in &snapshots {
             let f = SnapshotFile::new(
@@ -276,4 +264,21 @@ impl Draft<'_> {
         }
         out
     }
+}
+
+/// The post's namespaces and what a normalised run output calls them: `default` (run
+/// as the scenario's own) → `[NAMESPACE]`, `shop` (`${NAMESPACE}-shop`) →
+/// `[NAMESPACE]-shop`; for [`redact::post_namespaces`].
+pub fn redacted_namespaces(namespaces: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    namespaces
+        .iter()
+        .map(|(ns, m)| {
+            let with = if m.is_empty() {
+                "[NAMESPACE]".to_string()
+            } else {
+                m.replace("${NAMESPACE}", "[NAMESPACE]")
+            };
+            (ns.clone(), with)
+        })
+        .collect()
 }

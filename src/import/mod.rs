@@ -9,7 +9,7 @@
 //! Import never fetches anything: a linked gist becomes a marked TODO file.
 
 pub mod blocks;
-mod draft;
+pub mod draft;
 mod import_md;
 pub mod kubectl;
 pub mod prompt;
