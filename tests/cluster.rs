@@ -649,6 +649,9 @@ fn a_suite_sharded_over_an_indexed_job_merges_to_the_unsharded_verdicts() {
     else {
         return;
     };
+    // the other in-cluster test deletes kdrill-system when it ends, and with it
+    // this test's Job pods (a cold CI saw index 2 fail that way)
+    let _one_at_a_time = KDRILL_SYSTEM.lock().unwrap_or_else(|e| e.into_inner());
     // this very binary, under the tag deploy/sharded-job.yaml names (pulled Always)
     let built = std::process::Command::new(common::root().join("deploy/build-image"))
         .arg(env!("CARGO_BIN_EXE_kdrill"))
