@@ -117,6 +117,8 @@ pub struct Executor {
     events: mpsc::UnboundedSender<Timed>,
     /// Node names, hidden from snapshots.
     nodes: std::sync::OnceLock<Vec<String>>,
+    /// The API server's version (`v1.34.4`), read when the run starts.
+    server_version: std::sync::OnceLock<String>,
     /// Events are stamped with the time since this instant.
     started: Instant,
     /// The namespaces this run owns and still uses: their heartbeat is renewed.
@@ -177,6 +179,7 @@ impl Executor {
             stop,
             events,
             nodes: std::sync::OnceLock::new(),
+            server_version: std::sync::OnceLock::new(),
             started: Instant::now(),
             live: Arc::default(),
             secrets: Default::default(),
@@ -216,6 +219,7 @@ impl Executor {
             parallel,
             server_version: server_version.clone(),
         });
+        let _ = self.server_version.set(server_version.clone());
         let server_version = Arc::new(server_version);
         for c in self.cluster.credentials() {
             self.secrets.record(&c);
@@ -332,7 +336,33 @@ impl Executor {
         vars.extend(self.run.sets.clone());
         vars.insert("NAMESPACE".into(), namespace.to_string());
         vars.insert("RUN_ID".into(), self.run.run_id.clone());
+        let server = self.server_version.get().map_or("", String::as_str);
+        for (name, value) in crate::scenario::version_vars(server) {
+            vars.insert(name.into(), value);
+        }
         vars
+    }
+
+    /// The scenario's computed variables (`vars: {X: {expr: CEL}}`) added to `vars`,
+    /// each from those before it; one that `--set` gives is not computed. The first
+    /// that cannot be computed, with the reason.
+    fn compute_vars<'s>(
+        &self,
+        scenario: &'s Scenario,
+        vars: &mut Vars,
+    ) -> Result<(), (&'s crate::scenario::VarExpr, String)> {
+        for v in &scenario.computed {
+            if self.run.sets.contains_key(&v.name) {
+                continue;
+            }
+            let value = v.expr.value(vars).map_err(|e| (v, e))?;
+            let text = match value {
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            };
+            vars.insert(v.name.clone(), text);
+        }
+        Ok(())
     }
 
     /// Run scenarios: in parallel (`width` at a time), then the serial ones alone.

@@ -27,11 +27,46 @@ pub struct Test {
     pub skip: Option<String>,
     /// The source test's labels, kept as the scenario's.
     pub labels: Vec<(String, String)>,
+    /// Variables computed when the scenario starts: (name, CEL), in the order written.
+    pub vars: Vec<(String, String)>,
     pub steps: Vec<Value>,
     pub catch: Vec<Value>,
     pub finally: Vec<Value>,
     /// Files written beside the scenario: (name, content).
     pub files: Vec<(String, String)>,
+}
+
+/// A variable the scenario computes when it starts (`vars`: name, CEL), named after
+/// `wish` (made a variable name, numbered when taken by another expression); the
+/// name used.
+pub fn computed_var(vars: &mut Vec<(String, String)>, wish: &str, cel: &str) -> String {
+    let mut base: String = wish
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    if !base.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        base = format!("v_{base}");
+    }
+    let mut name = base.clone();
+    let mut n = 1;
+    loop {
+        match vars.iter().find(|(k, _)| *k == name) {
+            Some((_, c)) if c == cel => return name,
+            // kdrill's own variables are not the source's
+            None if !["NAMESPACE", "RUN_ID", "SUITE_NAMESPACE"]
+                .iter()
+                .chain(crate::scenario::VERSION_VARS.iter())
+                .any(|b| *b == name) =>
+            {
+                vars.push((name.clone(), cel.to_string()));
+                return name;
+            }
+            _ => {
+                n += 1;
+                name = format!("{base}_{n}");
+            }
+        }
+    }
 }
 
 /// Something a human should look at: where, and what was done instead.
@@ -287,6 +322,16 @@ fn scenario_text(format: &str, t: &Test) -> String {
     }
     if let Some(r) = &t.skip {
         top.push(("skip", s(r)));
+    }
+    if !t.vars.is_empty() {
+        top.push((
+            "vars",
+            map(t
+                .vars
+                .iter()
+                .map(|(k, cel)| (k.as_str(), map(vec![("expr", s(cel))])))
+                .collect()),
+        ));
     }
     top.push(("steps", Value::Sequence(t.steps.clone())));
     if !t.catch.is_empty() {

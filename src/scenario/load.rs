@@ -3,7 +3,7 @@
 //! collects every problem of every file instead of stopping at the first.
 
 use super::context::{Ctx, LoadError, LoadErrors};
-use super::format::{RawScenario, StepCommon, STEP_FIELDS};
+use super::format::{RawScenario, StepCommon, VarValue, STEP_FIELDS};
 use super::positions::{Pos, PosIndex};
 use super::{Action, Location, Scenario, Section, Step, Template, API_VERSION, KIND, SUITE_KIND};
 use crate::expect::ExpectField;
@@ -176,6 +176,10 @@ pub fn load_str(file: &Path, text: &str) -> Result<Scenario, LoadErrors> {
             );
         }
     }
+    let (vars, computed) = match &head {
+        Some(h) => split_vars(&mut ctx, &h.vars),
+        None => Default::default(),
+    };
     if !ctx.errors.is_empty() {
         return Err(LoadErrors(ctx.errors));
     }
@@ -195,7 +199,8 @@ pub fn load_str(file: &Path, text: &str) -> Result<Scenario, LoadErrors> {
         serial: head.serial,
         namespace_labels: head.namespace_labels,
         redact: head.redact,
-        vars: head.vars,
+        vars,
+        computed,
         inputs: head.inputs,
         outside_files: head.outside_files,
         labels: head.labels,
@@ -205,6 +210,75 @@ pub fn load_str(file: &Path, text: &str) -> Result<Scenario, LoadErrors> {
         is_suite,
         suite: None,
     })
+}
+
+/// `vars:` as texts and computed variables, the latter ordered so that each comes
+/// after the computed ones it reads; a cycle is an error at each of its variables.
+fn split_vars(
+    ctx: &mut Ctx<'_>,
+    raw: &std::collections::BTreeMap<String, VarValue>,
+) -> (crate::vars::Vars, Vec<super::VarExpr>) {
+    let mut vars = crate::vars::Vars::new();
+    let mut pending = Vec::new();
+    for (name, v) in raw {
+        if let Err(e) = crate::vars::check_name(name) {
+            ctx.push(&format!("vars.{name}"), e.to_string());
+            continue;
+        }
+        match v {
+            VarValue::Text(t) => {
+                vars.insert(name.clone(), t.clone());
+            }
+            VarValue::Computed(c) => {
+                let path = format!("vars.{name}.expr");
+                if c.expr.names().contains("self") {
+                    ctx.push(
+                        &path,
+                        "a variable is computed without an object: `self` is unknown here",
+                    );
+                    continue;
+                }
+                pending.push(super::VarExpr {
+                    name: name.clone(),
+                    expr: c.expr.clone(),
+                    location: ctx.at(ctx.index.find(&path)),
+                });
+            }
+        }
+    }
+    let mut ordered: Vec<super::VarExpr> = Vec::new();
+    while !pending.is_empty() {
+        let waiting: Vec<String> = pending.iter().map(|p| p.name.clone()).collect();
+        let (ready, rest): (Vec<_>, Vec<_>) = pending.into_iter().partition(|p| {
+            p.expr
+                .names()
+                .iter()
+                .all(|n| n == &p.name || !waiting.contains(n))
+        });
+        if ready.is_empty() {
+            for p in &rest {
+                ctx.push(
+                    &format!("vars.{}.expr", p.name),
+                    format!(
+                        "the computed variables {} read each other in a circle",
+                        waiting.join(", ")
+                    ),
+                );
+            }
+            break;
+        }
+        for p in &ready {
+            if p.expr.names().contains(&p.name) {
+                ctx.push(
+                    &format!("vars.{}.expr", p.name),
+                    format!("`{}` reads itself", p.name),
+                );
+            }
+        }
+        ordered.extend(ready);
+        pending = rest;
+    }
+    (vars, ordered)
 }
 
 /// Lower one list of steps (`steps`, `catch` or `finally`), numbering on from `out`.
