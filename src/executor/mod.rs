@@ -159,7 +159,12 @@ type Group = (Option<Arc<Scenario>>, Vec<(usize, Scenario)>);
 
 /// What every batch of a run shares.
 struct BatchCtx {
-    parallel: usize,
+    /// The run's width: a permit per scenario running at once, over all batches.
+    slots: Arc<Semaphore>,
+    /// Held shared by every scenario (and suite setup or teardown) while it runs,
+    /// exclusively by a serial one: a serial scenario runs alone, whichever batch it
+    /// is in, and (the lock is fair) no other starts while one waits.
+    alone: Arc<tokio::sync::RwLock<()>>,
     stop_new: CancellationToken,
     server_version: Arc<String>,
 }
@@ -252,25 +257,46 @@ impl Executor {
             }
         }
         groups.sort_by_key(|(g, _)| g.is_some());
-        let mut totals = Totals::default();
-        for (n, (suite, members)) in groups.into_iter().enumerate() {
-            let ctx = BatchCtx {
-                parallel,
-                stop_new: stop_new.clone(),
-                server_version: Arc::clone(&server_version),
-            };
-            match suite {
-                None => {
-                    Arc::clone(&self)
-                        .run_batch(members, Arc::new(Vars::new()), &ctx, &mut totals)
-                        .await
+        let ctx = BatchCtx {
+            slots: Arc::new(Semaphore::new(parallel)),
+            alone: Arc::default(),
+            stop_new: stop_new.clone(),
+            server_version: Arc::clone(&server_version),
+        };
+        let group_runs = groups.into_iter().enumerate().map(|(n, (suite, members))| {
+            let this = Arc::clone(&self);
+            let ctx = &ctx;
+            async move {
+                let mut totals = Totals::default();
+                match suite {
+                    None => {
+                        this.run_batch(members, Arc::new(Vars::new()), ctx, &mut totals)
+                            .await
+                    }
+                    Some(suite) => {
+                        this.run_suite(count + n, &suite, members, ctx, &mut totals)
+                            .await
+                    }
                 }
-                Some(suite) => {
-                    Arc::clone(&self)
-                        .run_suite(count + n, &suite, members, &ctx, &mut totals)
-                        .await
-                }
+                totals
             }
+        });
+        // suites run beside the scenarios without one (sharing the width); one at a
+        // time, each batch waits for the one before (`--namespace`: one namespace)
+        let each: Vec<Totals> = if parallel > 1 {
+            futures::future::join_all(group_runs).await
+        } else {
+            let mut out = Vec::new();
+            for g in group_runs {
+                out.push(g.await);
+            }
+            out
+        };
+        let mut totals = Totals::default();
+        for t in each {
+            totals.passed += t.passed;
+            totals.failed += t.failed;
+            totals.skipped += t.skipped;
         }
         for task in beside {
             task.abort();
@@ -376,12 +402,17 @@ impl Executor {
         let (serial, parallel_ones): (Vec<_>, Vec<_>) =
             batch.into_iter().partition(|(_, s)| s.serial);
         // serial scenarios share node state: the next starts once the last is cleaned up
-        for (batch, width, serial) in [(parallel_ones, ctx.parallel, false), (serial, 1, true)] {
-            let sem = Arc::new(Semaphore::new(width));
+        for (batch, serial) in [(parallel_ones, false), (serial, true)] {
+            let sem = if serial {
+                Arc::new(Semaphore::new(1))
+            } else {
+                Arc::clone(&ctx.slots)
+            };
             let mut set = tokio::task::JoinSet::new();
             for (id, scenario) in batch {
                 let this = Arc::clone(&self);
                 let sem = Arc::clone(&sem);
+                let alone = Arc::clone(&ctx.alone);
                 let stop_new = ctx.stop_new.clone();
                 let server_version = Arc::clone(&ctx.server_version);
                 let extra = Arc::clone(&extra);
@@ -390,6 +421,12 @@ impl Executor {
                         this.skip(id, &scenario, reason);
                         return Verdict::Skipped;
                     }
+                    // shared or alone until the scenario is cleaned up (the task's end)
+                    let _alone = if serial {
+                        (None, Some(alone.write_owned().await))
+                    } else {
+                        (Some(alone.read_owned().await), None)
+                    };
                     let permit = tokio::select! {
                         p = sem.acquire_owned() => p.ok(),
                         _ = stop_new.cancelled() => None,
@@ -444,12 +481,15 @@ impl Executor {
                 totals.count(Verdict::Skipped);
             }
         };
+        // setup and teardown run beside other scenarios, never beside a serial one
+        let shared = ctx.alone.read().await;
         let Some(mut run) = ScenarioRun::begin(&self, id, suite, &Vars::new()).await else {
             totals.count(Verdict::Failed);
             skip_all(totals);
             return;
         };
         run.run_sections(&[Section::Setup]).await;
+        drop(shared);
         if run.failed {
             skip_all(totals);
         } else {
@@ -460,6 +500,7 @@ impl Executor {
                 .run_batch(members.clone(), Arc::new(extra), ctx, totals)
                 .await;
         }
+        let _shared = ctx.alone.read().await;
         run.run_sections(&[Section::Teardown]).await;
         totals.count(run.finish(&mut Slot::none(), true).await);
     }

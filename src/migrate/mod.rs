@@ -12,6 +12,7 @@ pub mod ledger;
 pub mod shell;
 
 use crate::import::translate::{map, s};
+use serde::Deserialize;
 use serde_yaml::Value;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -345,6 +346,58 @@ fn scenario_text(format: &str, t: &Test) -> String {
     format!("{}{body}", crate::text::yaml_comment(&about, ""))
 }
 
+/// Cluster-wide kinds the kubectl table does not name.
+const CLUSTER_WIDE: &[&str] = &[
+    "validatingadmissionpolicy",
+    "validatingadmissionpolicybinding",
+    "mutatingadmissionpolicy",
+    "mutatingadmissionpolicybinding",
+    "validatingwebhookconfiguration",
+    "mutatingwebhookconfiguration",
+    "apiservice",
+    "ingressclass",
+    "runtimeclass",
+];
+
+/// The first cluster-wide object with a fixed name (not made of `${NAMESPACE}`) that
+/// the test applies, as `Kind/name`: two runs of the test at once, or two tests
+/// (a test and its copy), would create, change and delete the same object.
+fn shared_object(t: &Test) -> Option<String> {
+    let docs = t
+        .steps
+        .iter()
+        .chain(&t.catch)
+        .chain(&t.finally)
+        .filter_map(|st| st.get("apply"))
+        .flat_map(|a| {
+            let mut out: Vec<Value> = a.get("manifest").cloned().into_iter().collect();
+            if let Some(f) = a.get("file").and_then(Value::as_str) {
+                if let Some((_, text)) = t.files.iter().find(|(n, _)| n == f) {
+                    out.extend(
+                        serde_yaml::Deserializer::from_str(text)
+                            .filter_map(|d| Value::deserialize(d).ok()),
+                    );
+                }
+            }
+            out
+        });
+    for d in docs {
+        let (Some(kind), Some(name)) = (
+            str_of(&d, "kind"),
+            d.get("metadata").and_then(|m| str_of(m, "name")),
+        ) else {
+            continue;
+        };
+        let lower = kind.to_ascii_lowercase();
+        let cluster_wide = CLUSTER_WIDE.contains(&lower.as_str())
+            || !crate::import::kubectl::canonical_kind(kind).1;
+        if cluster_wide && !name.contains("${") {
+            return Some(format!("{kind}/{name}"));
+        }
+    }
+    None
+}
+
 /// Write every test (scenario + files) under `out`, and `MIGRATION.md`.
 pub fn write(m: &Migration, out: &Path) -> Result<Summary, MigrateError> {
     let w = |path: &Path, text: &str| -> Result<(), MigrateError> {
@@ -362,6 +415,7 @@ pub fn write(m: &Migration, out: &Path) -> Result<Summary, MigrateError> {
     let mut summary = Summary::default();
     let mut taken = std::collections::BTreeSet::new();
     let mut md_renamed = Vec::new();
+    let mut md_serial = Vec::new();
     for t in &m.tests {
         // two tests with one name (Chainsaw allows it) become two scenarios
         let mut stem = file_name(&t.name);
@@ -378,6 +432,14 @@ pub fn write(m: &Migration, out: &Path) -> Result<Summary, MigrateError> {
                 t.name
             ));
             t.name = stem.clone();
+        }
+        if !t.serial {
+            if let Some(o) = shared_object(&t) {
+                md_serial.push(format!(
+                    "`{stem}`: creates the cluster-wide `{o}`, which a second run (or another test) would share: runs alone (`serial: true`)"
+                ));
+                t.serial = true;
+            }
         }
         let dir = out.join(&stem);
         let path = dir.join(format!("{stem}.yaml"));
@@ -427,6 +489,13 @@ pub fn write(m: &Migration, out: &Path) -> Result<Summary, MigrateError> {
     if !md_renamed.is_empty() {
         md.push_str("## Renamed\n\n");
         for r in &md_renamed {
+            let _ = writeln!(md, "- {r}");
+        }
+        md.push('\n');
+    }
+    if !md_serial.is_empty() {
+        md.push_str("## Serial\n\n");
+        for r in &md_serial {
             let _ = writeln!(md, "- {r}");
         }
         md.push('\n');
@@ -482,6 +551,77 @@ mod tests {
             y,
             "assert:\n  kind: v1/Pod\n  selector: app=web\n  matches:\n    metadata:\n      labels:\n        app: web\n  match: none\n"
         );
+    }
+
+    /// A cluster-wide object with a fixed name makes the test serial; one named after
+    /// the namespace, or a namespaced one, does not.
+    #[test]
+    fn fixed_cluster_wide_objects_make_a_test_serial() {
+        let apply_manifest = |kind: &str, name: &str| {
+            serde_yaml::from_str::<Value>(&format!(
+                "apply: {{manifest: {{apiVersion: v1, kind: {kind}, metadata: {{name: '{name}'}}}}}}"
+            ))
+            .unwrap()
+        };
+        let test = |steps: Vec<Value>, files: Vec<(String, String)>| Test {
+            steps,
+            files,
+            ..Default::default()
+        };
+        let crd_file = (
+            "crd.yaml".to_string(),
+            "apiVersion: v1
+kind: ConfigMap
+metadata: {name: a}
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+"
+            .to_string(),
+        );
+        let from_file: Value = serde_yaml::from_str("apply: {file: crd.yaml}").unwrap();
+        assert_eq!(
+            shared_object(&test(vec![from_file], vec![crd_file])).as_deref(),
+            Some("CustomResourceDefinition/widgets.example.com")
+        );
+        assert_eq!(
+            shared_object(&test(
+                vec![apply_manifest("ValidatingAdmissionPolicy", "deny")],
+                vec![]
+            ))
+            .as_deref(),
+            Some("ValidatingAdmissionPolicy/deny")
+        );
+        assert_eq!(
+            shared_object(&test(
+                vec![
+                    apply_manifest("ClusterRole", "reader-${NAMESPACE}"),
+                    apply_manifest("ConfigMap", "x")
+                ],
+                vec![]
+            )),
+            None
+        );
+    }
+
+    #[test]
+    fn computed_variables_are_named_after_what_they_compute() {
+        let mut vars = Vec::new();
+        assert_eq!(computed_var(&mut vars, "minor", "int(A)"), "minor");
+        assert_eq!(
+            computed_var(&mut vars, "minor", "int(A)"),
+            "minor",
+            "the same one"
+        );
+        assert_eq!(computed_var(&mut vars, "minor", "int(B)"), "minor_2");
+        assert_eq!(
+            computed_var(&mut vars, "app.kubernetes.io/tier", "'x'"),
+            "app_kubernetes_io_tier"
+        );
+        assert_eq!(computed_var(&mut vars, "NAMESPACE", "'x'"), "NAMESPACE_2");
+        assert_eq!(computed_var(&mut vars, "0", "'y'"), "v_0");
+        assert_eq!(vars.len(), 5);
     }
 
     #[test]

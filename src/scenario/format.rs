@@ -64,7 +64,7 @@ pub(super) struct RawScenario {
 /// The value of a variable in `vars:`: a text, or a CEL expression computed when the
 /// scenario starts, from the other variables and the built-ins (`NAMESPACE`,
 /// `KUBERNETES_MINOR`, ...): `{expr: "int(KUBERNETES_MINOR) >= 30 ? 'ga' : 'beta'"}`.
-#[derive(schemars::JsonSchema, Debug, Clone)]
+#[derive(schemars::JsonSchema, serde::Serialize, Debug, Clone)]
 #[serde(untagged)]
 pub(super) enum VarValue {
     Text(String),
@@ -89,7 +89,7 @@ impl<'de> Deserialize<'de> for VarValue {
     }
 }
 
-#[derive(schemars::JsonSchema, Deserialize, Debug, Clone)]
+#[derive(schemars::JsonSchema, Deserialize, serde::Serialize, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ComputedVar {
     /// A CEL expression without an object (no `self`); its value is the variable's: a

@@ -587,3 +587,45 @@ mod robustness {
         }
     }
 }
+
+#[cfg(test)]
+mod computed_vars {
+    use super::*;
+
+    fn load(vars: &str) -> Result<Scenario, LoadErrors> {
+        let text = format!(
+            "apiVersion: {API_VERSION}\nkind: {KIND}\nvars:\n{vars}\nsteps:\n- sleep: 1s\n"
+        );
+        load_str(Path::new("s.yaml"), &text)
+    }
+
+    #[test]
+    fn texts_and_expressions_each_after_what_it_reads() {
+        let s = load(
+            "  A_STAGE: {expr: \"B_MINOR >= 30 ? 'ga' : 'beta'\"}\n  B_MINOR: {expr: int(KUBERNETES_MINOR)}\n  IMAGE: nginx",
+        )
+        .unwrap();
+        assert_eq!(s.vars.get("IMAGE").map(String::as_str), Some("nginx"));
+        let order: Vec<&str> = s.computed.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(order, ["B_MINOR", "A_STAGE"], "A reads B: B first");
+        assert_eq!(s.computed[1].location.line, 4);
+    }
+
+    #[test]
+    fn circles_self_syntax_and_non_text_are_positioned_errors() {
+        let e = load("  A: {expr: B + 'x'}\n  B: {expr: A}")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("s.yaml:4:") && e.contains("in a circle"), "{e}");
+        let e = load("  A: {expr: A + 'x'}").unwrap_err().to_string();
+        assert!(e.contains("reads itself"), "{e}");
+        let e = load("  A: {expr: self.x}").unwrap_err().to_string();
+        assert!(e.contains("`self` is unknown"), "{e}");
+        let e = load("  A: {expr: '1 +'}").unwrap_err().to_string();
+        assert!(e.contains("s.yaml:4:") && e.contains("CEL: 1:"), "{e}");
+        let e = load("  N: 3").unwrap_err().to_string();
+        assert!(e.contains("s.yaml:4:") && e.contains("quote it"), "{e}");
+        let e = load("  A: {exp: x}").unwrap_err().to_string();
+        assert!(e.contains("exp"), "{e}");
+    }
+}

@@ -519,6 +519,44 @@ mod tests {
         Expr::parse(text).unwrap().eval(&obj, &BTreeMap::new())
     }
 
+    /// A computed variable: a value without an object, from the other variables.
+    #[test]
+    fn values_without_an_object() {
+        let vars: BTreeMap<String, String> = [
+            ("KUBERNETES_MINOR".to_string(), "34".to_string()),
+            ("KUBERNETES_VERSION".to_string(), "v1.34.4".to_string()),
+        ]
+        .into();
+        let v = |t: &str| Expr::parse(t).unwrap().value(&vars);
+        assert_eq!(
+            v("int(KUBERNETES_MINOR) >= 30 ? 'ga' : 'beta'"),
+            Ok(json!("ga"))
+        );
+        assert_eq!(v("int(KUBERNETES_MINOR) + 1"), Ok(json!(35)));
+        assert_eq!(
+            v("semverCompare(KUBERNETES_VERSION.substring(1), '>=1.30.0')"),
+            Ok(json!(true))
+        );
+        assert_eq!(v("[1, 'a']"), Ok(json!([1, "a"])));
+        assert!(v("int('x')").is_err());
+        assert!(v("self.a").unwrap_err().contains("self"));
+    }
+
+    #[test]
+    fn the_names_an_expression_reads() {
+        let n = |t: &str| {
+            Expr::parse(t)
+                .unwrap()
+                .names()
+                .into_iter()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(n("A + B.c"), ["A", "B"]);
+        assert_eq!(n("L.all(x, x > N)"), ["L", "N"], "`x` is the macro's own");
+        assert_eq!(n("{'k': V}['k'] == size([W])"), ["V", "W"]);
+        assert_eq!(n("1 + 2"), Vec::<String>::new());
+    }
+
     #[test]
     fn holds_fails_and_shows_the_parts() {
         let d = json!({"spec": {"replicas": 2}, "status": {"readyReplicas": 1}});

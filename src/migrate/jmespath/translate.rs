@@ -276,6 +276,31 @@ fn reads_object(e: &J) -> bool {
     }
 }
 
+/// Every `&&`, `||` and `!` of `e` is over booleans (CEL's are; JMESPath's pass values
+/// on), or is the ternary `cond && value || other`.
+fn boolean_logic(e: &J) -> bool {
+    match e {
+        J::Or(l, r) => match l.as_ref() {
+            J::And(c, v) if is_boolean(c) && always_truthy(v) => {
+                boolean_logic(c) && boolean_logic(r)
+            }
+            _ => is_boolean(l) && is_boolean(r) && boolean_logic(l) && boolean_logic(r),
+        },
+        J::And(a, b) => is_boolean(a) && is_boolean(b) && boolean_logic(a) && boolean_logic(b),
+        J::Not(a) => is_boolean(a) && boolean_logic(a),
+        J::Current | J::Field(_) | J::Var(_) | J::Lit(_) => true,
+        J::Sub(a, b) | J::Pipe(a, b) | J::Cmp(_, a, b) | J::Arith(_, a, b) => {
+            boolean_logic(a) && boolean_logic(b)
+        }
+        J::Index(a, _) => boolean_logic(a),
+        J::Project(a, rest) => boolean_logic(a) && rest.as_deref().is_none_or(boolean_logic),
+        J::Filter(a, c, rest) => {
+            boolean_logic(a) && boolean_logic(c) && rest.as_deref().is_none_or(boolean_logic)
+        }
+        J::Call(_, args) | J::List(args) => args.iter().all(boolean_logic),
+    }
+}
+
 /// The bindings `e` reads.
 fn bindings(e: &J, out: &mut Vec<String>) {
     match e {
@@ -315,6 +340,12 @@ pub fn start_cel(e: &J, scope: &Scope) -> Result<String, JError> {
     if reads_object(e) {
         return Err(JError::Untranslatable(
             "a value that reads an object".into(),
+        ));
+    }
+    if !boolean_logic(e) {
+        return Err(JError::Untranslatable(
+            "`&&`/`||` over values that are not booleans (other than `cond && value || other`)"
+                .into(),
         ));
     }
     let computed: Vec<&str> = scope
@@ -446,6 +477,66 @@ mod tests {
         );
         assert_eq!(cel("trim_space(out)"), "self.spec.out.trim()");
         assert_eq!(cel("to_number(minor)"), "int(self.spec.minor)");
+    }
+
+    /// Chainsaw's `x_k8s_server_version` and values made of it: CEL computed when
+    /// the scenario starts, over kdrill's built-in variables.
+    #[test]
+    fn values_known_when_the_test_starts() {
+        use crate::migrate::jmespath::fold;
+        let mut scope: Scope = [
+            ("version".to_string(), Known::ServerVersion),
+            ("out".to_string(), Known::Saved("out".into())),
+        ]
+        .into();
+        let start = |t: &str, scope: &Scope| start_cel(&parse(t).unwrap(), scope);
+        let version = fold(&parse("x_k8s_server_version($config)").unwrap(), &scope);
+        assert_eq!(version, Ok(Some(Known::ServerVersion)));
+        assert_eq!(
+            fold(&parse("$version.gitVersion").unwrap(), &scope)
+                .unwrap()
+                .and_then(|k| k.text())
+                .as_deref(),
+            Some("${KUBERNETES_VERSION}")
+        );
+        let minor = start("to_number($version.minor)", &scope).unwrap();
+        assert_eq!(minor, "int(KUBERNETES_MINOR)");
+        scope.insert(
+            "minor".into(),
+            Known::Cel {
+                var: "minor".into(),
+                cel: minor,
+            },
+        );
+        assert_eq!(
+            start("($minor >= `30` && 'ga') || 'beta'", &scope).unwrap(),
+            "((int(KUBERNETES_MINOR)) >= 30) ? 'ga' : 'beta'"
+        );
+        // not mechanical: a value that may be falsy, an object's field, a saved output,
+        // a field of the version kdrill has no variable for
+        assert!(start("($minor >= `30` && '') || 'beta'", &scope).is_err());
+        assert!(start("length(spec)", &scope).is_err());
+        assert!(start("to_number($out)", &scope).is_err());
+        assert!(start("$version.platform", &scope).is_err());
+    }
+
+    /// The ternary and the version fields mean what Chainsaw computes, on both sides
+    /// of the condition.
+    #[test]
+    fn the_ternary_evaluates_as_chainsaw_would() {
+        use crate::wait::expr::Expr;
+        let scope: Scope = [("version".to_string(), Known::ServerVersion)].into();
+        let cel = start_cel(
+            &parse("(to_number($version.minor) >= `30` && 'ga') || 'beta'").unwrap(),
+            &scope,
+        )
+        .unwrap();
+        let e = Expr::parse(&cel).unwrap();
+        for (minor, want) in [("34", "ga"), ("30", "ga"), ("29", "beta")] {
+            let vars: BTreeMap<String, String> =
+                [("KUBERNETES_MINOR".to_string(), minor.to_string())].into();
+            assert_eq!(e.value(&vars), Ok(json!(want)), "minor {minor}");
+        }
     }
 
     #[test]
