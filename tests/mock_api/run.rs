@@ -48,13 +48,19 @@ impl Run {
 /// snapshots never written; `keep` is `--keep`. Host commands run in a private
 /// directory of the run.
 pub async fn run(api: &FakeApi, name: &str, steps: &str, keep: bool) -> Run {
+    run_text(
+        api,
+        &format!("apiVersion: kdrill.dev/v1alpha1\nkind: Scenario\nname: {name}\nsteps:\n{steps}"),
+        keep,
+    )
+    .await
+}
+
+/// Run the scenario written in `text` (a whole scenario file), as [`run`] does.
+pub async fn run_text(api: &FakeApi, text: &str, keep: bool) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("scenario.yaml");
-    std::fs::write(
-        &file,
-        format!("apiVersion: kdrill.dev/v1alpha1\nkind: Scenario\nname: {name}\nsteps:\n{steps}"),
-    )
-    .unwrap();
+    std::fs::write(&file, text).unwrap();
     let scenario = kdrill::scenario::load_file(&file).expect("a valid scenario");
     let private = dir.path().join("private");
     std::fs::create_dir_all(&private).unwrap();
