@@ -68,7 +68,10 @@ async fn computed_variables_read_the_server_version_when_the_scenario_starts() {
     let bad = crate::run::run_text(&api, &text, false).await;
     let failed = bad.failures();
     assert_eq!(failed.len(), 1, "{failed:?}");
-    assert!(failed[0].contains("`int('x')` cannot be computed"), "{failed:?}");
+    assert!(
+        failed[0].contains("`int('x')` cannot be computed"),
+        "{failed:?}"
+    );
     let skipped = bad.events.iter().any(|e| {
         matches!(
             e,
