@@ -596,3 +596,38 @@ fn the_compatibility_table_in_the_docs_is_generated_from_the_corpus() {
         similar::TextDiff::from_lines(&doc, &want).unified_diff()
     );
 }
+
+/// A Chainsaw test that reads the server's version (`x_k8s_server_version`) and makes
+/// values of it converts to computed variables over kdrill's built-ins, with nothing
+/// listed; one that ships a CRD runs alone.
+#[test]
+fn the_server_version_becomes_computed_variables_and_a_shipped_crd_runs_alone() {
+    let corpus = "tests/fixtures/migrate-corpus/chainsaw";
+    let dir = tempfile::tempdir().unwrap();
+    for test in ["server-version-gate", "ships-its-crd"] {
+        let out = dir.path().join(test);
+        let o = kdrill(&["migrate", "chainsaw", &format!("{corpus}/{test}"), "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    }
+    let read = |p: &str| std::fs::read_to_string(dir.path().join(p)).unwrap();
+    let gate = read("server-version-gate/server-version-gate/server-version-gate.yaml");
+    for want in [
+        "  minor:\n    expr: int(KUBERNETES_MINOR)\n",
+        "  admissionPolicies:\n    expr: '((int(KUBERNETES_MINOR)) >= 30) ? ''ga'' : ''beta'''\n",
+        "        admissionPolicies: ${admissionPolicies}\n        server: ${KUBERNETES_VERSION}\n",
+    ] {
+        assert!(gate.contains(want), "{want}\n{gate}");
+    }
+    let md = read("server-version-gate/MIGRATION.md");
+    assert!(md.contains("nothing needs a human"), "{md}");
+    let crd = read("ships-its-crd/ships-its-crd/ships-its-crd.yaml");
+    assert!(crd.contains("\nserial: true\n"), "{crd}");
+    let md = read("ships-its-crd/MIGRATION.md");
+    assert!(
+        md.contains("## Serial\n\n- `ships-its-crd`: creates the cluster-wide `CustomResourceDefinition/backupplans.chainsaw-corpus.kdrill.dev`"),
+        "{md}"
+    );
+}
