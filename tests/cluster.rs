@@ -856,7 +856,6 @@ fn migrated_corpus_keeps_the_source_verdicts() {
         ],
     );
     let (stdout, stderr) = text(&o);
-    let _ = std::fs::copy(&report, "/tmp/vg-report.json");
     let json: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(&report).unwrap_or_else(|e| panic!("{e}\n{stdout}\n{stderr}")),
     )
