@@ -270,7 +270,8 @@ fn post_namespace_objects(text: &str, names: &[(String, String)]) -> String {
 
 /// describe's event table (`Type Reason Age From Message`) and a Secret's or
 /// ConfigMap's `Data` keys (`====` under the title): their rows in sorted order,
-/// since events of the same second, and map keys, come in no fixed order.
+/// since events of the same second, and map keys, come in no fixed order; an event
+/// row once however often it repeats.
 fn canonical(keys: &[String]) -> Vec<String> {
     let mut out = keys.to_vec();
     let mut i = 0;
@@ -285,8 +286,15 @@ fn canonical(keys: &[String]) -> Vec<String> {
             while z < out.len() && out[z].starts_with(' ') && !out[z].trim().is_empty() {
                 z += 1;
             }
-            out[a..z].sort();
-            i = z;
+            // which events happened is meaning; how often is timing: kubelet folds
+            // a repeat into the row before (`x2 over`) only when its message is
+            // identical, so a post and a run can show one event as one row or two
+            let mut rows = out[a..z].to_vec();
+            rows.sort();
+            rows.dedup();
+            let n = rows.len();
+            out.splice(a..z, rows);
+            i = a + n;
         } else if t == "====" && i > 0 && out[i - 1].trim() == "Data" {
             // `key: N bytes` lines up to a blank line or the next title
             let a = i + 1;
