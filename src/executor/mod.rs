@@ -123,6 +123,8 @@ pub struct Executor {
     live: Arc<liveness::LiveNamespaces>,
     /// Secret values and kubeconfig credentials: masked in everything reported.
     secrets: crate::objects::SecretValues,
+    /// The one watch on which every cleanup waits for its namespace to be gone.
+    gone: crate::cluster::GoneWatch,
 }
 
 /// The outcome of a whole run.
@@ -170,7 +172,9 @@ impl Executor {
         stop: Arc<Stop>,
         events: mpsc::UnboundedSender<Timed>,
     ) -> Executor {
+        let gone = cluster.gone_watch(format!("{}={}", crate::manifest::RUN_LABEL, run.run_id));
         Executor {
+            gone,
             cluster,
             run,
             opts,

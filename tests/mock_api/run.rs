@@ -48,14 +48,45 @@ impl Run {
 /// snapshots never written; `keep` is `--keep`. Host commands run in a private
 /// directory of the run.
 pub async fn run(api: &FakeApi, name: &str, steps: &str, keep: bool) -> Run {
+    let t0 = Instant::now();
+    let events = run_many(api, &[(name, steps)], 1, keep).await;
+    let took = t0.elapsed();
+    let namespace = events
+        .iter()
+        .find_map(|e| match e {
+            Event::ScenarioStarted { namespace, .. } => Some(namespace.clone()),
+            _ => None,
+        })
+        .expect("the scenario started");
+    Run {
+        namespace,
+        events,
+        took,
+    }
+}
+
+/// Run the scenarios `(name, steps)` against `api` in one run, `parallel` at a time
+/// (`-j`); the events of the whole run.
+pub async fn run_many(
+    api: &FakeApi,
+    scenarios: &[(&str, &str)],
+    parallel: usize,
+    keep: bool,
+) -> Vec<Event> {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("scenario.yaml");
-    std::fs::write(
-        &file,
-        format!("apiVersion: kdrill.dev/v1alpha1\nkind: Scenario\nname: {name}\nsteps:\n{steps}"),
-    )
-    .unwrap();
-    let scenario = kdrill::scenario::load_file(&file).expect("a valid scenario");
+    let scenarios = scenarios
+        .iter()
+        .enumerate()
+        .map(|(i, (name, steps))| {
+            let file = dir.path().join(format!("scenario-{i}.yaml"));
+            std::fs::write(
+                &file,
+                format!("apiVersion: kdrill.dev/v1alpha1\nkind: Scenario\nname: {name}\nsteps:\n{steps}"),
+            )
+            .unwrap();
+            kdrill::scenario::load_file(&file).expect("a valid scenario")
+        })
+        .collect();
     let private = dir.path().join("private");
     std::fs::create_dir_all(&private).unwrap();
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -68,7 +99,7 @@ pub async fn run(api: &FakeApi, name: &str, steps: &str, keep: bool) -> Run {
             read_only: false,
         },
         Options {
-            parallel: 1,
+            parallel,
             fail_fast: false,
             keep,
             namespace: None,
@@ -89,23 +120,10 @@ pub async fn run(api: &FakeApi, name: &str, steps: &str, keep: bool) -> Run {
         Arc::new(kdrill::stop::Stop::default()),
         tx,
     ));
-    let t0 = Instant::now();
-    exec.run_all(vec![scenario], "v1.34.0-fake".into()).await;
-    let took = t0.elapsed();
+    exec.run_all(scenarios, "v1.34.0-fake".into()).await;
     let mut events = Vec::new();
     while let Ok(e) = rx.try_recv() {
         events.push(e.event);
     }
-    let namespace = events
-        .iter()
-        .find_map(|e| match e {
-            Event::ScenarioStarted { namespace, .. } => Some(namespace.clone()),
-            _ => None,
-        })
-        .expect("the scenario started");
-    Run {
-        namespace,
-        events,
-        took,
-    }
+    events
 }
