@@ -111,6 +111,11 @@ pub struct ClusterArgs {
     /// `kdrill.dev/allowed` extension of the context. Other contexts are refused.
     #[arg(long, value_name = "NAME")]
     pub allow_context: Vec<String>,
+    /// At most N requests a second to the API server, retries included (like
+    /// client-go's QPS; a one-second window): for a cluster shared with others.
+    /// Default: no limit (-j bounds how many scenarios run at once)
+    #[arg(long, value_name = "N", env = "KDRILL_QPS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub qps: Option<u32>,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -28,8 +28,9 @@ use tokio::sync::Mutex;
 /// then its answer is the step's error. kube's default policy (15 retries, backoff up
 /// to 1,000 s) could hold one request for many minutes, past any step's timeout. Retry
 /// needs a cloneable service, hence the buffer beneath it (as kube documents); a
-/// request whose body is a stream is not retried.
-fn client_for(mut config: Config) -> Result<Client, ClusterError> {
+/// request whose body is a stream is not retried. With `qps`, at most that many
+/// requests a second leave (a retry counts), for an API server shared with others.
+fn client_for(mut config: Config, qps: Option<u32>) -> Result<Client, ClusterError> {
     use kube::client::retry::RetryPolicy;
     config.default_retry = false;
     let policy = RetryPolicy::new(
@@ -41,7 +42,12 @@ fn client_for(mut config: Config) -> Result<Client, ClusterError> {
     .map_err(|e| ClusterError::Config(format!("retry policy: {e}")))?;
     let builder = kube::client::ClientBuilder::try_from(config)
         .map_err(|e| ClusterError::Config(e.to_string()))?;
+    // beneath the buffer: its one worker waits for the window, the callers queue
+    let limit = tower::util::option_layer(qps.filter(|&n| n > 0).map(|n| {
+        tower::limit::RateLimitLayer::new(u64::from(n), std::time::Duration::from_secs(1))
+    }));
     Ok(builder
+        .with_layer(&limit)
         .with_layer(&tower::buffer::BufferLayer::new(1024))
         .with_layer(&tower::retry::RetryLayer::new(policy))
         .build())
@@ -87,6 +93,8 @@ pub struct Resolved {
 pub struct ConnectOptions {
     pub kubeconfig: Option<PathBuf>,
     pub context: Option<String>,
+    /// At most this many API requests a second (`--qps`); None: no limit.
+    pub qps: Option<u32>,
 }
 
 pub struct Cluster {
@@ -188,7 +196,7 @@ impl Cluster {
         {
             config.headers.push((http::header::USER_AGENT, v));
         }
-        let client = client_for(config)?;
+        let client = client_for(config, opts.qps)?;
         Ok(Cluster {
             client,
             target,

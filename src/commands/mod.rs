@@ -71,6 +71,7 @@ pub(super) async fn connect(
     let opts = ConnectOptions {
         kubeconfig: args.kubeconfig.clone(),
         context: args.context.clone(),
+        qps: args.qps,
     };
     let cluster = Cluster::connect(&opts).await?;
     let version = cluster.check().await?;

@@ -61,7 +61,20 @@ fn a_json_patch_that_is_no_list_of_operations_is_a_todo() {
     let dir = tempfile::tempdir().unwrap();
     import("t.md", post, &dir.path().join("t")).expect("the draft loads");
     let md = std::fs::read_to_string(dir.path().join("t/IMPORT.md")).unwrap();
-    assert!(md.contains("(not a JSON patch: "), "{md}");
+    assert!(md.contains("(a json patch is a list of operations"), "{md}");
+}
+
+#[test]
+fn a_merge_patch_that_is_no_mapping_is_a_todo() {
+    // the patch step refuses it (a merge patch is a partial object), so must the draft
+    let post = "# T\n\n```\n$ kubectl create deployment hello --image=nginx\n$ kubectl patch deployment hello --type=merge -p '[1, 2]'\n```\n";
+    let dir = tempfile::tempdir().unwrap();
+    import("t.md", post, &dir.path().join("t")).expect("the draft loads");
+    let md = std::fs::read_to_string(dir.path().join("t/IMPORT.md")).unwrap();
+    assert!(
+        md.contains("(a merge patch is a mapping (a partial object))"),
+        "{md}"
+    );
 }
 
 #[test]

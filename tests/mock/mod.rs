@@ -70,7 +70,18 @@ impl FakeApi {
     pub async fn cluster(&self) -> Cluster {
         Cluster::connect(&ConnectOptions {
             kubeconfig: Some(self.kubeconfig()),
-            context: None,
+            ..Default::default()
+        })
+        .await
+        .expect("a client for the fake API")
+    }
+
+    /// kdrill's client for this fake with `--qps N`.
+    pub async fn cluster_with_qps(&self, qps: u32) -> Cluster {
+        Cluster::connect(&ConnectOptions {
+            kubeconfig: Some(self.kubeconfig()),
+            qps: Some(qps),
+            ..Default::default()
         })
         .await
         .expect("a client for the fake API")

@@ -50,3 +50,22 @@ async fn a_server_that_keeps_throttling_fails_the_step_with_the_apis_answer() {
         .object("configmaps", "mock-ns", "settings")
         .is_none());
 }
+
+/// `--qps N`: the client never sends more than N requests in a second, so 3N+1 of
+/// them need at least three windows after the first; without it they all go at once.
+#[tokio::test]
+async fn qps_spreads_the_requests_over_one_second_windows() {
+    let env = StepEnv::new().await;
+    let limited = env.api.cluster_with_qps(4).await;
+    let before = env.api.requests().len();
+    let start = std::time::Instant::now();
+    for _ in 0..13 {
+        limited.check().await.expect("the fake answers /version");
+    }
+    let took = start.elapsed();
+    assert_eq!(env.api.requests().len() - before, 13);
+    assert!(
+        took >= Duration::from_millis(2900),
+        "13 requests at 4 a second went out in {took:?}"
+    );
+}

@@ -8,7 +8,7 @@ use crate::import::shell::Simple;
 use crate::import::translate::spec::{self, map, n, s};
 use crate::import::translate::{Emit, Outcome, Place, TodoReason, Tr};
 use crate::steps::patch::{PatchSpec, PatchType};
-use crate::steps::Action;
+use crate::steps::{Action, StepKind};
 use crate::wait::Until;
 use regex::Regex;
 use serde_yaml::Value;
@@ -338,18 +338,23 @@ impl Tr<'_> {
                 }
             },
         };
-        // a JSON patch must be operations kubectl (and the `patch` step) can read
-        if t == PatchType::Json {
-            let ops =
-                serde_json::to_value(&value).and_then(serde_json::from_value::<json_patch::Patch>);
-            if let Err(e) = ops {
-                let text = self.t.commands[i].text.clone();
-                return self.todo(
-                    TodoReason::Unsupported,
-                    format!("kubectl would not accept `{text}` (not a JSON patch: {e})"),
-                    "fix the patch as kubectl expects it, then translate it by hand",
-                );
-            }
+        // the patch step's own checks (JSON patch operations, a merge patch that is a
+        // mapping): kubectl refuses the same patches, and a draft must load
+        let (kind, name) = targets.first().cloned().unwrap_or_default();
+        let probe = PatchSpec {
+            object: spec::object(&kind, &name),
+            patch_type: t,
+            patch: value.clone(),
+            namespace: None,
+            subresource: None,
+        };
+        if let Some(problem) = probe.validate().into_iter().next() {
+            let text = self.t.commands[i].text.clone();
+            return self.todo(
+                TodoReason::Unsupported,
+                format!("kubectl would not accept `{text}` ({})", problem.message),
+                "fix the patch as kubectl expects it, then translate it by hand",
+            );
         }
         let mut steps = Vec::new();
         for (kind, name) in targets {
