@@ -15,11 +15,11 @@ KWOK_CACHE="${KDRILL_CACHE:-$HOME/.cache/kdrill}/kwok/$KWOK_VERSION"
 # the same module the binary is built from (its kustomize/stage/ files)
 KWOK_STAGES="node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml"
 
-# builds the binary and the stages file the first time (3-6 min cold on 2 cores);
+# builds the binary and the stages file the first time (3-4 min cold on 2 cores);
 # sets KWOK_BIN and KWOK_STAGES_FILE
 build_kwok() {
 	mkdir -p "$KWOK_CACHE"
-	build_go_part "$KWOK_CACHE" kwok kwok sigs.k8s.io/kwok/cmd/kwok "KWOK $KWOK_VERSION" "3-6 min"
+	build_go_part "$KWOK_CACHE" kwok kwok sigs.k8s.io/kwok/cmd/kwok "KWOK $KWOK_VERSION" "3-4 min"
 	KWOK_BIN=$KWOK_CACHE/bin/kwok
 	KWOK_STAGES_FILE=$KWOK_CACHE/stages.yaml
 	local want="# kdrill testbed/lib/kwok.sh, stages of sigs.k8s.io/kwok@$KWOK_VERSION: $KWOK_STAGES"
