@@ -154,6 +154,17 @@ impl Totals {
     }
 }
 
+/// How many scenarios of a batch may be begun and not yet cleaned up, `width` (`-j`)
+/// of them in their steps: a finished scenario's cleanup frees its slot, but the
+/// namespace controller deletes only a few namespaces a second (bench/SCALE.md: ~7 on
+/// the testbed). Without a bound, 1,000 short scenarios queued ~950 namespace deletions
+/// within 40 s, and the last ones waited past the cleanup timeout (120 s) and failed;
+/// each waiting cleanup also holds memory. With it, new scenarios start as fast as
+/// namespaces go, and a cleanup waits about `bound / rate` seconds.
+pub fn cleanup_backlog(width: usize) -> usize {
+    (width * 4).max(100)
+}
+
 /// Scenarios that share a suite (or none), with their ids.
 type Group = (Option<Arc<Scenario>>, Vec<(usize, Scenario)>);
 
@@ -352,10 +363,12 @@ impl Executor {
         // serial scenarios share node state: the next starts once the last is cleaned up
         for (batch, width, serial) in [(parallel_ones, ctx.parallel, false), (serial, 1, true)] {
             let sem = Arc::new(Semaphore::new(width));
+            let backlog = Arc::new(Semaphore::new(cleanup_backlog(width)));
             let mut set = tokio::task::JoinSet::new();
             for (id, scenario) in batch {
                 let this = Arc::clone(&self);
                 let sem = Arc::clone(&sem);
+                let backlog = Arc::clone(&backlog);
                 let stop_new = ctx.stop_new.clone();
                 let server_version = Arc::clone(&ctx.server_version);
                 let extra = Arc::clone(&extra);
@@ -364,10 +377,19 @@ impl Executor {
                         this.skip(id, &scenario, reason);
                         return Verdict::Skipped;
                     }
-                    let permit = tokio::select! {
-                        p = sem.acquire_owned() => p.ok(),
+                    // held until the scenario's cleanup is over (see cleanup_backlog)
+                    let begun = tokio::select! {
+                        p = backlog.acquire_owned() => p.ok(),
                         _ = stop_new.cancelled() => None,
                         _ = this.stop.cancelled().cancelled() => None,
+                    };
+                    let permit = match begun {
+                        None => None,
+                        Some(_) => tokio::select! {
+                            p = sem.acquire_owned() => p.ok(),
+                            _ = stop_new.cancelled() => None,
+                            _ = this.stop.cancelled().cancelled() => None,
+                        },
                     };
                     if permit.is_none() || stop_new.is_cancelled() || this.stop.is_stopped() {
                         let reason = if this.stop.is_stopped() {
@@ -383,7 +405,9 @@ impl Executor {
                         through_cleanup: serial || this.opts.cleanup == CleanupMode::InSlot,
                         fail_fast: this.opts.fail_fast.then(|| stop_new.clone()),
                     };
-                    this.run_scenario(id, &scenario, &extra, slot).await
+                    let verdict = this.run_scenario(id, &scenario, &extra, slot).await;
+                    drop(begun);
+                    verdict
                 });
             }
             while let Some(res) = set.join_next().await {

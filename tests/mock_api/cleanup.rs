@@ -273,3 +273,42 @@ async fn the_shared_watch_sees_each_namespace_go_whenever_its_wait_began() {
         Removed::Absent
     );
 }
+
+#[tokio::test]
+async fn scenarios_do_not_outrun_the_namespace_controller() {
+    // bench/scale --pods: 1,000 short scenarios at -j 25 queued ~950 namespace
+    // deletions within 40 s; the namespace controller deletes ~7 a second, so the
+    // last cleanups waited past their 120 s and failed. A scenario now begins only
+    // while fewer than cleanup_backlog(-j) are begun and not yet cleaned up.
+    let api = FakeApi::start().await;
+    api.set_deletion_delay(Duration::from_millis(300));
+    let steps = "  - apply: {manifest: {apiVersion: v1, kind: ConfigMap, metadata: {name: own}}}\n";
+    let names: Vec<String> = (0..150).map(|i| format!("short-{i}")).collect();
+    let scenarios: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), steps)).collect();
+    let bound = kdrill::executor::cleanup_backlog(20);
+    assert_eq!(bound, 100);
+    let events = run_many(&api, &scenarios, 20, false).await;
+    let (mut in_flight, mut most, mut done) = (0usize, 0usize, 0usize);
+    for e in &events {
+        match e {
+            Event::ScenarioStarted { .. } => {
+                in_flight += 1;
+                most = most.max(in_flight);
+            }
+            Event::ScenarioFinished { cleanup, .. } => {
+                in_flight -= 1;
+                if matches!(cleanup, CleanupResult::Done { deleted: 1 }) {
+                    done += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(done, 150);
+    assert!(
+        most <= bound,
+        "{most} scenarios begun and not cleaned up at once"
+    );
+    // the bound was what held them back: each takes milliseconds, its cleanup 300 ms
+    assert!(most > bound / 2, "{most}");
+}
