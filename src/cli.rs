@@ -402,7 +402,7 @@ pub enum CleanupArg {
 /// `kdrill explain --help`: the step kinds, from the registry.
 fn explain_help() -> String {
     format!(
-        "Explain a step kind with examples ({}), or `expect`, `patterns`, `objects`",
+        "Explain a step kind with examples ({}), or `expect`, `patterns`, `objects`, `vars`",
         crate::steps::Action::KEYWORDS.join(", ")
     )
 }

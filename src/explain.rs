@@ -16,6 +16,7 @@ pub fn explain(topic: &str) -> Option<String> {
         "expect" | "expectations" => ("## Expectations".to_string(), "## "),
         "patterns" | "pattern" => ("### The pattern language".to_string(), "### "),
         "objects" | "addressing" => ("### Addressing objects".to_string(), "### "),
+        "vars" | "variables" => ("## Variables".to_string(), "## "),
         "templates" | "use" | "forEach" | "foreach" | "loops" => {
             ("## Templates and loops".to_string(), "## ")
         }
@@ -70,6 +71,8 @@ mod tests {
     fn other_topics_and_unknown_ones() {
         assert!(explain("expect").unwrap().contains("exitCode"));
         assert!(explain("patterns").unwrap().contains("[..]"));
+        let vars = explain("vars").unwrap();
+        assert!(vars.contains("KUBERNETES_MINOR") && vars.contains("{expr: CEL}"));
         assert!(explain("frobnicate").is_none());
     }
 }

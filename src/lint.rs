@@ -35,16 +35,37 @@ pub fn problems(s: &Scenario, sets: &BTreeSet<String>) -> Vec<LoadError> {
         location: location.clone(),
         message,
     };
-    let mut defined: BTreeSet<String> = BUILT_INS.iter().map(|b| b.to_string()).collect();
+    let mut defined: BTreeSet<String> = BUILT_INS
+        .iter()
+        .chain(crate::scenario::VERSION_VARS.iter())
+        .map(|b| b.to_string())
+        .collect();
     defined.extend(s.vars.keys().cloned());
+    defined.extend(s.computed.iter().map(|v| v.name.clone()));
     defined.extend(s.inputs.iter().cloned());
     defined.extend(sets.iter().cloned());
     if let Some(suite) = &s.suite {
         defined.insert("SUITE_NAMESPACE".into());
         defined.extend(suite.vars.keys().cloned());
+        defined.extend(suite.computed.iter().map(|v| v.name.clone()));
         defined.extend(suite.inputs.iter().cloned());
         for st in suite.section(Section::Setup) {
             defined.extend(st.save.iter().map(|(n, _)| n.clone()));
+        }
+    }
+    // a computed variable reads variables by name: each must be defined
+    for v in &s.computed {
+        for name in v.expr.names() {
+            if !defined.contains(&name) {
+                out.push(err(
+                    &v.location,
+                    format!(
+                        "vars.{}: the expression reads `{name}`, which no variable defines (known: {})",
+                        v.name,
+                        defined.iter().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
         }
     }
     for step in &s.steps {

@@ -228,7 +228,7 @@ const FORMS: &[(&str, &str, &str)] = &[
     ("chainsaw", "`spec.namespace`", "the scenario's own namespace stands for the fixed one"),
     ("chainsaw", "`template` (test, operation)", "expressions evaluated at migration time (Chainsaw's default)"),
     ("chainsaw", "`timeouts` (test, step), operation `timeout`", "each step's `timeout`; Chainsaw's default for its kind when none is given"),
-    ("chainsaw", "`bindings` (test, step, operation)", "computed at migration time (`$namespace` is `${NAMESPACE}`), or string functions of the namespace by a `command` that `save`s them"),
+    ("chainsaw", "`bindings` (test, step, operation)", "computed at migration time (`$namespace` is `${NAMESPACE}`), string functions of the namespace by a `command` that `save`s them, or values known when the test starts (`x_k8s_server_version`'s fields are `KUBERNETES_VERSION`/`MAJOR`/`MINOR`; numbers, `cond && a || b`) as computed `vars` (`{expr: CEL}`)"),
     ("chainsaw", "step `use` (step templates)", "the template's operations inlined, its bindings as defaults under `with`"),
     ("chainsaw", "`catch` (test, step)", "the scenario's `catch`"),
     ("chainsaw", "step `finally`, `cleanup`", "the scenario's `finally`"),
@@ -243,7 +243,7 @@ const FORMS: &[(&str, &str, &str)] = &[
     ("chainsaw", "`command`", "`command: {run}` (a shell line when the argv uses `$VARS`)"),
     ("chainsaw", "`sleep`", "`sleep`"),
     ("chainsaw", "`wait`", "`wait` until a condition, or `deleted: true`"),
-    ("chainsaw", "`podLogs`", "`logs` with `allowFailure: true`"),
+    ("chainsaw", "`podLogs`", "`logs` with `allowFailure: true` and the exec timeout (as `kubectl logs`)"),
     ("chainsaw", "`events`", "`get: {kind: events}` with `allowFailure: true`"),
     ("chainsaw", "`describe`, `get`", "`get` (YAML) with `allowFailure: true`"),
     ("chainsaw", "objects in manifest files", "files copied beside the scenario, expressions folded"),
@@ -594,5 +594,40 @@ fn the_compatibility_table_in_the_docs_is_generated_from_the_corpus() {
         doc == want,
         "docs/migrating.md's compatibility table is out of date: KDRILL_UPDATE=always cargo test --test migrate compatibility\n{}",
         similar::TextDiff::from_lines(&doc, &want).unified_diff()
+    );
+}
+
+/// A Chainsaw test that reads the server's version (`x_k8s_server_version`) and makes
+/// values of it converts to computed variables over kdrill's built-ins, with nothing
+/// listed; one that ships a CRD runs alone.
+#[test]
+fn the_server_version_becomes_computed_variables_and_a_shipped_crd_runs_alone() {
+    let corpus = "tests/fixtures/migrate-corpus/chainsaw";
+    let dir = tempfile::tempdir().unwrap();
+    for test in ["server-version-gate", "ships-its-crd"] {
+        let out = dir.path().join(test);
+        let o = kdrill(&["migrate", "chainsaw", &format!("{corpus}/{test}"), "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    }
+    let read = |p: &str| std::fs::read_to_string(dir.path().join(p)).unwrap();
+    let gate = read("server-version-gate/server-version-gate/server-version-gate.yaml");
+    for want in [
+        "  minor:\n    expr: int(KUBERNETES_MINOR)\n",
+        "  admissionPolicies:\n    expr: '((int(KUBERNETES_MINOR)) >= 30) ? ''ga'' : ''beta'''\n",
+        "        admissionPolicies: ${admissionPolicies}\n        server: ${KUBERNETES_VERSION}\n",
+    ] {
+        assert!(gate.contains(want), "{want}\n{gate}");
+    }
+    let md = read("server-version-gate/MIGRATION.md");
+    assert!(md.contains("nothing needs a human"), "{md}");
+    let crd = read("ships-its-crd/ships-its-crd/ships-its-crd.yaml");
+    assert!(crd.contains("\nserial: true\n"), "{crd}");
+    let md = read("ships-its-crd/MIGRATION.md");
+    assert!(
+        md.contains("## Serial\n\n- `ships-its-crd`: creates the cluster-wide `CustomResourceDefinition/backupplans.chainsaw-corpus.kdrill.dev`"),
+        "{md}"
     );
 }

@@ -96,12 +96,12 @@ pub fn explain(topic: Option<&str>) -> u8 {
     match topic {
         None => {
             println!(
-                "kdrill explain TOPIC, where TOPIC is a step kind or expect, patterns, objects:"
+                "kdrill explain TOPIC, where TOPIC is a step kind or expect, patterns, objects, vars:"
             );
             for t in crate::explain::topics() {
                 println!("  {t}");
             }
-            println!("  expect\n  patterns\n  objects\n  templates (use, forEach)");
+            println!("  expect\n  patterns\n  objects\n  vars\n  templates (use, forEach)");
             exit::OK
         }
         Some(t) => match crate::explain::explain(t) {

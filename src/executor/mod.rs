@@ -117,6 +117,8 @@ pub struct Executor {
     events: mpsc::UnboundedSender<Timed>,
     /// Node names, hidden from snapshots.
     nodes: std::sync::OnceLock<Vec<String>>,
+    /// The API server's version (`v1.34.4`), read when the run starts.
+    server_version: std::sync::OnceLock<String>,
     /// Events are stamped with the time since this instant.
     started: Instant,
     /// The namespaces this run owns and still uses: their heartbeat is renewed.
@@ -170,7 +172,15 @@ type Group = (Option<Arc<Scenario>>, Vec<(usize, Scenario)>);
 
 /// What every batch of a run shares.
 struct BatchCtx {
-    parallel: usize,
+    /// The run's width: a permit per scenario running at once, over all batches.
+    slots: Arc<Semaphore>,
+    /// Held shared by every scenario (and suite setup or teardown) while it runs,
+    /// exclusively by a serial one: a serial scenario runs alone, whichever batch it
+    /// is in, and (the lock is fair) no other starts while one waits.
+    alone: Arc<tokio::sync::RwLock<()>>,
+    /// A permit per scenario begun and not yet cleaned up, over all batches (see
+    /// [`cleanup_backlog`]).
+    backlog: Arc<Semaphore>,
     stop_new: CancellationToken,
     server_version: Arc<String>,
 }
@@ -192,6 +202,7 @@ impl Executor {
             stop,
             events,
             nodes: std::sync::OnceLock::new(),
+            server_version: std::sync::OnceLock::new(),
             started: Instant::now(),
             live: Arc::default(),
             secrets: Default::default(),
@@ -231,6 +242,7 @@ impl Executor {
             parallel,
             server_version: server_version.clone(),
         });
+        let _ = self.server_version.set(server_version.clone());
         let server_version = Arc::new(server_version);
         for c in self.cluster.credentials() {
             self.secrets.record(&c);
@@ -263,25 +275,47 @@ impl Executor {
             }
         }
         groups.sort_by_key(|(g, _)| g.is_some());
-        let mut totals = Totals::default();
-        for (n, (suite, members)) in groups.into_iter().enumerate() {
-            let ctx = BatchCtx {
-                parallel,
-                stop_new: stop_new.clone(),
-                server_version: Arc::clone(&server_version),
-            };
-            match suite {
-                None => {
-                    Arc::clone(&self)
-                        .run_batch(members, Arc::new(Vars::new()), &ctx, &mut totals)
-                        .await
+        let ctx = BatchCtx {
+            slots: Arc::new(Semaphore::new(parallel)),
+            alone: Arc::default(),
+            backlog: Arc::new(Semaphore::new(cleanup_backlog(parallel))),
+            stop_new: stop_new.clone(),
+            server_version: Arc::clone(&server_version),
+        };
+        let group_runs = groups.into_iter().enumerate().map(|(n, (suite, members))| {
+            let this = Arc::clone(&self);
+            let ctx = &ctx;
+            async move {
+                let mut totals = Totals::default();
+                match suite {
+                    None => {
+                        this.run_batch(members, Arc::new(Vars::new()), ctx, &mut totals)
+                            .await
+                    }
+                    Some(suite) => {
+                        this.run_suite(count + n, &suite, members, ctx, &mut totals)
+                            .await
+                    }
                 }
-                Some(suite) => {
-                    Arc::clone(&self)
-                        .run_suite(count + n, &suite, members, &ctx, &mut totals)
-                        .await
-                }
+                totals
             }
+        });
+        // suites run beside the scenarios without one (sharing the width); one at a
+        // time, each batch waits for the one before (`--namespace`: one namespace)
+        let each: Vec<Totals> = if parallel > 1 {
+            futures::future::join_all(group_runs).await
+        } else {
+            let mut out = Vec::new();
+            for g in group_runs {
+                out.push(g.await);
+            }
+            out
+        };
+        let mut totals = Totals::default();
+        for t in each {
+            totals.passed += t.passed;
+            totals.failed += t.failed;
+            totals.skipped += t.skipped;
         }
         for task in beside {
             task.abort();
@@ -347,7 +381,33 @@ impl Executor {
         vars.extend(self.run.sets.clone());
         vars.insert("NAMESPACE".into(), namespace.to_string());
         vars.insert("RUN_ID".into(), self.run.run_id.clone());
+        let server = self.server_version.get().map_or("", String::as_str);
+        for (name, value) in crate::scenario::version_vars(server) {
+            vars.insert(name.into(), value);
+        }
         vars
+    }
+
+    /// The scenario's computed variables (`vars: {X: {expr: CEL}}`) added to `vars`,
+    /// each from those before it; one that `--set` gives is not computed. The first
+    /// that cannot be computed, with the reason.
+    fn compute_vars<'s>(
+        &self,
+        scenario: &'s Scenario,
+        vars: &mut Vars,
+    ) -> Result<(), (&'s crate::scenario::VarExpr, String)> {
+        for v in &scenario.computed {
+            if self.run.sets.contains_key(&v.name) {
+                continue;
+            }
+            let value = v.expr.value(vars).map_err(|e| (v, e))?;
+            let text = match value {
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            };
+            vars.insert(v.name.clone(), text);
+        }
+        Ok(())
     }
 
     /// Run scenarios: in parallel (`width` at a time), then the serial ones alone.
@@ -361,14 +421,18 @@ impl Executor {
         let (serial, parallel_ones): (Vec<_>, Vec<_>) =
             batch.into_iter().partition(|(_, s)| s.serial);
         // serial scenarios share node state: the next starts once the last is cleaned up
-        for (batch, width, serial) in [(parallel_ones, ctx.parallel, false), (serial, 1, true)] {
-            let sem = Arc::new(Semaphore::new(width));
-            let backlog = Arc::new(Semaphore::new(cleanup_backlog(width)));
+        for (batch, serial) in [(parallel_ones, false), (serial, true)] {
+            let sem = if serial {
+                Arc::new(Semaphore::new(1))
+            } else {
+                Arc::clone(&ctx.slots)
+            };
             let mut set = tokio::task::JoinSet::new();
             for (id, scenario) in batch {
                 let this = Arc::clone(&self);
                 let sem = Arc::clone(&sem);
-                let backlog = Arc::clone(&backlog);
+                let alone = Arc::clone(&ctx.alone);
+                let backlog = Arc::clone(&ctx.backlog);
                 let stop_new = ctx.stop_new.clone();
                 let server_version = Arc::clone(&ctx.server_version);
                 let extra = Arc::clone(&extra);
@@ -377,6 +441,12 @@ impl Executor {
                         this.skip(id, &scenario, reason);
                         return Verdict::Skipped;
                     }
+                    // shared or alone until the scenario is cleaned up (the task's end)
+                    let _alone = if serial {
+                        (None, Some(alone.write_owned().await))
+                    } else {
+                        (Some(alone.read_owned().await), None)
+                    };
                     // held until the scenario's cleanup is over (see cleanup_backlog)
                     let begun = tokio::select! {
                         p = backlog.acquire_owned() => p.ok(),
@@ -442,12 +512,15 @@ impl Executor {
                 totals.count(Verdict::Skipped);
             }
         };
+        // setup and teardown run beside other scenarios, never beside a serial one
+        let shared = ctx.alone.read().await;
         let Some(mut run) = ScenarioRun::begin(&self, id, suite, &Vars::new()).await else {
             totals.count(Verdict::Failed);
             skip_all(totals);
             return;
         };
         run.run_sections(&[Section::Setup]).await;
+        drop(shared);
         if run.failed {
             skip_all(totals);
         } else {
@@ -458,6 +531,7 @@ impl Executor {
                 .run_batch(members.clone(), Arc::new(extra), ctx, totals)
                 .await;
         }
+        let _shared = ctx.alone.read().await;
         run.run_sections(&[Section::Teardown]).await;
         totals.count(run.finish(&mut Slot::none(), true).await);
     }

@@ -115,7 +115,25 @@ impl<'a> ScenarioRun<'a> {
         if owns {
             exec.live.add(&ns);
         }
-        let vars = exec.vars_for(scenario, &ns, extra);
+        let mut vars = exec.vars_for(scenario, &ns, extra);
+        // a variable that cannot be computed fails the scenario before its first step
+        let failed = match exec.compute_vars(scenario, &mut vars) {
+            Ok(()) => false,
+            Err((v, message)) => {
+                exec.emit(Event::StepFinished {
+                    id,
+                    number: 0,
+                    label: format!("compute vars.{}", v.name),
+                    location: v.location.clone(),
+                    duration: Duration::ZERO,
+                    result: StepResult::Failed(Box::new(Failure {
+                        message: format!("`{}` cannot be computed: {message}", v.expr),
+                        ..Default::default()
+                    })),
+                });
+                true
+            }
+        };
         let host = Some(exec.host_scope(&ns));
         Some(ScenarioRun {
             exec,
@@ -126,7 +144,7 @@ impl<'a> ScenarioRun<'a> {
             created: Cleanup::default(),
             host,
             vars,
-            failed: false,
+            failed,
             start,
         })
     }
@@ -139,8 +157,9 @@ impl<'a> ScenarioRun<'a> {
             nodes: exec.nodes.get().cloned().unwrap_or_default(),
             run_id: exec.run.run_id.clone(),
         };
-        // a snapshot difference fails the scenario but lets later steps run
-        let mut stopped = false;
+        // a snapshot difference fails the scenario but lets later steps run; a variable
+        // that could not be computed (`failed` from the start) runs none
+        let mut stopped = self.failed;
         for step in self
             .scenario
             .steps

@@ -12,6 +12,7 @@ pub mod ledger;
 pub mod shell;
 
 use crate::import::translate::{map, s};
+use serde::Deserialize;
 use serde_yaml::Value;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -27,11 +28,46 @@ pub struct Test {
     pub skip: Option<String>,
     /// The source test's labels, kept as the scenario's.
     pub labels: Vec<(String, String)>,
+    /// Variables computed when the scenario starts: (name, CEL), in the order written.
+    pub vars: Vec<(String, String)>,
     pub steps: Vec<Value>,
     pub catch: Vec<Value>,
     pub finally: Vec<Value>,
     /// Files written beside the scenario: (name, content).
     pub files: Vec<(String, String)>,
+}
+
+/// A variable the scenario computes when it starts (`vars`: name, CEL), named after
+/// `wish` (made a variable name, numbered when taken by another expression); the
+/// name used.
+pub fn computed_var(vars: &mut Vec<(String, String)>, wish: &str, cel: &str) -> String {
+    let mut base: String = wish
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    if !base.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        base = format!("v_{base}");
+    }
+    let mut name = base.clone();
+    let mut n = 1;
+    loop {
+        match vars.iter().find(|(k, _)| *k == name) {
+            Some((_, c)) if c == cel => return name,
+            // kdrill's own variables are not the source's
+            None if !["NAMESPACE", "RUN_ID", "SUITE_NAMESPACE"]
+                .iter()
+                .chain(crate::scenario::VERSION_VARS.iter())
+                .any(|b| *b == name) =>
+            {
+                vars.push((name.clone(), cel.to_string()));
+                return name;
+            }
+            _ => {
+                n += 1;
+                name = format!("{base}_{n}");
+            }
+        }
+    }
 }
 
 /// Something a human should look at: where, and what was done instead.
@@ -288,6 +324,16 @@ fn scenario_text(format: &str, t: &Test) -> String {
     if let Some(r) = &t.skip {
         top.push(("skip", s(r)));
     }
+    if !t.vars.is_empty() {
+        top.push((
+            "vars",
+            map(t
+                .vars
+                .iter()
+                .map(|(k, cel)| (k.as_str(), map(vec![("expr", s(cel))])))
+                .collect()),
+        ));
+    }
     top.push(("steps", Value::Sequence(t.steps.clone())));
     if !t.catch.is_empty() {
         top.push(("catch", Value::Sequence(t.catch.clone())));
@@ -298,6 +344,58 @@ fn scenario_text(format: &str, t: &Test) -> String {
     let body = serde_yaml::to_string(&map(top)).unwrap_or_default();
     let about = format!("kdrill migrate {format}: {}", t.source.display());
     format!("{}{body}", crate::text::yaml_comment(&about, ""))
+}
+
+/// Cluster-wide kinds the kubectl table does not name.
+const CLUSTER_WIDE: &[&str] = &[
+    "validatingadmissionpolicy",
+    "validatingadmissionpolicybinding",
+    "mutatingadmissionpolicy",
+    "mutatingadmissionpolicybinding",
+    "validatingwebhookconfiguration",
+    "mutatingwebhookconfiguration",
+    "apiservice",
+    "ingressclass",
+    "runtimeclass",
+];
+
+/// The first cluster-wide object with a fixed name (not made of `${NAMESPACE}`) that
+/// the test applies, as `Kind/name`: two runs of the test at once, or two tests
+/// (a test and its copy), would create, change and delete the same object.
+fn shared_object(t: &Test) -> Option<String> {
+    let docs = t
+        .steps
+        .iter()
+        .chain(&t.catch)
+        .chain(&t.finally)
+        .filter_map(|st| st.get("apply"))
+        .flat_map(|a| {
+            let mut out: Vec<Value> = a.get("manifest").cloned().into_iter().collect();
+            if let Some(f) = a.get("file").and_then(Value::as_str) {
+                if let Some((_, text)) = t.files.iter().find(|(n, _)| n == f) {
+                    out.extend(
+                        serde_yaml::Deserializer::from_str(text)
+                            .filter_map(|d| Value::deserialize(d).ok()),
+                    );
+                }
+            }
+            out
+        });
+    for d in docs {
+        let (Some(kind), Some(name)) = (
+            str_of(&d, "kind"),
+            d.get("metadata").and_then(|m| str_of(m, "name")),
+        ) else {
+            continue;
+        };
+        let lower = kind.to_ascii_lowercase();
+        let cluster_wide = CLUSTER_WIDE.contains(&lower.as_str())
+            || !crate::import::kubectl::canonical_kind(kind).1;
+        if cluster_wide && !name.contains("${") {
+            return Some(format!("{kind}/{name}"));
+        }
+    }
+    None
 }
 
 /// Write every test (scenario + files) under `out`, and `MIGRATION.md`.
@@ -317,6 +415,7 @@ pub fn write(m: &Migration, out: &Path) -> Result<Summary, MigrateError> {
     let mut summary = Summary::default();
     let mut taken = std::collections::BTreeSet::new();
     let mut md_renamed = Vec::new();
+    let mut md_serial = Vec::new();
     for t in &m.tests {
         // two tests with one name (Chainsaw allows it) become two scenarios
         let mut stem = file_name(&t.name);
@@ -333,6 +432,14 @@ pub fn write(m: &Migration, out: &Path) -> Result<Summary, MigrateError> {
                 t.name
             ));
             t.name = stem.clone();
+        }
+        if !t.serial {
+            if let Some(o) = shared_object(&t) {
+                md_serial.push(format!(
+                    "`{stem}`: creates the cluster-wide `{o}`, which a second run (or another test) would share: runs alone (`serial: true`)"
+                ));
+                t.serial = true;
+            }
         }
         let dir = out.join(&stem);
         let path = dir.join(format!("{stem}.yaml"));
@@ -382,6 +489,13 @@ pub fn write(m: &Migration, out: &Path) -> Result<Summary, MigrateError> {
     if !md_renamed.is_empty() {
         md.push_str("## Renamed\n\n");
         for r in &md_renamed {
+            let _ = writeln!(md, "- {r}");
+        }
+        md.push('\n');
+    }
+    if !md_serial.is_empty() {
+        md.push_str("## Serial\n\n");
+        for r in &md_serial {
             let _ = writeln!(md, "- {r}");
         }
         md.push('\n');
@@ -437,6 +551,77 @@ mod tests {
             y,
             "assert:\n  kind: v1/Pod\n  selector: app=web\n  matches:\n    metadata:\n      labels:\n        app: web\n  match: none\n"
         );
+    }
+
+    /// A cluster-wide object with a fixed name makes the test serial; one named after
+    /// the namespace, or a namespaced one, does not.
+    #[test]
+    fn fixed_cluster_wide_objects_make_a_test_serial() {
+        let apply_manifest = |kind: &str, name: &str| {
+            serde_yaml::from_str::<Value>(&format!(
+                "apply: {{manifest: {{apiVersion: v1, kind: {kind}, metadata: {{name: '{name}'}}}}}}"
+            ))
+            .unwrap()
+        };
+        let test = |steps: Vec<Value>, files: Vec<(String, String)>| Test {
+            steps,
+            files,
+            ..Default::default()
+        };
+        let crd_file = (
+            "crd.yaml".to_string(),
+            "apiVersion: v1
+kind: ConfigMap
+metadata: {name: a}
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+"
+            .to_string(),
+        );
+        let from_file: Value = serde_yaml::from_str("apply: {file: crd.yaml}").unwrap();
+        assert_eq!(
+            shared_object(&test(vec![from_file], vec![crd_file])).as_deref(),
+            Some("CustomResourceDefinition/widgets.example.com")
+        );
+        assert_eq!(
+            shared_object(&test(
+                vec![apply_manifest("ValidatingAdmissionPolicy", "deny")],
+                vec![]
+            ))
+            .as_deref(),
+            Some("ValidatingAdmissionPolicy/deny")
+        );
+        assert_eq!(
+            shared_object(&test(
+                vec![
+                    apply_manifest("ClusterRole", "reader-${NAMESPACE}"),
+                    apply_manifest("ConfigMap", "x")
+                ],
+                vec![]
+            )),
+            None
+        );
+    }
+
+    #[test]
+    fn computed_variables_are_named_after_what_they_compute() {
+        let mut vars = Vec::new();
+        assert_eq!(computed_var(&mut vars, "minor", "int(A)"), "minor");
+        assert_eq!(
+            computed_var(&mut vars, "minor", "int(A)"),
+            "minor",
+            "the same one"
+        );
+        assert_eq!(computed_var(&mut vars, "minor", "int(B)"), "minor_2");
+        assert_eq!(
+            computed_var(&mut vars, "app.kubernetes.io/tier", "'x'"),
+            "app_kubernetes_io_tier"
+        );
+        assert_eq!(computed_var(&mut vars, "NAMESPACE", "'x'"), "NAMESPACE_2");
+        assert_eq!(computed_var(&mut vars, "0", "'y'"), "v_0");
+        assert_eq!(vars.len(), 5);
     }
 
     #[test]

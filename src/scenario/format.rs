@@ -26,9 +26,10 @@ pub(super) struct RawScenario {
     pub(super) namespace_labels: BTreeMap<String, String>,
     #[serde(default)]
     pub(super) redact: Vec<crate::snapshot::redact::RedactRule>,
-    /// Variables for `${NAME}` in manifests, patches and exec commands.
+    /// Variables for `${NAME}` in manifests, patches and exec commands: a text, or
+    /// `{expr: CEL}` computed when the scenario starts.
     #[serde(default)]
-    pub(super) vars: BTreeMap<String, String>,
+    pub(super) vars: BTreeMap<String, VarValue>,
     /// Variables the run must be given with `--set NAME=VALUE` (lint takes `--set`
     /// too); `run` refuses to start without them.
     #[serde(default)]
@@ -58,6 +59,42 @@ pub(super) struct RawScenario {
     /// `kind: Suite` only: steps run once after them, also after failures.
     #[schemars(with = "Option<Vec<StepSchema>>")]
     pub(super) teardown: Option<IgnoredAny>,
+}
+
+/// The value of a variable in `vars:`: a text, or a CEL expression computed when the
+/// scenario starts, from the other variables and the built-ins (`NAMESPACE`,
+/// `KUBERNETES_MINOR`, ...): `{expr: "int(KUBERNETES_MINOR) >= 30 ? 'ga' : 'beta'"}`.
+#[derive(schemars::JsonSchema, serde::Serialize, Debug, Clone)]
+#[serde(untagged)]
+pub(super) enum VarValue {
+    Text(String),
+    Computed(ComputedVar),
+}
+
+// by hand, not `untagged`: an expression's own error (a CEL syntax error and its
+// place) must reach the user, not "matched no variant"
+impl<'de> Deserialize<'de> for VarValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        match serde_yaml::Value::deserialize(d)? {
+            serde_yaml::Value::String(t) => Ok(VarValue::Text(t)),
+            v @ serde_yaml::Value::Mapping(_) => serde_yaml::from_value(v)
+                .map(VarValue::Computed)
+                .map_err(D::Error::custom),
+            other => Err(D::Error::custom(format!(
+                "expected a text (quote it: \"{}\"), or `{{expr: CEL}}` computed when the scenario starts",
+                serde_yaml::to_string(&other).unwrap_or_default().trim()
+            ))),
+        }
+    }
+}
+
+#[derive(schemars::JsonSchema, Deserialize, serde::Serialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ComputedVar {
+    /// A CEL expression without an object (no `self`); its value is the variable's: a
+    /// string as it is, any other value as JSON.
+    pub(super) expr: crate::wait::Expr,
 }
 
 /// The fields every step may have beside its action (the action's key is one of

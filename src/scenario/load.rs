@@ -3,7 +3,7 @@
 //! collects every problem of every file instead of stopping at the first.
 
 use super::context::{Ctx, LoadError, LoadErrors};
-use super::format::{RawScenario, StepCommon, STEP_FIELDS};
+use super::format::{RawScenario, StepCommon, VarValue, STEP_FIELDS};
 use super::positions::{Pos, PosIndex};
 use super::{Action, Location, Scenario, Section, Step, Template, API_VERSION, KIND, SUITE_KIND};
 use crate::expect::ExpectField;
@@ -176,6 +176,10 @@ pub fn load_str(file: &Path, text: &str) -> Result<Scenario, LoadErrors> {
             );
         }
     }
+    let (vars, computed) = match &head {
+        Some(h) => split_vars(&mut ctx, &h.vars),
+        None => Default::default(),
+    };
     if !ctx.errors.is_empty() {
         return Err(LoadErrors(ctx.errors));
     }
@@ -195,7 +199,8 @@ pub fn load_str(file: &Path, text: &str) -> Result<Scenario, LoadErrors> {
         serial: head.serial,
         namespace_labels: head.namespace_labels,
         redact: head.redact,
-        vars: head.vars,
+        vars,
+        computed,
         inputs: head.inputs,
         outside_files: head.outside_files,
         labels: head.labels,
@@ -205,6 +210,75 @@ pub fn load_str(file: &Path, text: &str) -> Result<Scenario, LoadErrors> {
         is_suite,
         suite: None,
     })
+}
+
+/// `vars:` as texts and computed variables, the latter ordered so that each comes
+/// after the computed ones it reads; a cycle is an error at each of its variables.
+fn split_vars(
+    ctx: &mut Ctx<'_>,
+    raw: &std::collections::BTreeMap<String, VarValue>,
+) -> (crate::vars::Vars, Vec<super::VarExpr>) {
+    let mut vars = crate::vars::Vars::new();
+    let mut pending = Vec::new();
+    for (name, v) in raw {
+        if let Err(e) = crate::vars::check_name(name) {
+            ctx.push(&format!("vars.{name}"), e.to_string());
+            continue;
+        }
+        match v {
+            VarValue::Text(t) => {
+                vars.insert(name.clone(), t.clone());
+            }
+            VarValue::Computed(c) => {
+                let path = format!("vars.{name}.expr");
+                if c.expr.names().contains("self") {
+                    ctx.push(
+                        &path,
+                        "a variable is computed without an object: `self` is unknown here",
+                    );
+                    continue;
+                }
+                pending.push(super::VarExpr {
+                    name: name.clone(),
+                    expr: c.expr.clone(),
+                    location: ctx.at(ctx.index.find(&path)),
+                });
+            }
+        }
+    }
+    let mut ordered: Vec<super::VarExpr> = Vec::new();
+    while !pending.is_empty() {
+        let waiting: Vec<String> = pending.iter().map(|p| p.name.clone()).collect();
+        let (ready, rest): (Vec<_>, Vec<_>) = pending.into_iter().partition(|p| {
+            p.expr
+                .names()
+                .iter()
+                .all(|n| n == &p.name || !waiting.contains(n))
+        });
+        if ready.is_empty() {
+            for p in &rest {
+                ctx.push(
+                    &format!("vars.{}.expr", p.name),
+                    format!(
+                        "the computed variables {} read each other in a circle",
+                        waiting.join(", ")
+                    ),
+                );
+            }
+            break;
+        }
+        for p in &ready {
+            if p.expr.names().contains(&p.name) {
+                ctx.push(
+                    &format!("vars.{}.expr", p.name),
+                    format!("`{}` reads itself", p.name),
+                );
+            }
+        }
+        ordered.extend(ready);
+        pending = rest;
+    }
+    (vars, ordered)
 }
 
 /// Lower one list of steps (`steps`, `catch` or `finally`), numbering on from `out`.
@@ -511,5 +585,47 @@ mod robustness {
                 "{e}"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod computed_vars {
+    use super::*;
+
+    fn load(vars: &str) -> Result<Scenario, LoadErrors> {
+        let text = format!(
+            "apiVersion: {API_VERSION}\nkind: {KIND}\nvars:\n{vars}\nsteps:\n- sleep: 1s\n"
+        );
+        load_str(Path::new("s.yaml"), &text)
+    }
+
+    #[test]
+    fn texts_and_expressions_each_after_what_it_reads() {
+        let s = load(
+            "  A_STAGE: {expr: \"B_MINOR >= 30 ? 'ga' : 'beta'\"}\n  B_MINOR: {expr: int(KUBERNETES_MINOR)}\n  IMAGE: nginx",
+        )
+        .unwrap();
+        assert_eq!(s.vars.get("IMAGE").map(String::as_str), Some("nginx"));
+        let order: Vec<&str> = s.computed.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(order, ["B_MINOR", "A_STAGE"], "A reads B: B first");
+        assert_eq!(s.computed[1].location.line, 4);
+    }
+
+    #[test]
+    fn circles_self_syntax_and_non_text_are_positioned_errors() {
+        let e = load("  A: {expr: B + 'x'}\n  B: {expr: A}")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("s.yaml:4:") && e.contains("in a circle"), "{e}");
+        let e = load("  A: {expr: A + 'x'}").unwrap_err().to_string();
+        assert!(e.contains("reads itself"), "{e}");
+        let e = load("  A: {expr: self.x}").unwrap_err().to_string();
+        assert!(e.contains("`self` is unknown"), "{e}");
+        let e = load("  A: {expr: '1 +'}").unwrap_err().to_string();
+        assert!(e.contains("s.yaml:4:") && e.contains("CEL: 1:"), "{e}");
+        let e = load("  N: 3").unwrap_err().to_string();
+        assert!(e.contains("s.yaml:4:") && e.contains("quote it"), "{e}");
+        let e = load("  A: {exp: x}").unwrap_err().to_string();
+        assert!(e.contains("exp"), "{e}");
     }
 }

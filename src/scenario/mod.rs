@@ -62,6 +62,9 @@ pub struct Scenario {
     pub namespace_labels: std::collections::BTreeMap<String, String>,
     /// Variables for `${NAME}` (see `vars`).
     pub vars: crate::vars::Vars,
+    /// Variables computed when the scenario starts, in an order where each comes after
+    /// those it reads.
+    pub computed: Vec<VarExpr>,
     /// Variables the run must get with `--set`.
     pub inputs: Vec<String>,
     /// It may read files outside its project.
@@ -141,6 +144,33 @@ impl Section {
         }
     }
 }
+
+/// A variable computed when the scenario starts: `vars: {NAME: {expr: CEL}}`.
+#[derive(Debug, Clone)]
+pub struct VarExpr {
+    pub name: String,
+    pub expr: crate::wait::Expr,
+    /// Its place in the file, for a failure to compute it.
+    pub location: Location,
+}
+
+/// The built-in variables of the API server's version (`/version`, read when the run
+/// starts): `KUBERNETES_VERSION` as the server says it (`v1.34.4`), and
+/// `KUBERNETES_MAJOR`, `KUBERNETES_MINOR` as plain numbers (`1`, `34`; providers'
+/// suffixes such as `30+` dropped). Empty when the server's version cannot be read.
+pub fn version_vars(server: &str) -> [(&'static str, String); 3] {
+    let (major, minor) = parse_version(server)
+        .map(|(a, b, _)| (a.to_string(), b.to_string()))
+        .unwrap_or_default();
+    [
+        (VERSION_VARS[0], server.to_string()),
+        (VERSION_VARS[1], major),
+        (VERSION_VARS[2], minor),
+    ]
+}
+
+/// The names [`version_vars`] defines.
+pub const VERSION_VARS: [&str; 3] = ["KUBERNETES_VERSION", "KUBERNETES_MAJOR", "KUBERNETES_MINOR"];
 
 /// `requires:` of a scenario: it is skipped (with the reason) on clusters (or
 /// machines) without these.

@@ -100,15 +100,7 @@ impl Expr {
 
     /// Evaluate on `object` with the scenario's variables.
     pub fn eval(&self, object: &Value, vars: &BTreeMap<String, String>) -> Verdict {
-        let mut ctx = Context::with_env(env());
-        for (name, value) in vars {
-            if is_identifier(name) {
-                ctx.add_variable_from_value(name.clone(), var_value(value));
-            }
-        }
-        ctx.add_variable_from_value("self", to_cel(object));
-        // Context::add_function refuses names of declared overloads; ours is not one
-        let _ = ctx.add_function("semverCompare", semver_compare);
+        let ctx = context(Some(object), vars);
         match self.program.execute(&ctx) {
             Ok(Cel::Bool(true)) => Verdict::Holds,
             Ok(other) => {
@@ -120,6 +112,103 @@ impl Expr {
             }
             Err(e) => Verdict::Error(error_text(&e)),
         }
+    }
+}
+
+impl Expr {
+    /// The value of the expression, without an object (`self` is unknown), as JSON:
+    /// a variable computed when the scenario starts (`vars: {X: {expr: ...}}`).
+    pub fn value(&self, vars: &BTreeMap<String, String>) -> Result<Value, String> {
+        let ctx = context(None, vars);
+        let v = self.program.execute(&ctx).map_err(|e| error_text(&e))?;
+        v.json()
+            .map_err(|_| format!("the result {} is not a JSON value", show(&v)))
+    }
+
+    /// The names the expression reads (variables, `self`), without the variables its
+    /// macros bind (`x` of `list.all(x, ...)`).
+    pub fn names(&self) -> std::collections::BTreeSet<String> {
+        let (mut used, mut bound) = Default::default();
+        names(self.program.expression(), &mut used, &mut bound);
+        used.retain(|n| !bound.contains(n));
+        used
+    }
+}
+
+/// The CEL context of an evaluation: the variables, the object as `self` (when there
+/// is one), and kdrill's functions.
+fn context(object: Option<&Value>, vars: &BTreeMap<String, String>) -> Context<'static, 'static> {
+    let mut ctx = Context::with_env(env());
+    for (name, value) in vars {
+        if is_identifier(name) {
+            ctx.add_variable_from_value(name.clone(), var_value(value));
+        }
+    }
+    if let Some(o) = object {
+        ctx.add_variable_from_value("self", to_cel(o));
+    }
+    // Context::add_function refuses names of declared overloads; ours is not one
+    let _ = ctx.add_function("semverCompare", semver_compare);
+    ctx
+}
+
+fn names(
+    e: &IdedExpr,
+    used: &mut std::collections::BTreeSet<String>,
+    bound: &mut std::collections::BTreeSet<String>,
+) {
+    use cel::common::ast::EntryExpr;
+    match &e.expr {
+        Ast::Ident(n) => {
+            used.insert(n.clone());
+        }
+        Ast::Select(s) => names(&s.operand, used, bound),
+        Ast::Call(c) => {
+            if let Some(t) = &c.target {
+                names(t, used, bound);
+            }
+            for a in &c.args {
+                names(a, used, bound);
+            }
+        }
+        Ast::List(l) => {
+            for x in &l.elements {
+                names(x, used, bound);
+            }
+        }
+        Ast::Map(m) => {
+            for entry in &m.entries {
+                match &entry.expr {
+                    EntryExpr::MapEntry(me) => {
+                        names(&me.key, used, bound);
+                        names(&me.value, used, bound);
+                    }
+                    EntryExpr::StructField(f) => names(&f.value, used, bound),
+                }
+            }
+        }
+        Ast::Struct(st) => {
+            for entry in &st.entries {
+                if let EntryExpr::StructField(f) = &entry.expr {
+                    names(&f.value, used, bound);
+                }
+            }
+        }
+        Ast::Comprehension(c) => {
+            bound.insert(c.iter_var.clone());
+            bound.extend(c.iter_var2.clone());
+            bound.insert(c.accu_var.clone());
+            for x in [
+                &c.iter_range,
+                &c.accu_init,
+                &c.loop_cond,
+                &c.loop_step,
+                &c.result,
+            ] {
+                names(x, used, bound);
+            }
+        }
+        Ast::Literal(_) | Ast::Unspecified => {}
     }
 }
 
@@ -428,6 +517,44 @@ mod tests {
 
     fn eval(text: &str, obj: Value) -> Verdict {
         Expr::parse(text).unwrap().eval(&obj, &BTreeMap::new())
+    }
+
+    /// A computed variable: a value without an object, from the other variables.
+    #[test]
+    fn values_without_an_object() {
+        let vars: BTreeMap<String, String> = [
+            ("KUBERNETES_MINOR".to_string(), "34".to_string()),
+            ("KUBERNETES_VERSION".to_string(), "v1.34.4".to_string()),
+        ]
+        .into();
+        let v = |t: &str| Expr::parse(t).unwrap().value(&vars);
+        assert_eq!(
+            v("int(KUBERNETES_MINOR) >= 30 ? 'ga' : 'beta'"),
+            Ok(json!("ga"))
+        );
+        assert_eq!(v("int(KUBERNETES_MINOR) + 1"), Ok(json!(35)));
+        assert_eq!(
+            v("semverCompare(KUBERNETES_VERSION.substring(1), '>=1.30.0')"),
+            Ok(json!(true))
+        );
+        assert_eq!(v("[1, 'a']"), Ok(json!([1, "a"])));
+        assert!(v("int('x')").is_err());
+        assert!(v("self.a").unwrap_err().contains("self"));
+    }
+
+    #[test]
+    fn the_names_an_expression_reads() {
+        let n = |t: &str| {
+            Expr::parse(t)
+                .unwrap()
+                .names()
+                .into_iter()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(n("A + B.c"), ["A", "B"]);
+        assert_eq!(n("L.all(x, x > N)"), ["L", "N"], "`x` is the macro's own");
+        assert_eq!(n("{'k': V}['k'] == size([W])"), ["V", "W"]);
+        assert_eq!(n("1 + 2"), Vec::<String>::new());
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod apply;
 mod cleanup;
 mod crd;
 mod run;
+mod schedule;
 mod steps;
 mod throttle;
 mod waits;

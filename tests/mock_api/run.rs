@@ -48,9 +48,74 @@ impl Run {
 /// snapshots never written; `keep` is `--keep`. Host commands run in a private
 /// directory of the run.
 pub async fn run(api: &FakeApi, name: &str, steps: &str, keep: bool) -> Run {
+    run_text(
+        api,
+        &format!("apiVersion: kdrill.dev/v1alpha1\nkind: Scenario\nname: {name}\nsteps:\n{steps}"),
+        keep,
+    )
+    .await
+}
+
+/// Run every scenario under `dir` (suites included) `parallel` at a time; the events,
+/// each with its time since the run started.
+pub async fn run_dir(
+    api: &FakeApi,
+    dir: &std::path::Path,
+    parallel: usize,
+) -> Vec<kdrill::executor::event::Timed> {
+    let (scenarios, errors) = kdrill::scenario::load_all(&[dir.to_path_buf()]);
+    assert!(errors.is_empty(), "{errors:?}");
+    let private = dir.join(".private");
+    std::fs::create_dir_all(&private).unwrap();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let exec = Arc::new(Executor::new(
+        Arc::new(api.cluster().await),
+        RunInfo {
+            run_id: "mockrun3".into(),
+            private_dir: Ok(private),
+            sets: Default::default(),
+            read_only: false,
+        },
+        options(parallel, false),
+        Arc::new(kdrill::stop::Stop::default()),
+        tx,
+    ));
+    exec.run_all(scenarios, "v1.34.0-fake".into()).await;
+    let mut events = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        events.push(e);
+    }
+    events
+}
+
+/// Run the scenario written in `text` (a whole scenario file), as [`run`] does.
+pub async fn run_text(api: &FakeApi, text: &str, keep: bool) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("scenario.yaml");
+    std::fs::write(&file, text).unwrap();
+    let scenario = kdrill::scenario::load_file(&file).expect("a valid scenario");
+    let private = dir.path().join("private");
+    std::fs::create_dir_all(&private).unwrap();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let exec = Arc::new(Executor::new(
+        Arc::new(api.cluster().await),
+        RunInfo {
+            run_id: "mockrun2".into(),
+            private_dir: Ok(private),
+            sets: Default::default(),
+            read_only: false,
+        },
+        options(1, keep),
+        Arc::new(kdrill::stop::Stop::default()),
+        tx,
+    ));
     let t0 = Instant::now();
-    let events = run_many(api, &[(name, steps)], 1, keep).await;
+    exec.run_all(vec![scenario], "v1.34.0-fake".into()).await;
     let took = t0.elapsed();
+    let mut events = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        events.push(e.event);
+    }
     let namespace = events
         .iter()
         .find_map(|e| match e {
@@ -62,6 +127,29 @@ pub async fn run(api: &FakeApi, name: &str, steps: &str, keep: bool) -> Run {
         namespace,
         events,
         took,
+    }
+}
+
+/// The executor's options of these tests: snapshots never written, the default cleanup.
+fn options(parallel: usize, keep: bool) -> Options {
+    Options {
+        parallel,
+        fail_fast: false,
+        keep,
+        namespace: None,
+        default_timeout: Duration::from_secs(10),
+        kind_timeouts: Default::default(),
+        namespace_prefix: "kdrill".into(),
+        snapshots: kdrill::snapshot::Settings {
+            mode: kdrill::snapshot::UpdateMode::No,
+            ci: true,
+            colour: false,
+        },
+        artifacts: None,
+        // the default: the slot is free at the verdict, the run waits for cleanup
+        cleanup: Default::default(),
+        unreachable_after: Duration::from_secs(60),
+        retries: 0,
     }
 }
 
@@ -98,25 +186,7 @@ pub async fn run_many(
             sets: Default::default(),
             read_only: false,
         },
-        Options {
-            parallel,
-            fail_fast: false,
-            keep,
-            namespace: None,
-            default_timeout: Duration::from_secs(10),
-            kind_timeouts: Default::default(),
-            namespace_prefix: "kdrill".into(),
-            snapshots: kdrill::snapshot::Settings {
-                mode: kdrill::snapshot::UpdateMode::No,
-                ci: true,
-                colour: false,
-            },
-            artifacts: None,
-            // the default: the slot is free at the verdict, the run waits for cleanup
-            cleanup: Default::default(),
-            unreachable_after: Duration::from_secs(60),
-            retries: 0,
-        },
+        options(parallel, keep),
         Arc::new(kdrill::stop::Stop::default()),
         tx,
     ));

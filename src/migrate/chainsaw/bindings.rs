@@ -5,7 +5,7 @@ use super::{sections, Env, Place};
 use crate::import::translate::{map, s};
 use crate::migrate::jmespath::{self, Known, Scope};
 use crate::migrate::ledger::{Fate, Ledger};
-use crate::migrate::{documents, str_of, Note};
+use crate::migrate::{documents, str_of, Note, Test};
 use serde_yaml::Value;
 use std::path::Path;
 
@@ -20,6 +20,7 @@ pub(super) fn bind(
     ledger: &mut Ledger,
     notes: &mut Vec<Note>,
     computed: &mut Vec<Value>,
+    test: &mut Test,
 ) {
     if list.is_some() {
         ledger.account_key(&at.file, at.doc, &at.path, Fate::Converted);
@@ -52,7 +53,21 @@ pub(super) fn bind(
             }
             _ => None,
         };
+        // neither a constant nor text: a value the scenario computes when it starts
+        // (the server's version, a number, a choice), as a computed variable
+        let cel = match (&known, &shell, b.get("value")) {
+            (None, None, Some(Value::String(t))) => jmespath::expression_of(t)
+                .and_then(|e| jmespath::parse(e).ok())
+                .and_then(|j| jmespath::start_cel(&j, scope).ok()),
+            _ => None,
+        };
         match (known, shell) {
+            (None, None) if cel.is_some() => {
+                let cel = cel.unwrap_or_default();
+                let var = crate::migrate::computed_var(&mut test.vars, name, &cel);
+                scope.insert(name.to_string(), Known::Cel { var, cel });
+                ledger.account(&here.file, here.doc, &here.path, Fate::Converted);
+            }
             (Some(k), _) => {
                 scope.insert(name.to_string(), k);
                 ledger.account(&here.file, here.doc, &here.path, Fate::Converted);
@@ -147,6 +162,7 @@ pub(super) fn use_template(env: &mut Env<'_>, u: &Value, at: &Place, scope: &mut
         env.ledger,
         env.notes,
         &mut computed,
+        env.test,
     );
     if let Some(w) = u.get("with") {
         key(env.ledger, &at.child("with"));
@@ -157,12 +173,13 @@ pub(super) fn use_template(env: &mut Env<'_>, u: &Value, at: &Place, scope: &mut
             env.ledger,
             env.notes,
             &mut computed,
+            env.test,
         );
     }
     env.test.steps.extend(computed);
     sections(env, &spec, &tpl_at.child("spec"), &mut tscope);
     for (k, v) in tscope {
-        if matches!(v, Known::Saved(_)) {
+        if matches!(v, Known::Saved(_) | Known::Cel { .. }) {
             scope.insert(k, v);
         }
     }

@@ -8,7 +8,15 @@ use crate::migrate::{kind_of, str_of};
 use serde_yaml::Value;
 
 /// One collector operation (`kind`: podLogs, events, describe, get) as steps.
-pub(super) fn convert(ctx: &mut Ctx<'_>, kind: &str, body: &Value) -> Vec<Value> {
+/// `timeout` is the collector's (Chainsaw runs `kubectl logs`, which gives up at once
+/// on a container that has not started, within the exec timeout): kdrill's `logs`
+/// waits for a container to start, which must not outlast it.
+pub(super) fn convert(
+    ctx: &mut Ctx<'_>,
+    kind: &str,
+    body: &Value,
+    timeout: Option<String>,
+) -> Vec<Value> {
     match kind {
         "podLogs" => {
             let mut l = Vec::new();
@@ -35,10 +43,11 @@ pub(super) fn convert(ctx: &mut Ctx<'_>, kind: &str, body: &Value) -> Vec<Value>
                 l.push(("tailLines", Value::Number(n.into())));
             }
             // Chainsaw's collectors (podLogs, events, describe, get) never fail a test
-            vec![map(vec![
-                ("logs", map(l)),
-                ("allowFailure", Value::Bool(true)),
-            ])]
+            let mut step = vec![("logs", map(l)), ("allowFailure", Value::Bool(true))];
+            if let Some(t) = timeout {
+                step.push(("timeout", s(&t)));
+            }
+            vec![map(step)]
         }
         "events" => vec![map(vec![
             ("get", map(vec![("kind", s("events"))])),

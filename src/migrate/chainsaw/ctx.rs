@@ -31,6 +31,9 @@ pub(super) struct Ctx<'a> {
     pub(super) outputs: Vec<(String, Known)>,
     /// The test's `spec.namespace`: the scenario's own namespace stands for it.
     pub(super) fixed_ns: Option<String>,
+    /// The scenario's computed variables (name, CEL): values only known when it
+    /// starts (the server's version) are computed there.
+    pub(super) test_vars: &'a mut Vec<(String, String)>,
 }
 
 impl Ctx<'_> {
@@ -195,15 +198,34 @@ impl Ctx<'_> {
             Value::String(t) => match jmespath::expression_of(t) {
                 Some(e) => match self.fold_text(e) {
                     Some(v) => v,
-                    None => {
-                        self.note_place(at, true, format!("the value `{t}` is a Chainsaw expression that cannot be computed before the test runs: left as written"));
-                        v.clone()
-                    }
+                    None => match self.start_value(e, at) {
+                        Ok(v) => v,
+                        Err(why) => {
+                            self.note_place(at, true, format!("the value `{t}` is a Chainsaw expression that cannot be computed before the test starts ({why}): left as written"));
+                            v.clone()
+                        }
+                    },
                 },
                 None => s(&jmespath::escape_vars(t)),
             },
             other => other.clone(),
         }
+    }
+
+    /// A value the scenario computes when it starts (`(($minor >= `30` && 'ga') ||
+    /// 'beta')`): a computed variable named after the key it is the value of, and
+    /// the value `${NAME}`; why not, when the expression reads more than that.
+    fn start_value(&mut self, e: &str, at: &Place) -> Result<Value, jmespath::JError> {
+        let j = jmespath::parse(e)?;
+        let cel = jmespath::start_cel(&j, &self.scope)?;
+        let key = at
+            .path
+            .iter()
+            .rev()
+            .find(|k| !k.starts_with('['))
+            .map_or("value", String::as_str);
+        let var = crate::migrate::computed_var(self.test_vars, key, &cel);
+        Ok(s(&format!("${{{var}}}")))
     }
 
     /// An expression's value at migration time, as YAML.

@@ -187,6 +187,7 @@ fn read_test(
         ledger,
         notes,
         &mut computed,
+        &mut t,
     );
     t.steps.extend(computed);
     // a fixed namespace: the scenario's fresh one stands for it (objects that name it
@@ -246,6 +247,7 @@ fn read_test(
             env.ledger,
             env.notes,
             &mut computed,
+            env.test,
         );
         env.test.steps.extend(computed);
         // a step's own timeouts win over the test's, for its operations
@@ -279,7 +281,7 @@ fn read_test(
         sections(&mut env, step, &step_at, &mut step_scope);
         env.timeouts = test_timeouts;
         for (k, v) in step_scope {
-            if matches!(v, Known::Saved(_)) {
+            if matches!(v, Known::Saved(_) | Known::Cel { .. }) {
                 scope.insert(k, v);
             }
         }
@@ -356,6 +358,7 @@ fn sections(env: &mut Env<'_>, step: &Value, at: &Place, scope: &mut Scope) {
                 env.ledger,
                 env.notes,
                 &mut computed,
+                env.test,
             );
             let body_at = op_at.child(kind);
             env.ledger
@@ -374,6 +377,7 @@ fn sections(env: &mut Env<'_>, step: &Value, at: &Place, scope: &mut Scope) {
                 exprs: Vec::new(),
                 outputs: Vec::new(),
                 fixed_ns: env.fixed_ns.clone(),
+                test_vars: &mut env.test.vars,
             };
             let mut steps = computed;
             steps.extend(operation(&mut ctx, kind, &body, op));

@@ -321,7 +321,11 @@ pub(super) fn operation(ctx: &mut Ctx<'_>, kind: &str, body: &Value, op: &Value)
                 timeout_for(ctx, "assert"),
             )]
         }
-        "podLogs" | "events" | "describe" | "get" => super::collectors::convert(ctx, kind, body),
+        // Chainsaw collects with kubectl commands, which have the exec timeout
+        "podLogs" | "events" | "describe" | "get" => {
+            let t = timeout_for(ctx, "exec");
+            super::collectors::convert(ctx, kind, body, t)
+        }
         other => {
             ctx.note_at(
                 &[],

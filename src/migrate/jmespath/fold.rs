@@ -15,6 +15,25 @@ pub enum Known {
     /// A variable the scenario saves while it runs (an output, a computed binding),
     /// as CEL and as `${NAME}` text.
     Saved(String),
+    /// A value the scenario computes when it starts (`vars: {NAME: {expr: CEL}}`):
+    /// in CEL the expression itself (its type kept: a variable is text), as text
+    /// `${NAME}`.
+    Cel { var: String, cel: String },
+    /// Chainsaw's `x_k8s_server_version(...)`: its fields `gitVersion`, `major` and
+    /// `minor` are kdrill's built-in variables of the server's version.
+    ServerVersion,
+}
+
+/// The built-in variable of a field of the server's version (`/version`), as
+/// Chainsaw's `x_k8s_server_version` returns it.
+pub fn server_version_field(field: &str) -> Option<&'static str> {
+    let [version, major, minor] = crate::scenario::VERSION_VARS;
+    match field {
+        "gitVersion" => Some(version),
+        "major" => Some(major),
+        "minor" => Some(minor),
+        _ => None,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -38,7 +57,8 @@ impl Known {
                     Part::Var(v) => format!("${{{v}}}"),
                 })
                 .collect(),
-            Known::Saved(v) => format!("${{{v}}}"),
+            Known::Saved(v) | Known::Cel { var: v, .. } => format!("${{{v}}}"),
+            Known::ServerVersion => return None,
         })
     }
 
@@ -50,8 +70,8 @@ impl Known {
                 Some(vec![Part::Lit(v.to_string())])
             }
             Known::Text(p) => Some(p.clone()),
-            Known::Saved(v) => Some(vec![Part::Var(v.clone())]),
-            Known::Json(_) => None,
+            Known::Saved(v) | Known::Cel { var: v, .. } => Some(vec![Part::Var(v.clone())]),
+            Known::Json(_) | Known::ServerVersion => None,
         }
     }
 }
@@ -76,6 +96,9 @@ pub fn fold(e: &J, scope: &Scope) -> Result<Option<Known>, JError> {
         },
         J::Sub(l, r) => match (fold(l, scope)?, r.as_ref()) {
             (Some(Known::Json(v)), J::Field(f)) => json(v.get(f).cloned().unwrap_or(Value::Null)),
+            (Some(Known::ServerVersion), J::Field(f)) => {
+                Ok(server_version_field(f).map(|v| Known::Text(vec![Part::Var(v.to_string())])))
+            }
             _ => Ok(None),
         },
         J::List(items) => {
@@ -108,6 +131,10 @@ pub fn fold(e: &J, scope: &Scope) -> Result<Option<Known>, JError> {
 
 fn fold_call(f: &str, args: &[J], scope: &Scope) -> Result<Option<Known>, JError> {
     match (f, args) {
+        // Chainsaw's `$config` and `$client` both name the cluster under test
+        ("x_k8s_server_version", [J::Var(c)]) if c == "config" || c == "client" => {
+            Ok(Some(Known::ServerVersion))
+        }
         ("join", [sep, J::List(items)]) => {
             let Some(Known::Json(Value::String(sep))) = fold(sep, scope)? else {
                 return Ok(None);
@@ -133,6 +160,8 @@ fn fold_call(f: &str, args: &[J], scope: &Scope) -> Result<Option<Known>, JError
                 Some(Known::Json(Value::String(v.to_string())))
             }
             Some(k @ (Known::Text(_) | Known::Saved(_))) => Some(k),
+            // a computed number as text is its variable
+            Some(Known::Cel { var, .. }) => Some(Known::Saved(var)),
             _ => None,
         }),
         ("to_number", [x]) => Ok(match fold(x, scope)? {

@@ -20,7 +20,9 @@ mod parse;
 mod runtime;
 mod translate;
 
-pub use fold::{escape_vars, fold, Known, Part, Scope};
+pub use fold::{escape_vars, fold, server_version_field, Known, Part, Scope};
 pub use parse::{expression_of, parse, JError, J};
 pub use runtime::to_shell;
-pub use translate::{cel_field, cel_literal, cel_string, is_boolean, to_cel, to_cel_bool, Cx};
+pub use translate::{
+    cel_field, cel_literal, cel_string, is_boolean, start_cel, to_cel, to_cel_bool, Cx,
+};

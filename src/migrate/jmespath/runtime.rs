@@ -23,7 +23,8 @@ pub fn to_shell(e: &J, scope: &Scope) -> Option<String> {
                     })
                     .collect(),
             ),
-            Known::Saved(v) => Some(format!("${{{v}}}")),
+            Known::Saved(v) | Known::Cel { var: v, .. } => Some(format!("${{{v}}}")),
+            Known::ServerVersion => None,
         },
         J::Call(f, args) => match (f.as_str(), args.as_slice()) {
             ("join", [sep, J::List(items)]) => {

@@ -1,7 +1,7 @@
 //! Translating an expression to CEL on the object under assertion (`self`), with the
 //! bindings in scope as constants or saved variables.
 
-use super::fold::{Known, Part, Scope};
+use super::fold::{server_version_field, Known, Part, Scope};
 use super::parse::{JError, J};
 use serde_json::Value;
 
@@ -81,6 +81,15 @@ pub fn to_cel(e: &J, cur: &str, cx: &Cx) -> Result<String, JError> {
         J::Var(name) => match cx.scope.get(name) {
             Some(Known::Json(v)) => cel_literal(v),
             Some(Known::Saved(v)) => v.clone(),
+            Some(Known::Cel { cel, .. }) => format!("({cel})"),
+            Some(Known::ServerVersion) => format!(
+                "{{{}}}",
+                ["gitVersion", "major", "minor"]
+                    .iter()
+                    .filter_map(|f| server_version_field(f).map(|v| format!("'{f}': {v}")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             Some(Known::Text(parts)) => parts
                 .iter()
                 .map(|p| match p {
@@ -91,10 +100,18 @@ pub fn to_cel(e: &J, cur: &str, cx: &Cx) -> Result<String, JError> {
                 .join(" + "),
             None => return Err(JError::UnknownBinding(name.clone())),
         },
-        J::Sub(l, r) => {
-            let base = to_cel(l, cur, cx)?;
-            to_cel(r, &base, cx)?
-        }
+        J::Sub(l, r) => match (l.as_ref(), r.as_ref()) {
+            (J::Var(v), J::Field(f)) if cx.scope.get(v) == Some(&Known::ServerVersion) => {
+                match server_version_field(f) {
+                    Some(var) => var.to_string(),
+                    None => return un(&format!("the server version's field `{f}`")),
+                }
+            }
+            _ => {
+                let base = to_cel(l, cur, cx)?;
+                to_cel(r, &base, cx)?
+            }
+        },
         J::Index(base, n) => {
             let b = to_cel(base, cur, cx)?;
             if *n < 0 {
@@ -151,11 +168,22 @@ pub fn to_cel(e: &J, cur: &str, cx: &Cx) -> Result<String, JError> {
             to_cel_bool(l, cur, cx)?,
             to_cel_bool(r, cur, cx)?
         ),
-        J::Or(l, r) => format!(
-            "({}) || ({})",
-            to_cel_bool(l, cur, cx)?,
-            to_cel_bool(r, cur, cx)?
-        ),
+        // `cond && value || other`, JMESPath's ternary (Chainsaw documents it): with a
+        // boolean condition and a value that is never false, null or empty, the
+        // first operand is `value` exactly when the condition holds
+        J::Or(l, r) => match l.as_ref() {
+            J::And(c, v) if is_boolean(c) && always_truthy(v) => format!(
+                "({}) ? {} : {}",
+                to_cel_bool(c, cur, cx)?,
+                to_cel(v, cur, cx)?,
+                to_cel(r, cur, cx)?
+            ),
+            _ => format!(
+                "({}) || ({})",
+                to_cel_bool(l, cur, cx)?,
+                to_cel_bool(r, cur, cx)?
+            ),
+        },
         J::Not(x) => format!("!({})", to_cel_bool(x, cur, cx)?),
         J::Arith(op, l, r) => format!("({} {op} {})", to_cel(l, cur, cx)?, to_cel(r, cur, cx)?),
         J::List(items) => format!(
@@ -216,6 +244,141 @@ pub fn to_cel(e: &J, cur: &str, cx: &Cx) -> Result<String, JError> {
             }
         }
     })
+}
+
+/// A literal JMESPath reads as true: not false, null, `''`, `[]` or `{}`.
+fn always_truthy(e: &J) -> bool {
+    match e {
+        J::Lit(Value::Bool(b)) => *b,
+        J::Lit(Value::Null) => false,
+        J::Lit(Value::String(s)) => !s.is_empty(),
+        J::Lit(Value::Array(a)) => !a.is_empty(),
+        J::Lit(Value::Object(o)) => !o.is_empty(),
+        J::Lit(Value::Number(_)) => true,
+        _ => false,
+    }
+}
+
+/// Does `e` read the current object (`@`, a field), rather than only bindings and
+/// constants?
+fn reads_object(e: &J) -> bool {
+    match e {
+        J::Current | J::Field(_) => true,
+        J::Var(_) | J::Lit(_) => false,
+        J::Sub(l, _) | J::Index(l, _) | J::Project(l, _) | J::Filter(l, _, _) | J::Pipe(l, _) => {
+            reads_object(l)
+        }
+        J::Cmp(_, a, b) | J::And(a, b) | J::Or(a, b) | J::Arith(_, a, b) => {
+            reads_object(a) || reads_object(b)
+        }
+        J::Not(a) => reads_object(a),
+        J::Call(_, args) | J::List(args) => args.iter().any(reads_object),
+    }
+}
+
+/// Every `&&`, `||` and `!` of `e` is over booleans (CEL's are; JMESPath's pass values
+/// on), or is the ternary `cond && value || other`.
+fn boolean_logic(e: &J) -> bool {
+    match e {
+        J::Or(l, r) => match l.as_ref() {
+            J::And(c, v) if is_boolean(c) && always_truthy(v) => {
+                boolean_logic(c) && boolean_logic(r)
+            }
+            _ => is_boolean(l) && is_boolean(r) && boolean_logic(l) && boolean_logic(r),
+        },
+        J::And(a, b) => is_boolean(a) && is_boolean(b) && boolean_logic(a) && boolean_logic(b),
+        J::Not(a) => is_boolean(a) && boolean_logic(a),
+        J::Current | J::Field(_) | J::Var(_) | J::Lit(_) => true,
+        J::Sub(a, b) | J::Pipe(a, b) | J::Cmp(_, a, b) | J::Arith(_, a, b) => {
+            boolean_logic(a) && boolean_logic(b)
+        }
+        J::Index(a, _) => boolean_logic(a),
+        J::Project(a, rest) => boolean_logic(a) && rest.as_deref().is_none_or(boolean_logic),
+        J::Filter(a, c, rest) => {
+            boolean_logic(a) && boolean_logic(c) && rest.as_deref().is_none_or(boolean_logic)
+        }
+        J::Call(_, args) | J::List(args) => args.iter().all(boolean_logic),
+    }
+}
+
+/// The bindings `e` reads.
+fn bindings(e: &J, out: &mut Vec<String>) {
+    match e {
+        J::Var(v) => out.push(v.clone()),
+        J::Current | J::Field(_) | J::Lit(_) => {}
+        J::Sub(a, b)
+        | J::Pipe(a, b)
+        | J::Cmp(_, a, b)
+        | J::And(a, b)
+        | J::Or(a, b)
+        | J::Arith(_, a, b) => {
+            bindings(a, out);
+            bindings(b, out);
+        }
+        J::Index(a, _) | J::Not(a) => bindings(a, out),
+        J::Project(a, rest) => {
+            bindings(a, out);
+            if let Some(r) = rest {
+                bindings(r, out);
+            }
+        }
+        J::Filter(a, c, rest) => {
+            bindings(a, out);
+            bindings(c, out);
+            if let Some(r) = rest {
+                bindings(r, out);
+            }
+        }
+        J::Call(_, args) | J::List(args) => args.iter().for_each(|a| bindings(a, out)),
+    }
+}
+
+/// CEL for `e` that the scenario can compute when it starts (a computed variable):
+/// it reads no object, and only bindings known then: constants, the namespace, the
+/// server's version, other computed values; not what a step saves.
+pub fn start_cel(e: &J, scope: &Scope) -> Result<String, JError> {
+    if reads_object(e) {
+        return Err(JError::Untranslatable(
+            "a value that reads an object".into(),
+        ));
+    }
+    if !boolean_logic(e) {
+        return Err(JError::Untranslatable(
+            "`&&`/`||` over values that are not booleans (other than `cond && value || other`)"
+                .into(),
+        ));
+    }
+    let computed: Vec<&str> = scope
+        .values()
+        .filter_map(|k| match k {
+            Known::Cel { var, .. } => Some(var.as_str()),
+            _ => None,
+        })
+        .collect();
+    let at_start = |v: &str| {
+        computed.contains(&v)
+            || ["NAMESPACE", "RUN_ID"].contains(&v)
+            || crate::scenario::VERSION_VARS.contains(&v)
+    };
+    let mut used = Vec::new();
+    bindings(e, &mut used);
+    for name in used {
+        let known = match scope.get(&name) {
+            Some(Known::Json(_) | Known::Cel { .. } | Known::ServerVersion) => true,
+            Some(Known::Saved(v)) => at_start(v),
+            Some(Known::Text(parts)) => parts.iter().all(|p| match p {
+                Part::Lit(_) => true,
+                Part::Var(v) => at_start(v),
+            }),
+            None => return Err(JError::UnknownBinding(name)),
+        };
+        if !known {
+            return Err(JError::Untranslatable(format!(
+                "`${name}`, which a step saves while the test runs,"
+            )));
+        }
+    }
+    to_cel(e, "self", &Cx { scope, depth: 0 })
 }
 
 fn is_stringy(e: &J) -> bool {
@@ -314,6 +477,66 @@ mod tests {
         );
         assert_eq!(cel("trim_space(out)"), "self.spec.out.trim()");
         assert_eq!(cel("to_number(minor)"), "int(self.spec.minor)");
+    }
+
+    /// Chainsaw's `x_k8s_server_version` and values made of it: CEL computed when
+    /// the scenario starts, over kdrill's built-in variables.
+    #[test]
+    fn values_known_when_the_test_starts() {
+        use crate::migrate::jmespath::fold;
+        let mut scope: Scope = [
+            ("version".to_string(), Known::ServerVersion),
+            ("out".to_string(), Known::Saved("out".into())),
+        ]
+        .into();
+        let start = |t: &str, scope: &Scope| start_cel(&parse(t).unwrap(), scope);
+        let version = fold(&parse("x_k8s_server_version($config)").unwrap(), &scope);
+        assert_eq!(version, Ok(Some(Known::ServerVersion)));
+        assert_eq!(
+            fold(&parse("$version.gitVersion").unwrap(), &scope)
+                .unwrap()
+                .and_then(|k| k.text())
+                .as_deref(),
+            Some("${KUBERNETES_VERSION}")
+        );
+        let minor = start("to_number($version.minor)", &scope).unwrap();
+        assert_eq!(minor, "int(KUBERNETES_MINOR)");
+        scope.insert(
+            "minor".into(),
+            Known::Cel {
+                var: "minor".into(),
+                cel: minor,
+            },
+        );
+        assert_eq!(
+            start("($minor >= `30` && 'ga') || 'beta'", &scope).unwrap(),
+            "((int(KUBERNETES_MINOR)) >= 30) ? 'ga' : 'beta'"
+        );
+        // not mechanical: a value that may be falsy, an object's field, a saved output,
+        // a field of the version kdrill has no variable for
+        assert!(start("($minor >= `30` && '') || 'beta'", &scope).is_err());
+        assert!(start("length(spec)", &scope).is_err());
+        assert!(start("to_number($out)", &scope).is_err());
+        assert!(start("$version.platform", &scope).is_err());
+    }
+
+    /// The ternary and the version fields mean what Chainsaw computes, on both sides
+    /// of the condition.
+    #[test]
+    fn the_ternary_evaluates_as_chainsaw_would() {
+        use crate::wait::expr::Expr;
+        let scope: Scope = [("version".to_string(), Known::ServerVersion)].into();
+        let cel = start_cel(
+            &parse("(to_number($version.minor) >= `30` && 'ga') || 'beta'").unwrap(),
+            &scope,
+        )
+        .unwrap();
+        let e = Expr::parse(&cel).unwrap();
+        for (minor, want) in [("34", "ga"), ("30", "ga"), ("29", "beta")] {
+            let vars: BTreeMap<String, String> =
+                [("KUBERNETES_MINOR".to_string(), minor.to_string())].into();
+            assert_eq!(e.value(&vars), Ok(json!(want)), "minor {minor}");
+        }
     }
 
     #[test]
