@@ -2,7 +2,7 @@
 //! business): scenario namespaces, created ready for pods and deleted until gone,
 //! objects deleted and waited for, and the node names snapshots hide.
 
-use super::{Cluster, Resolved};
+use super::{Cluster, GoneWatch, Resolved};
 use crate::wait::{wait_for, Until, WaitError};
 use k8s_openapi::api::core::v1::{Namespace, Node, Pod, ServiceAccount};
 use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
@@ -100,16 +100,33 @@ impl Cluster {
         self.remove_with(api, name, within, hurry).await
     }
 
-    /// Delete a namespace and wait until it is gone (with everything inside).
+    /// One watch of the namespaces labelled `selector` (a run's), on which
+    /// [`Cluster::remove_namespace`] waits for each to be gone.
+    pub fn gone_watch(&self, selector: String) -> GoneWatch {
+        let ar = ApiResource::erase::<Namespace>(&());
+        GoneWatch::new(Api::all_with(self.client.clone(), &ar), selector)
+    }
+
+    /// Delete a namespace and wait until it is gone (with everything inside), on the
+    /// run's shared watch `gone` (see [`GoneWatch`]).
     pub async fn remove_namespace(
         &self,
         name: &str,
         within: Duration,
         hurry: &CancellationToken,
+        gone: &GoneWatch,
     ) -> Result<Removed, RemoveError> {
-        let ar = ApiResource::erase::<Namespace>(&());
-        let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &ar);
-        self.remove_with(api, name, within, hurry).await
+        let api: Api<Namespace> = Api::all(self.client.clone());
+        match api.delete(name, &DeleteParams::background()).await {
+            Ok(_) => {}
+            Err(kube::Error::Api(s)) if s.code == 404 => return Ok(Removed::Absent),
+            Err(e) => return Err(RemoveError::Refused(e)),
+        }
+        match gone.wait_gone(name, within, hurry).await {
+            Ok(()) => Ok(Removed::Deleted),
+            Err(WaitError::Cancelled) => Ok(Removed::Requested),
+            Err(e) => Err(RemoveError::StillThere(e)),
+        }
     }
 
     /// Delete, then wait until gone, unless `hurry` fires: removal runs to its end

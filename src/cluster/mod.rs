@@ -3,11 +3,13 @@
 //! next), dynamic APIs for any kind, and server-side tables for `get`.
 
 mod clean;
+mod gone;
 mod kubeconfig;
 mod lifecycle;
 mod table;
 
 pub use clean::{CleanOutcome, Cleaned, Leftover, LIVE_WINDOW};
+pub use gone::GoneWatch;
 pub use lifecycle::{now_secs, NamespaceError, RemoveError, Removed, HEARTBEAT};
 pub use table::render_table;
 

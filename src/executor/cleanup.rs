@@ -4,7 +4,7 @@
 
 use super::event::CleanupResult;
 use crate::cleanup::Cleanup;
-use crate::cluster::{Cluster, Removed};
+use crate::cluster::{Cluster, GoneWatch, Removed};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -20,6 +20,7 @@ pub async fn clean_up(
     namespace: &str,
     owns: bool,
     hurry: &CancellationToken,
+    gone: &GoneWatch,
 ) -> CleanupResult {
     if keep {
         return CleanupResult::Kept {
@@ -68,7 +69,7 @@ pub async fn clean_up(
     }
     if owns {
         match cluster
-            .remove_namespace(namespace, CLEANUP_TIMEOUT, hurry)
+            .remove_namespace(namespace, CLEANUP_TIMEOUT, hurry, gone)
             .await
         {
             Ok(Removed::Deleted) => deleted += 1,

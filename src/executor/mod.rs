@@ -125,6 +125,8 @@ pub struct Executor {
     live: Arc<liveness::LiveNamespaces>,
     /// Secret values and kubeconfig credentials: masked in everything reported.
     secrets: crate::objects::SecretValues,
+    /// The one watch on which every cleanup waits for its namespace to be gone.
+    gone: crate::cluster::GoneWatch,
 }
 
 /// The outcome of a whole run.
@@ -154,6 +156,17 @@ impl Totals {
     }
 }
 
+/// How many scenarios of a batch may be begun and not yet cleaned up, `width` (`-j`)
+/// of them in their steps: a finished scenario's cleanup frees its slot, but the
+/// namespace controller deletes only a few namespaces a second (bench/SCALE.md: ~7 on
+/// the testbed). Without a bound, 1,000 short scenarios queued ~950 namespace deletions
+/// within 40 s, and the last ones waited past the cleanup timeout (120 s) and failed;
+/// each waiting cleanup also holds memory. With it, new scenarios start as fast as
+/// namespaces go, and a cleanup waits about `bound / rate` seconds.
+pub fn cleanup_backlog(width: usize) -> usize {
+    (width * 4).max(100)
+}
+
 /// Scenarios that share a suite (or none), with their ids.
 type Group = (Option<Arc<Scenario>>, Vec<(usize, Scenario)>);
 
@@ -165,6 +178,9 @@ struct BatchCtx {
     /// exclusively by a serial one: a serial scenario runs alone, whichever batch it
     /// is in, and (the lock is fair) no other starts while one waits.
     alone: Arc<tokio::sync::RwLock<()>>,
+    /// A permit per scenario begun and not yet cleaned up, over all batches (see
+    /// [`cleanup_backlog`]).
+    backlog: Arc<Semaphore>,
     stop_new: CancellationToken,
     server_version: Arc<String>,
 }
@@ -177,7 +193,9 @@ impl Executor {
         stop: Arc<Stop>,
         events: mpsc::UnboundedSender<Timed>,
     ) -> Executor {
+        let gone = cluster.gone_watch(format!("{}={}", crate::manifest::RUN_LABEL, run.run_id));
         Executor {
+            gone,
             cluster,
             run,
             opts,
@@ -260,6 +278,7 @@ impl Executor {
         let ctx = BatchCtx {
             slots: Arc::new(Semaphore::new(parallel)),
             alone: Arc::default(),
+            backlog: Arc::new(Semaphore::new(cleanup_backlog(parallel))),
             stop_new: stop_new.clone(),
             server_version: Arc::clone(&server_version),
         };
@@ -413,6 +432,7 @@ impl Executor {
                 let this = Arc::clone(&self);
                 let sem = Arc::clone(&sem);
                 let alone = Arc::clone(&ctx.alone);
+                let backlog = Arc::clone(&ctx.backlog);
                 let stop_new = ctx.stop_new.clone();
                 let server_version = Arc::clone(&ctx.server_version);
                 let extra = Arc::clone(&extra);
@@ -427,10 +447,19 @@ impl Executor {
                     } else {
                         (Some(alone.read_owned().await), None)
                     };
-                    let permit = tokio::select! {
-                        p = sem.acquire_owned() => p.ok(),
+                    // held until the scenario's cleanup is over (see cleanup_backlog)
+                    let begun = tokio::select! {
+                        p = backlog.acquire_owned() => p.ok(),
                         _ = stop_new.cancelled() => None,
                         _ = this.stop.cancelled().cancelled() => None,
+                    };
+                    let permit = match begun {
+                        None => None,
+                        Some(_) => tokio::select! {
+                            p = sem.acquire_owned() => p.ok(),
+                            _ = stop_new.cancelled() => None,
+                            _ = this.stop.cancelled().cancelled() => None,
+                        },
                     };
                     if permit.is_none() || stop_new.is_cancelled() || this.stop.is_stopped() {
                         let reason = if this.stop.is_stopped() {
@@ -446,7 +475,9 @@ impl Executor {
                         through_cleanup: serial || this.opts.cleanup == CleanupMode::InSlot,
                         fail_fast: this.opts.fail_fast.then(|| stop_new.clone()),
                     };
-                    this.run_scenario(id, &scenario, &extra, slot).await
+                    let verdict = this.run_scenario(id, &scenario, &extra, slot).await;
+                    drop(begun);
+                    verdict
                 });
             }
             while let Some(res) = set.join_next().await {

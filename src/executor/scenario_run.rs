@@ -100,6 +100,7 @@ impl<'a> ScenarioRun<'a> {
                     &ns,
                     owns,
                     exec.stop.hurried(),
+                    &exec.gone,
                 )
                 .await;
                 exec.emit(Event::ScenarioFinished {
@@ -367,6 +368,7 @@ impl<'a> ScenarioRun<'a> {
             &self.namespace,
             self.owns,
             exec.stop.hurried(),
+            &exec.gone,
         )
         .await;
         // live until gone: `kdrill clean` elsewhere leaves it to this run

@@ -16,7 +16,7 @@ mod until;
 mod watch;
 
 #[cfg(test)]
-mod replay;
+pub(crate) mod replay;
 
 pub use expr::Expr;
 pub use target::{

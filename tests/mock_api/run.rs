@@ -152,3 +152,48 @@ fn options(parallel: usize, keep: bool) -> Options {
         retries: 0,
     }
 }
+
+/// Run the scenarios `(name, steps)` against `api` in one run, `parallel` at a time
+/// (`-j`); the events of the whole run.
+pub async fn run_many(
+    api: &FakeApi,
+    scenarios: &[(&str, &str)],
+    parallel: usize,
+    keep: bool,
+) -> Vec<Event> {
+    let dir = tempfile::tempdir().unwrap();
+    let scenarios = scenarios
+        .iter()
+        .enumerate()
+        .map(|(i, (name, steps))| {
+            let file = dir.path().join(format!("scenario-{i}.yaml"));
+            std::fs::write(
+                &file,
+                format!("apiVersion: kdrill.dev/v1alpha1\nkind: Scenario\nname: {name}\nsteps:\n{steps}"),
+            )
+            .unwrap();
+            kdrill::scenario::load_file(&file).expect("a valid scenario")
+        })
+        .collect();
+    let private = dir.path().join("private");
+    std::fs::create_dir_all(&private).unwrap();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let exec = Arc::new(Executor::new(
+        Arc::new(api.cluster().await),
+        RunInfo {
+            run_id: "mockrun2".into(),
+            private_dir: Ok(private),
+            sets: Default::default(),
+            read_only: false,
+        },
+        options(parallel, keep),
+        Arc::new(kdrill::stop::Stop::default()),
+        tx,
+    ));
+    exec.run_all(scenarios, "v1.34.0-fake".into()).await;
+    let mut events = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        events.push(e.event);
+    }
+    events
+}
