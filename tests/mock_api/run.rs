@@ -67,25 +67,14 @@ pub async fn run_dir(
     assert!(errors.is_empty(), "{errors:?}");
     let private = dir.join(".private");
     std::fs::create_dir_all(&private).unwrap();
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let exec = Arc::new(Executor::new(
-        Arc::new(api.cluster().await),
-        RunInfo {
-            run_id: "mockrun3".into(),
-            private_dir: Ok(private),
-            sets: Default::default(),
-            read_only: false,
-        },
+    execute(
+        api,
+        scenarios,
+        private,
+        "mockrun3",
         options(parallel, false),
-        Arc::new(kdrill::stop::Stop::default()),
-        tx,
-    ));
-    exec.run_all(scenarios, "v1.34.0-fake".into()).await;
-    let mut events = Vec::new();
-    while let Ok(e) = rx.try_recv() {
-        events.push(e);
-    }
-    events
+    )
+    .await
 }
 
 /// Run the scenario written in `text` (a whole scenario file), as [`run`] does.
@@ -96,26 +85,10 @@ pub async fn run_text(api: &FakeApi, text: &str, keep: bool) -> Run {
     let scenario = kdrill::scenario::load_file(&file).expect("a valid scenario");
     let private = dir.path().join("private");
     std::fs::create_dir_all(&private).unwrap();
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let exec = Arc::new(Executor::new(
-        Arc::new(api.cluster().await),
-        RunInfo {
-            run_id: "mockrun2".into(),
-            private_dir: Ok(private),
-            sets: Default::default(),
-            read_only: false,
-        },
-        options(1, keep),
-        Arc::new(kdrill::stop::Stop::default()),
-        tx,
-    ));
     let t0 = Instant::now();
-    exec.run_all(vec![scenario], "v1.34.0-fake".into()).await;
+    let timed = execute(api, vec![scenario], private, "mockrun2", options(1, keep)).await;
     let took = t0.elapsed();
-    let mut events = Vec::new();
-    while let Ok(e) = rx.try_recv() {
-        events.push(e.event);
-    }
+    let events: Vec<Event> = timed.into_iter().map(|e| e.event).collect();
     let namespace = events
         .iter()
         .find_map(|e| match e {
@@ -177,23 +150,39 @@ pub async fn run_many(
         .collect();
     let private = dir.path().join("private");
     std::fs::create_dir_all(&private).unwrap();
+    execute(api, scenarios, private, "mockrun2", options(parallel, keep))
+        .await
+        .into_iter()
+        .map(|e| e.event)
+        .collect()
+}
+
+/// One run of `scenarios` by kdrill's executor against `api`, as `kdrill run` makes
+/// it (run id `run_id`, its private files in `private`): the events it emitted.
+async fn execute(
+    api: &FakeApi,
+    scenarios: Vec<kdrill::scenario::Scenario>,
+    private: std::path::PathBuf,
+    run_id: &str,
+    options: Options,
+) -> Vec<kdrill::executor::event::Timed> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let exec = Arc::new(Executor::new(
         Arc::new(api.cluster().await),
         RunInfo {
-            run_id: "mockrun2".into(),
+            run_id: run_id.into(),
             private_dir: Ok(private),
             sets: Default::default(),
             read_only: false,
         },
-        options(parallel, keep),
+        options,
         Arc::new(kdrill::stop::Stop::default()),
         tx,
     ));
     exec.run_all(scenarios, "v1.34.0-fake".into()).await;
     let mut events = Vec::new();
     while let Ok(e) = rx.try_recv() {
-        events.push(e.event);
+        events.push(e);
     }
     events
 }
