@@ -90,13 +90,18 @@ impl Reader<'_> {
 impl Reader<'_> {
     fn note(&mut self, file: &Path, doc: usize, path: &[&str], text: impl Into<String>) {
         let p: Vec<String> = path.iter().map(|k| k.to_string()).collect();
-        let line = self.ledger.line(file, doc, &p);
+        self.list(file, doc, &p, text);
+    }
+
+    /// A note at the key `path` of document `doc`, and the key accounted as listed.
+    fn list(&mut self, file: &Path, doc: usize, path: &[String], text: impl Into<String>) {
+        let line = self.ledger.line(file, doc, path);
         self.notes.push(Note {
             file: file.to_path_buf(),
             line,
             text: text.into(),
         });
-        self.ledger.account(file, doc, &p, Fate::Listed);
+        self.ledger.account(file, doc, path, Fate::Listed);
     }
 
     fn acc(&mut self, file: &Path, doc: usize, path: &[&str], fate: Fate) {

@@ -83,9 +83,7 @@ pub(super) fn cel_asserts(c: &Doc, timeout: &str, r: &mut Reader<'_>) -> Vec<Val
                 }
                 (Some((target, c)), Some(_)) => any_parts.push((target, c, i)),
                 (None, _) => {
-                    let line = r.ledger.line(f, d, &at);
-                    r.notes.push(Note { file: f.clone(), line, text: format!("`{expr}` reads several (or no) resourceRefs: kdrill's `expr` sees one object; not converted") });
-                    r.ledger.account(f, d, &at, Fate::Listed);
+                    r.list(f, d, &at, format!("`{expr}` reads several (or no) resourceRefs: kdrill's `expr` sees one object; not converted"));
                 }
             }
         }
@@ -105,9 +103,7 @@ pub(super) fn cel_asserts(c: &Doc, timeout: &str, r: &mut Reader<'_>) -> Vec<Val
             } else {
                 for (_, c, i) in &any_parts {
                     let at = [key.to_string(), format!("[{i}]")];
-                    let line = r.ledger.line(f, d, &at);
-                    r.notes.push(Note { file: f.clone(), line, text: format!("`{c}`: an alternative of an assertAny over several objects: not converted") });
-                    r.ledger.account(f, d, &at, Fate::Listed);
+                    r.list(f, d, &at, format!("`{c}`: an alternative of an assertAny over several objects: not converted"));
                 }
             }
         }

@@ -79,13 +79,7 @@ pub(super) fn suite_setup(
                 }
                 r.ledger.account(f, i, &at, Fate::Converted);
             } else if let Some(n) = note {
-                let line = r.ledger.line(f, i, &at);
-                r.notes.push(Note {
-                    file: f.to_path_buf(),
-                    line,
-                    text: n,
-                });
-                r.ledger.account(f, i, &at, Fate::Listed);
+                r.list(f, i, &at, n);
             } else {
                 r.ledger.account(f, i, &at, Fate::Converted);
             }

@@ -93,9 +93,7 @@ pub(super) fn read_test(
                                     }
                                 }
                                 Err(e) => {
-                                    let line = r.ledger.line(f, d, &at);
-                                    r.notes.push(Note { file: f.clone(), line, text: format!("`{rel}` cannot be read ({e}): not converted") });
-                                    r.ledger.account(f, d, &at, Fate::Listed);
+                                    r.list(f, d, &at, format!("`{rel}` cannot be read ({e}): not converted"));
                                 }
                             }
                         }
@@ -120,13 +118,12 @@ pub(super) fn read_test(
                         before.push(st);
                     }
                     None => {
-                        let line = r.ledger.line(f, d, &at);
-                        r.notes.push(Note {
-                            file: f.clone(),
-                            line,
-                            text: "a TestStep delete without apiVersion/kind: not converted".into(),
-                        });
-                        r.ledger.account(f, d, &at, Fate::Listed);
+                        r.list(
+                            f,
+                            d,
+                            &at,
+                            "a TestStep delete without apiVersion/kind: not converted",
+                        );
                     }
                 }
             }
@@ -142,13 +139,7 @@ pub(super) fn read_test(
                 let (mut st, note) = command_step(cmd, &step_timeout, dir, &mut t.files, r);
                 r.ledger.account(f, d, &at, Fate::Converted);
                 if let Some(n) = note {
-                    let line = r.ledger.line(f, d, &at);
-                    r.notes.push(Note {
-                        file: f.clone(),
-                        line,
-                        text: n,
-                    });
-                    r.ledger.account(f, d, &at, Fate::Listed);
+                    r.list(f, d, &at, n);
                 }
                 // a TestAssert's commands check, after the objects, again every second
                 // until the step's time is up (as KUTTL does); a TestStep's run first
